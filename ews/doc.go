@@ -1,0 +1,10 @@
+// Package ews is the client half of Exchange Web Services notifications: SOAP
+// envelopes, the Subscribe / GetEvents / GetStreamingEvents / Unsubscribe /
+// SyncFolderHierarchy / GetFolder / GetItem operations, authentication (Basic,
+// NTLM, OAuth bearer), the streaming reader, typed EWS errors, and the
+// subscription runners that turn a live subscription into a channel of
+// Updates.
+//
+// It knows nothing of the dashboard (model, ui). Names follow the EWS element
+// names so that the code can be read next to Microsoft's reference pages.
+package ews
