@@ -2,17 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 )
 
 func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "--version" {
-			fmt.Fprintln(stdout, "ewsmon", version)
-			return 0
-		}
+	s, err := parseDashboardArgs(args, os.Getenv, stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "ewsmon", version)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "ewsmon:", err)
+		return 2
 	}
-	fmt.Fprintln(stderr, "ewsmon: the dashboard is not implemented yet")
+	_ = s
+	fmt.Fprintln(stderr, "ewsmon: the dashboard is not wired yet")
 	return 2
 }
