@@ -1,0 +1,260 @@
+package model
+
+import (
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// Grouping. Events join the newest cascade while it is open: an event
+// joins when it comes within CascadeGap of the cascade's last event AND it
+// is consistent with the action the cascade has started to show; otherwise
+// it starts a new cascade. docs/cascade-rules.md states the rules as a
+// table; these are they.
+
+// openCascade is what grouping remembers about the newest cascade.
+type openCascade struct {
+	c    *Cascade
+	last time.Time
+
+	primaries  int    // events other than folder ModifiedEvents and FreeBusyChangedEvents
+	fmods      int    // folder ModifiedEvents
+	newMails   int    // NewMailEvents
+	newMailDir string // the folder of the (first) NewMailEvent
+	extraItem  string // meeting request: the calendar item created beside the new mail
+
+	items          idset // ItemId and OldItemId of item events
+	newMail        idset // items with a NewMailEvent
+	created        idset // items with an item CreatedEvent
+	modified       idset // items with an item ModifiedEvent
+	deletedFolders idset // folders with a folder DeletedEvent
+	touched        idset // folders the cascade is about: parents, old parents, folder ids
+	fmodded        idset // folders with a ModifiedEvent
+
+	// bulk: the first primary, so that a run of the same operation on several
+	// items between the same folders (a multi-select move) stays one cascade.
+	bulkType              ews.EventType
+	bulkFrom, bulkTo      string
+	itemPrims, folderPrim int
+}
+
+type idset map[string]struct{}
+
+func (s *idset) add(id string) {
+	if id == "" {
+		return
+	}
+	if *s == nil {
+		*s = make(idset, 4)
+	}
+	(*s)[id] = struct{}{}
+}
+
+func (s idset) has(id string) bool {
+	if id == "" {
+		return false
+	}
+	_, ok := s[id]
+	return ok
+}
+
+// group returns the cascade the entry joins, creating a new one when needed.
+func (s *State) group(e *Entry) *Cascade {
+	if o := s.open; o != nil {
+		if ev := &e.Event; ev.Type == ews.NewMailEvent && o.extraItem != "" && o.extraItem == ev.ItemId.Id {
+			// What looked like a meeting request's calendar item is a second
+			// message: its CreatedEvent moves to a cascade of its own.
+			s.splitLast(o)
+		}
+	}
+	if o := s.open; o != nil && s.joins(o, e) {
+		o.add(e)
+		return o.c
+	}
+	return s.newCascade(e)
+}
+
+func (s *State) newCascade(e *Entry) *Cascade {
+	s.nextCascade++
+	c := &Cascade{ID: s.nextCascade, Kind: KindUnrecognized}
+	s.cascades.push(c)
+	s.byID[c.ID] = c
+	s.open = &openCascade{c: c}
+	s.open.add(e)
+	return c
+}
+
+// splitLast moves the open cascade's last entry into a new cascade, which
+// becomes the open one.
+func (s *State) splitLast(o *openCascade) {
+	c := o.c
+	if len(c.Entries) < 2 {
+		return
+	}
+	ent := c.Entries[len(c.Entries)-1]
+	c.Entries[len(c.Entries)-1] = nil
+	c.Entries = c.Entries[:len(c.Entries)-1]
+	if ent.match {
+		c.vis[len(c.vis)-1] = nil
+		c.vis = c.vis[:len(c.vis)-1]
+		if c.expanded {
+			s.rowEnd--
+		}
+		if len(c.vis) == 0 {
+			c.visible = false
+			s.visible.popBack()
+			s.rowEnd--
+		}
+	}
+	c.Last = c.First
+	for _, x := range c.Entries {
+		if t := eventTime(x); t.After(c.Last) {
+			c.Last = t
+		}
+	}
+	c.Kind = s.classify(c).kind
+	c2 := s.newCascade(ent)
+	s.attach(c2, ent)
+}
+
+func (s *State) joins(o *openCascade, e *Entry) bool {
+	gap := eventTime(e).Sub(o.last)
+	if gap > s.cfg.CascadeGap || gap < -s.cfg.CascadeGap {
+		return false
+	}
+	ev := &e.Event
+	if ev.Type == ews.FreeBusyChangedEvent {
+		// Free/busy follows a calendar change: a meeting request's new
+		// calendar item, or an appointment being created or changed.
+		return o.newMails > 0 || len(o.created) > 0 || len(o.modified) > 0
+	}
+	if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() {
+		// Count and child-count changes of a folder the action touched.
+		if o.primaries == 0 && o.fmodded.has(ev.FolderId.Id) {
+			return false // the same folder changing again on its own: a new change
+		}
+		return o.touched.has(ev.FolderId.Id)
+	}
+	if o.primaries == 0 {
+		// A cascade holding only folder changes is complete; a primary
+		// event is a new action.
+		return false
+	}
+	if !ev.ItemId.IsZero() {
+		return s.itemJoins(o, ev)
+	}
+	if !ev.FolderId.IsZero() {
+		return s.folderJoins(o, ev)
+	}
+	return false
+}
+
+func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
+	x, x0 := ev.ItemId.Id, ev.OldItemId.Id
+	parent := ev.ParentFolderId.Id
+	switch ev.Type {
+	case ews.NewMailEvent:
+		// The NewMailEvent of the item just created; a second NewMailEvent
+		// is a second message.
+		return o.newMails == 0 && o.created.has(x)
+	case ews.CreatedEvent:
+		if o.newMail.has(x) && !o.created.has(x) {
+			return true // NewMailEvent came first
+		}
+		if o.newMails == 1 && o.extraItem == "" && !o.items.has(x) && parent != o.newMailDir && s.maybe(parent, "calendar") {
+			// A meeting request also puts a tentative item on the calendar.
+			o.extraItem = x
+			return true
+		}
+		// Sending: the copy that lands in Sent Items after the draft left
+		// Drafts/Outbox.
+		return o.itemPrims > 0 && o.newMails == 0 && !o.touched.has(parent) && s.maybe(parent, "sentitems")
+	case ews.ModifiedEvent:
+		// An item created or moved by this action being updated once more;
+		// a change to a message that just arrived is a separate action.
+		return o.items.has(x) && !o.newMail.has(x) && !o.modified.has(x)
+	case ews.MovedEvent, ews.CopiedEvent:
+		if o.items.has(x0) || o.items.has(x) {
+			return !o.newMail.has(x0) && !o.newMail.has(x) && o.newMails == 0
+		}
+		return o.bulk(ev)
+	case ews.DeletedEvent:
+		if o.items.has(x) {
+			return !o.newMail.has(x) && o.newMails == 0
+		}
+		if o.deletedFolders.has(parent) {
+			return true // contents of a folder being deleted
+		}
+		return o.bulk(ev)
+	}
+	return false
+}
+
+// bulk reports whether ev repeats the cascade's operation on another item
+// between the same folders, before any folder counts were reported.
+func (o *openCascade) bulk(ev *ews.Event) bool {
+	return o.fmods == 0 && o.folderPrim == 0 && o.itemPrims > 0 && o.newMails == 0 &&
+		ev.Type == o.bulkType && ev.ParentFolderId.Id == o.bulkTo && ev.OldParentFolderId.Id == o.bulkFrom
+}
+
+func (s *State) folderJoins(o *openCascade, ev *ews.Event) bool {
+	if ev.Type == ews.DeletedEvent {
+		// Deleting a folder deletes its subfolders too.
+		return o.deletedFolders.has(ev.ParentFolderId.Id)
+	}
+	return false
+}
+
+// add records an event that joined (or started) the cascade.
+func (o *openCascade) add(e *Entry) {
+	ev := &e.Event
+	if t := eventTime(e); t.After(o.last) || o.last.IsZero() {
+		o.last = t
+	}
+	o.touched.add(ev.ParentFolderId.Id)
+	o.touched.add(ev.OldParentFolderId.Id)
+	switch {
+	case ev.Type == ews.FreeBusyChangedEvent:
+		return
+	case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
+		o.fmods++
+		o.fmodded.add(ev.FolderId.Id)
+		o.touched.add(ev.FolderId.Id)
+		return
+	}
+	o.primaries++
+	if o.primaries == 1 {
+		o.bulkType = ev.Type
+		o.bulkFrom, o.bulkTo = ev.OldParentFolderId.Id, ev.ParentFolderId.Id
+	}
+	if !ev.ItemId.IsZero() {
+		o.itemPrims++
+		o.items.add(ev.ItemId.Id)
+		o.items.add(ev.OldItemId.Id)
+		switch ev.Type {
+		case ews.NewMailEvent:
+			if o.newMails == 0 {
+				o.newMailDir = ev.ParentFolderId.Id
+			}
+			o.newMails++
+			o.newMail.add(ev.ItemId.Id)
+		case ews.CreatedEvent:
+			o.created.add(ev.ItemId.Id)
+		case ews.ModifiedEvent:
+			o.modified.add(ev.ItemId.Id)
+		}
+		return
+	}
+	o.folderPrim++
+	o.touched.add(ev.FolderId.Id)
+	o.touched.add(ev.OldFolderId.Id)
+	if ev.Type == ews.DeletedEvent {
+		o.deletedFolders.add(ev.FolderId.Id)
+	}
+}
+
+// maybe reports whether the folder is the distinguished folder dist, or
+// could be because the tree does not know it yet.
+func (s *State) maybe(id, dist string) bool {
+	return s.tree.is(id, dist) || s.tree.knownName(id) == ""
+}
