@@ -1,0 +1,330 @@
+package ews
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	ntlmssp "github.com/Azure/go-ntlmssp"
+)
+
+// AuthKind selects how the client authenticates.
+type AuthKind string
+
+const (
+	AuthNone   AuthKind = "none"
+	AuthBasic  AuthKind = "basic"
+	AuthNTLM   AuthKind = "ntlm"
+	AuthBearer AuthKind = "bearer"
+)
+
+// Config configures a Client.
+type Config struct {
+	URL                    string // https://host/EWS/Exchange.asmx
+	Auth                   AuthKind
+	User, Password, Token  string // User may be DOMAIN\user or user@domain
+	RequestServerVersion   string // default "Exchange2013"
+	ImpersonateSMTP        string // optional t:ExchangeImpersonation by PrimarySmtpAddress
+	AnchorMailbox          string // X-AnchorMailbox; default: the impersonated or the user's SMTP address
+	CAFile                 string
+	Insecure               bool
+	Clock                  Clock         // default RealClock{}
+	HTTPTimeout            time.Duration // ordinary (non-streaming) calls; default 100s
+	UserAgent              string        // default "ewsmon"
+	MaxEnvelopeBytes       int64         // largest response envelope; default 16 MiB
+	DisableStreamTransport bool          // test hook: share one transport (never set in production)
+}
+
+// Client talks EWS to one server as one user. It is safe for concurrent
+// use. Ordinary calls share one HTTP transport; GetStreamingEvents runs on
+// a transport of its own, so GetItem and sync calls never wait behind a
+// stream.
+type Client struct {
+	cfg    Config
+	clock  Clock
+	anchor string
+	call   *http.Client
+	stream *http.Client
+
+	mu            sync.Mutex
+	version       ServerVersionInfo
+	backendCookie string
+}
+
+// NewClient checks cfg and builds a client. It does not contact the server.
+func NewClient(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("EWS URL %q is not an http(s) URL such as https://mail.example.com/EWS/Exchange.asmx", cfg.URL)
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = AuthNone
+		if cfg.User != "" {
+			cfg.Auth = AuthNTLM
+		}
+	}
+	switch cfg.Auth {
+	case AuthNone:
+	case AuthBasic, AuthNTLM:
+		if cfg.User == "" {
+			return nil, fmt.Errorf("%s authentication needs a user", cfg.Auth)
+		}
+	case AuthBearer:
+		if cfg.Token == "" {
+			return nil, errors.New("bearer authentication needs a token")
+		}
+	default:
+		return nil, fmt.Errorf("unknown authentication %q (none, basic, ntlm or bearer)", cfg.Auth)
+	}
+	if cfg.RequestServerVersion == "" {
+		cfg.RequestServerVersion = DefaultRequestServerVersion
+	}
+	if !ValidRequestServerVersion(cfg.RequestServerVersion) {
+		return nil, fmt.Errorf("request server version %q is not an EWS version such as Exchange2013 or Exchange2010_SP2", cfg.RequestServerVersion)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
+	if cfg.HTTPTimeout <= 0 {
+		cfg.HTTPTimeout = 100 * time.Second
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "ewsmon"
+	}
+	if cfg.MaxEnvelopeBytes <= 0 {
+		cfg.MaxEnvelopeBytes = DefaultMaxEnvelope
+	}
+	tlsConf := &tls.Config{InsecureSkipVerify: cfg.Insecure} //nolint:gosec // the user asked for it; Warning says so
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	c := &Client{cfg: cfg, clock: cfg.Clock}
+	c.anchor = cfg.AnchorMailbox
+	if c.anchor == "" {
+		if cfg.ImpersonateSMTP != "" {
+			c.anchor = cfg.ImpersonateSMTP
+		} else if strings.Contains(cfg.User, "@") && !strings.Contains(cfg.User, `\`) {
+			c.anchor = cfg.User
+		}
+	}
+	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false)}
+	if cfg.DisableStreamTransport {
+		c.stream = c.call
+	} else {
+		c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true)}
+	}
+	return c, nil
+}
+
+// roundTripper builds an HTTP/1.1 transport (NTLM authenticates a
+// connection, so HTTP/2 is never negotiated). With NTLM the ordinary
+// transport keeps a single connection, so the three legs of a handshake
+// cannot land on different connections.
+func (c *Client) roundTripper(tlsConf *tls.Config, streaming bool) http.RoundTripper {
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConf.Clone(),
+		TLSHandshakeTimeout:   20 * time.Second,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 0,
+		ForceAttemptHTTP2:     false,
+		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+	if c.cfg.Auth == AuthNTLM {
+		if !streaming {
+			t.MaxConnsPerHost = 1
+		}
+		return ntlmssp.Negotiator{RoundTripper: t}
+	}
+	return t
+}
+
+// URL is the EWS endpoint.
+func (c *Client) URL() string { return c.cfg.URL }
+
+// User is the configured user name ("" without authentication).
+func (c *Client) User() string { return c.cfg.User }
+
+// Clock is the client's clock.
+func (c *Client) Clock() Clock { return c.clock }
+
+// Warning is a sentence to show the user about the configuration ("" when
+// nothing is wrong); today: that TLS verification is off.
+func (c *Client) Warning() string {
+	if c.cfg.Insecure && strings.HasPrefix(c.cfg.URL, "https:") {
+		return "warning: TLS certificate verification is off (--insecure); anyone on the path can read the password and mail"
+	}
+	return ""
+}
+
+// ServerVersion is the ServerVersionInfo of the last response that had one.
+func (c *Client) ServerVersion() ServerVersionInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
+}
+
+// CloseIdleConnections closes idle keep-alive connections of both transports.
+func (c *Client) CloseIdleConnections() {
+	c.call.CloseIdleConnections()
+	c.stream.CloseIdleConnections()
+}
+
+func (c *Client) header() headerOptions {
+	return headerOptions{RequestServerVersion: c.cfg.RequestServerVersion, ImpersonateSMTP: c.cfg.ImpersonateSMTP}
+}
+
+// affinity reports whether op belongs to the subscription group that must
+// stay on one mailbox server.
+func affinity(op string) bool {
+	switch op {
+	case "Subscribe", "GetEvents", "GetStreamingEvents", "Unsubscribe":
+		return true
+	}
+	return false
+}
+
+const backendCookieName = "X-BackEndOverrideCookie"
+
+// post sends one request envelope and returns the HTTP response with a 2xx
+// or 500 status; other statuses become a *TransportError.
+func (c *Client) post(ctx context.Context, hc *http.Client, op string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("Accept", "text/xml")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	req.Header.Set("SOAPAction", `"http://schemas.microsoft.com/exchange/services/2006/messages/`+op+`"`)
+	switch c.cfg.Auth {
+	case AuthBasic, AuthNTLM:
+		// The NTLM negotiator takes the credentials from here and never
+		// sends them as Basic.
+		req.SetBasicAuth(c.cfg.User, c.cfg.Password)
+	case AuthBearer:
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	if affinity(op) {
+		if c.anchor != "" {
+			req.Header.Set("X-AnchorMailbox", c.anchor)
+		}
+		req.Header.Set("X-PreferServerAffinity", "true")
+		c.mu.Lock()
+		cookie := c.backendCookie
+		c.mu.Unlock()
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: backendCookieName, Value: cookie})
+		}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, transportError(c.cfg.URL, err)
+	}
+	if affinity(op) {
+		for _, ck := range resp.Cookies() {
+			if ck.Name == backendCookieName && ck.Value != "" {
+				c.mu.Lock()
+				c.backendCookie = ck.Value
+				c.mu.Unlock()
+			}
+		}
+	}
+	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusInternalServerError {
+		return resp, nil
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+}
+
+// BackendCookie is the X-BackEndOverrideCookie value kept from the server.
+func (c *Client) BackendCookie() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.backendCookie
+}
+
+func (c *Client) noteVersion(env *envelope) {
+	if env.HasVersion {
+		c.mu.Lock()
+		c.version = env.Version
+		c.mu.Unlock()
+	}
+}
+
+// do runs one ordinary (non-streaming) operation and returns its parsed
+// envelope and the raw response bytes.
+func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error) {
+	op := req.op()
+	body, err := buildEnvelope(c.header(), req)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.HTTPTimeout)
+	defer cancel()
+	resp, err := c.post(ctx, c.call, op, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxEnvelopeBytes+1))
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, nil, err
+		}
+		return nil, nil, transportError(c.cfg.URL, err)
+	}
+	if int64(len(raw)) > c.cfg.MaxEnvelopeBytes {
+		return nil, nil, fmt.Errorf("%s: the answer from %s is larger than %d bytes", op, c.cfg.URL, c.cfg.MaxEnvelopeBytes)
+	}
+	env, perr := parseOne(raw, c.cfg.MaxEnvelopeBytes)
+	if perr != nil {
+		if resp.StatusCode != http.StatusOK {
+			return nil, nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+		}
+		return nil, nil, fmt.Errorf("%s: the answer from %s is not an EWS response: %v", op, c.cfg.URL, perr)
+	}
+	c.noteVersion(env)
+	if resp.StatusCode != http.StatusOK && env.Fault == nil {
+		return nil, nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	return env, raw, nil
+}
+
+// parseOne parses a document holding one envelope.
+func parseOne(raw []byte, limit int64) (*envelope, error) {
+	er := newElementReader(bytes.NewReader(raw), limit)
+	root, err := er.next()
+	if err == io.EOF {
+		return nil, errNoEnvelope
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseEnvelope(root)
+}

@@ -1,0 +1,108 @@
+package ews
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"strings"
+)
+
+// Decode reads saved EWS XML — one response, a whole GetStreamingEvents
+// body with many envelopes, a push SendNotification request, or a SOAP
+// fault — and emits one Record per event, connection status and error, in
+// document order. A saved HTTP message (start line and headers before the
+// XML) is accepted too. Input that is not XML or is cut off returns a
+// *DecodeError with the byte offset; the records before it have been
+// emitted.
+func Decode(r io.Reader, emit func(Record)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	skipped, err := skipHTTPHead(br)
+	if err != nil {
+		return &DecodeError{Offset: skipped, Err: err}
+	}
+	er := newElementReader(br, DefaultMaxEnvelope)
+	for {
+		root, err := er.next()
+		if err == io.EOF {
+			if !er.seen {
+				return &DecodeError{Offset: skipped + er.Offset(), Err: errNoEnvelope}
+			}
+			return nil
+		}
+		if err != nil {
+			return &DecodeError{Offset: skipped + er.Offset(), Err: err}
+		}
+		env, err := parseEnvelope(root)
+		if err != nil {
+			return &DecodeError{Offset: skipped + er.Offset(), Err: err}
+		}
+		if env.Fault != nil {
+			emit(ErrorRecord(env.Fault))
+		}
+		walkRecords(env.Body, emit)
+	}
+}
+
+// skipHTTPHead skips an HTTP start line and headers ("POST … HTTP/1.1",
+// "HTTP/1.1 200 OK") up to the first '<' at the start of a line.
+func skipHTTPHead(br *bufio.Reader) (int64, error) {
+	head, _ := br.Peek(8)
+	s := string(head)
+	if !strings.HasPrefix(s, "HTTP/") && !strings.HasPrefix(s, "POST ") {
+		return 0, nil
+	}
+	var n int64
+	for {
+		line, err := br.ReadSlice('\n')
+		n += int64(len(line))
+		if err != nil && err != bufio.ErrBufferFull {
+			if err == io.EOF {
+				return n, errNoEnvelope
+			}
+			return n, err
+		}
+		next, _ := br.Peek(1)
+		if len(next) == 1 && next[0] == '<' {
+			return n, nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 && len(next) == 0 {
+			return n, errNoEnvelope
+		}
+	}
+}
+
+// walkRecords emits the records of an envelope body in document order.
+func walkRecords(n *node, emit func(Record)) {
+	if n == nil || !isEWS(n.Space) {
+		return
+	}
+	switch {
+	case n.attr("ResponseClass") == "Error":
+		emit(ErrorRecord(messageError("", n)))
+		if cs := n.text("ConnectionStatus"); cs != "" {
+			emit(Record{Type: "ConnectionStatus", Status: cs})
+		}
+		return
+	case n.Local == "Notification":
+		for _, e := range parseNotification(n).Events {
+			emit(EventRecord(e))
+		}
+		return
+	case n.Local == "ConnectionStatus":
+		emit(Record{Type: "ConnectionStatus", Status: strings.TrimSpace(n.Text)})
+		return
+	}
+	for _, k := range n.Kids {
+		walkRecords(k, emit)
+	}
+}
+
+// ErrorRecord is the JSON form of an EWS error.
+func ErrorRecord(e *ResponseError) Record {
+	r := Record{Type: "Error", ErrorCode: e.Code, Message: e.Message, SubscriptionIds: e.SubscriptionIds}
+	if e.BackOff > 0 {
+		ms := e.BackOff.Milliseconds()
+		r.BackOffMs = &ms
+	}
+	return r
+}

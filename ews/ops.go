@@ -1,0 +1,193 @@
+package ews
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// SubscribeResult is the answer of Subscribe.
+type SubscribeResult struct {
+	SubscriptionId string
+	// Watermark is set for pull and push subscriptions.
+	Watermark string
+}
+
+// Subscribe creates a subscription.
+func (c *Client) Subscribe(ctx context.Context, r SubscribeRequest) (*SubscribeResult, error) {
+	env, _, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return parseSubscribe(env)
+}
+
+func parseSubscribe(env *envelope) (*SubscribeResult, error) {
+	m, err := singleMessage("Subscribe", env)
+	if err != nil {
+		return nil, err
+	}
+	res := &SubscribeResult{SubscriptionId: m.text("SubscriptionId"), Watermark: m.text("Watermark")}
+	if res.SubscriptionId == "" {
+		return nil, errors.New("Subscribe: the response has no SubscriptionId")
+	}
+	return res, nil
+}
+
+// GetEvents polls a pull subscription. The events of the returned
+// notification each carry a Watermark; the last one is the next call's
+// watermark. MoreEvents says more are waiting.
+func (c *Client) GetEvents(ctx context.Context, subscriptionId, watermark string) (*Notification, error) {
+	env, raw, err := c.do(ctx, GetEventsRequest{SubscriptionId: subscriptionId, Watermark: watermark})
+	if err != nil {
+		return nil, err
+	}
+	n, err := parseGetEvents(env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range n.Events {
+		n.Events[i].RawXML = raw
+	}
+	return n, nil
+}
+
+func parseGetEvents(env *envelope) (*Notification, error) {
+	m, err := singleMessage("GetEvents", env)
+	if err != nil {
+		return nil, err
+	}
+	nn := m.child("Notification")
+	if nn == nil {
+		return nil, errors.New("GetEvents: the response has no Notification")
+	}
+	n := parseNotification(nn)
+	return &n, nil
+}
+
+// Unsubscribe ends a pull or streaming subscription.
+func (c *Client) Unsubscribe(ctx context.Context, subscriptionId string) error {
+	env, _, err := c.do(ctx, UnsubscribeRequest{SubscriptionId: subscriptionId})
+	if err != nil {
+		return err
+	}
+	_, err = singleMessage("Unsubscribe", env)
+	return err
+}
+
+// SyncFolderHierarchy returns the folder changes of the whole mailbox since
+// syncState ("" for the first call: every folder is a Create).
+func (c *Client) SyncFolderHierarchy(ctx context.Context, syncState string) (*SyncFolderHierarchyResult, error) {
+	return c.SyncFolderHierarchyRequest(ctx, SyncFolderHierarchyRequest{SyncState: syncState})
+}
+
+// SyncFolderHierarchyRequest is SyncFolderHierarchy with every option.
+func (c *Client) SyncFolderHierarchyRequest(ctx context.Context, r SyncFolderHierarchyRequest) (*SyncFolderHierarchyResult, error) {
+	env, _, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return parseSyncFolderHierarchy(env)
+}
+
+func parseSyncFolderHierarchy(env *envelope) (*SyncFolderHierarchyResult, error) {
+	m, err := singleMessage("SyncFolderHierarchy", env)
+	if err != nil {
+		return nil, err
+	}
+	res := &SyncFolderHierarchyResult{
+		SyncState:                 m.text("SyncState"),
+		IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange")),
+	}
+	for _, ch := range m.child("Changes").Kids {
+		if !isEWS(ch.Space) {
+			continue
+		}
+		kind := ChangeKind(ch.Local)
+		switch kind {
+		case ChangeCreate, ChangeUpdate:
+			for _, f := range ch.Kids {
+				if isEWS(f.Space) && len(f.Local) >= 6 && f.Local[len(f.Local)-6:] == "Folder" {
+					res.Changes = append(res.Changes, FolderChange{Kind: kind, Folder: parseFolder(f)})
+				}
+			}
+		case ChangeDelete:
+			res.Changes = append(res.Changes, FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.child("FolderId"))}})
+		}
+	}
+	return res, nil
+}
+
+// GetFolder reads folders by distinguished name or id, in the order asked.
+// When some folders fail and others do not, the ones read are returned
+// together with the error.
+func (c *Client) GetFolder(ctx context.Context, refs ...FolderRef) ([]Folder, error) {
+	env, _, err := c.do(ctx, GetFolderRequest{Folders: refs})
+	if err != nil {
+		return nil, err
+	}
+	return parseGetFolder(env)
+}
+
+func parseGetFolder(env *envelope) ([]Folder, error) {
+	ms, err := responseMessages("GetFolder", env)
+	if err != nil {
+		return nil, err
+	}
+	var out []Folder
+	var errs []error
+	for _, m := range ms {
+		if e := messageError("GetFolder", m); e != nil {
+			errs = append(errs, e)
+			continue
+		}
+		for _, f := range m.child("Folders").Kids {
+			if isEWS(f.Space) {
+				out = append(out, parseFolder(f))
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// GetItem reads the Item fields of items named by events. Items that fail
+// (typically ErrorItemNotFound for an item deleted since) are left out and
+// reported in the error; the others are still returned.
+func (c *Client) GetItem(ctx context.Context, ids ...ItemId) ([]Item, error) {
+	env, _, err := c.do(ctx, GetItemRequest{ItemIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	return parseGetItem(env)
+}
+
+func parseGetItem(env *envelope) ([]Item, error) {
+	ms, err := responseMessages("GetItem", env)
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	var errs []error
+	for _, m := range ms {
+		if e := messageError("GetItem", m); e != nil {
+			errs = append(errs, e)
+			continue
+		}
+		for _, it := range m.child("Items").Kids {
+			if isEWS(it.Space) {
+				out = append(out, parseItem(it))
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// opError prefixes err with a short description unless it already reads
+// as a sentence about the server.
+func opError(what string, err error) error {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
