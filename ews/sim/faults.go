@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"sync"
+	"time"
+)
+
+// Faults are knobs for reliability tests. All methods are safe for
+// concurrent use.
+type Faults struct {
+	s *Server
+
+	mu          sync.Mutex
+	cut         int
+	busy        int
+	busyBackoff time.Duration
+	delay       time.Duration
+	corrupt     int
+}
+
+// CutNextStream makes the next envelope written on any streaming connection
+// stop halfway, and the connection abort (no terminating chunk), as when a
+// load balancer drops it.
+func (f *Faults) CutNextStream() {
+	f.mu.Lock()
+	f.cut++
+	f.mu.Unlock()
+}
+
+// ExpireAll expires every subscription now, as if each had timed out. It
+// returns how many there were. Open streams report ErrorExpiredSubscription
+// for them; later requests get ErrorExpiredSubscription.
+func (f *Faults) ExpireAll() int {
+	s := f.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sub := range s.subs {
+		s.endSub(sub, "ErrorExpiredSubscription")
+		n++
+	}
+	return n
+}
+
+// Expire expires one subscription now; false if it does not exist.
+func (f *Faults) Expire(id string) bool {
+	s := f.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.subs[id]
+	if sub == nil {
+		return false
+	}
+	s.endSub(sub, "ErrorExpiredSubscription")
+	return true
+}
+
+// ServerBusy answers the next n EWS requests with an ErrorServerBusy SOAP
+// fault (HTTP 500) carrying BackOffMilliseconds = backoff.
+func (f *Faults) ServerBusy(n int, backoff time.Duration) {
+	f.mu.Lock()
+	f.busy = n
+	f.busyBackoff = backoff
+	f.mu.Unlock()
+}
+
+// Delay holds every EWS response for d (on the server's clock) before it is
+// handled; 0 turns it off.
+func (f *Faults) Delay(d time.Duration) {
+	f.mu.Lock()
+	f.delay = d
+	f.mu.Unlock()
+}
+
+// CorruptNext makes the next response (or streaming envelope) invalid XML.
+func (f *Faults) CorruptNext() {
+	f.mu.Lock()
+	f.corrupt++
+	f.mu.Unlock()
+}
+
+func (f *Faults) takeCut() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cut > 0 {
+		f.cut--
+		return true
+	}
+	return false
+}
+
+func (f *Faults) takeBusy() (bool, time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy > 0 {
+		f.busy--
+		return true, f.busyBackoff
+	}
+	return false, 0
+}
+
+func (f *Faults) delayFor() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.delay
+}
+
+func (f *Faults) takeCorrupt() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.corrupt > 0 {
+		f.corrupt--
+		return true
+	}
+	return false
+}
+
+// corrupt keeps the first half of a document and appends an unclosed tag,
+// so any XML parser fails on it.
+func corrupt(doc []byte) []byte {
+	out := append([]byte(nil), doc[:len(doc)/2]...)
+	return append(out, []byte("<<\x00garbage")...)
+}

@@ -1,0 +1,353 @@
+package sim
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// The mailbox store: folders, items and the per-mailbox event journal. All of
+// it is guarded by Server.mu.
+
+// Item classes.
+const (
+	classNote           = "IPM.Note"
+	classMeetingRequest = "IPM.Schedule.Meeting.Request"
+	classAppointment    = "IPM.Appointment"
+)
+
+type folder struct {
+	id            string
+	ver           uint32
+	mb            *mailbox
+	parent        *folder
+	children      []*folder
+	name          string
+	class         string
+	distinguished string // "" for user folders
+	items         []*item
+	unread        int
+	// hierarchy journal positions (SyncFolderHierarchy)
+	createdSeq, changedSeq uint64
+}
+
+func (f *folder) ref() ews.FolderId { return ews.FolderId{Id: f.id, ChangeKey: changeKey(0x01, f.id, f.ver)} }
+
+// touch gives the folder a new change key.
+func (f *folder) touch() { f.ver++ }
+
+func (f *folder) isDescendantOf(a *folder) bool {
+	for p := f; p != nil; p = p.parent {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+// path is the display path below msgfolderroot, e.g. "Inbox/Projects".
+func (f *folder) path() string {
+	var parts []string
+	for p := f; p != nil && p != f.mb.msgroot && p != f.mb.root; p = p.parent {
+		parts = append([]string{p.name}, parts...)
+	}
+	return strings.Join(parts, "/")
+}
+
+type item struct {
+	id       string
+	ver      uint32
+	folder   *folder
+	idx      int // position in folder.items
+	class    string
+	subject  string
+	from     ews.Mailbox
+	received time.Time
+	read     bool
+}
+
+func (it *item) ref() ews.ItemId { return ews.ItemId{Id: it.id, ChangeKey: changeKey(0x09, it.id, it.ver)} }
+
+// journalEvent is one event in a mailbox's journal; seq numbers start at 1
+// and have no gaps.
+type journalEvent struct {
+	seq uint64
+	ev  ews.Event
+}
+
+type tombstone struct {
+	id                    string
+	createdSeq, deletedAt uint64
+	under                 []*folder // ancestors at deletion time (for sync scope)
+}
+
+type mailbox struct {
+	idx     int
+	smtp    string
+	name    string
+	root    *folder
+	msgroot *folder
+	dist    map[string]*folder
+
+	journal  []journalEvent
+	firstSeq uint64 // seq of journal[0]
+	nextSeq  uint64
+
+	hierSeq    uint64
+	tombstones []tombstone
+}
+
+func (mb *mailbox) head() uint64 { return mb.nextSeq - 1 }
+
+// distinguished folders under msgfolderroot, in Outlook's order.
+var standardFolders = []struct{ dist, name, class string }{
+	{"inbox", "Inbox", "IPF.Note"},
+	{"drafts", "Drafts", "IPF.Note"},
+	{"sentitems", "Sent Items", "IPF.Note"},
+	{"deleteditems", "Deleted Items", "IPF.Note"},
+	{"outbox", "Outbox", "IPF.Note"},
+	{"junkemail", "Junk Email", "IPF.Note"},
+	{"calendar", "Calendar", "IPF.Appointment"},
+	{"contacts", "Contacts", "IPF.Contact"},
+	{"tasks", "Tasks", "IPF.Task"},
+	{"notes", "Notes", "IPF.StickyNote"},
+}
+
+// newMailbox builds the standard tree plus a few user folders and items.
+func (s *Server) newMailbox(idx int, smtp string) *mailbox {
+	mb := &mailbox{idx: idx, smtp: smtp, dist: map[string]*folder{}, firstSeq: 1, nextSeq: 1}
+	local := smtp
+	if i := strings.IndexByte(local, '@'); i >= 0 {
+		local = local[:i]
+	}
+	if local != "" {
+		mb.name = strings.ToUpper(local[:1]) + local[1:]
+	}
+	mb.root = s.addFolder(mb, nil, "", "", "root")
+	mb.msgroot = s.addFolder(mb, mb.root, "Top of Information Store", "IPF.Note", "msgfolderroot")
+	for _, sf := range standardFolders {
+		s.addFolder(mb, mb.msgroot, sf.name, sf.class, sf.dist)
+	}
+	inbox := mb.dist["inbox"]
+	projects := s.addFolder(mb, inbox, "Projects", "IPF.Note", "")
+	s.addFolder(mb, projects, "Alpha", "IPF.Note", "")
+	s.addFolder(mb, projects, "Beta", "IPF.Note", "")
+	s.addFolder(mb, inbox, "Receipts", "IPF.Note", "")
+	archive := s.addFolder(mb, mb.msgroot, "Archive", "IPF.Note", "")
+	s.addFolder(mb, archive, "2025", "IPF.Note", "")
+
+	now := s.clock.Now().UTC()
+	for i := 0; i < 6; i++ {
+		it := s.addItem(inbox, classNote, s.randomSubject(), s.randomSender(), now.Add(-time.Duration(6-i)*time.Hour))
+		it.read = i < 4
+		if !it.read {
+			inbox.unread++
+		}
+	}
+	for i := 0; i < 2; i++ {
+		it := s.addItem(projects, classNote, s.randomSubject(), s.randomSender(), now.Add(-time.Duration(30+i)*time.Hour))
+		it.read = true
+	}
+	for i := 0; i < 2; i++ {
+		it := s.addItem(mb.dist["sentitems"], classNote, s.randomSubject(), ews.Mailbox{Name: mb.name, EmailAddress: smtp}, now.Add(-time.Duration(20+i)*time.Hour))
+		it.read = true
+	}
+	it := s.addItem(mb.dist["calendar"], classAppointment, "Weekly sync", ews.Mailbox{Name: mb.name, EmailAddress: smtp}, now.Add(-48*time.Hour))
+	it.read = true
+	// The initial tree is the base state: sync starts after it.
+	mb.hierSeq = 0
+	for _, f := range s.allFolders(mb) {
+		f.createdSeq, f.changedSeq = 0, 0
+	}
+	return mb
+}
+
+func (s *Server) addFolder(mb *mailbox, parent *folder, name, class, dist string) *folder {
+	s.idCounter++
+	f := &folder{id: s.newID(0x01, mb.idx), mb: mb, parent: parent, name: name, class: class, distinguished: dist}
+	mb.hierSeq++
+	f.createdSeq, f.changedSeq = mb.hierSeq, mb.hierSeq
+	if parent != nil {
+		parent.children = append(parent.children, f)
+	}
+	if dist != "" {
+		mb.dist[dist] = f
+	}
+	s.folders[f.id] = f
+	return f
+}
+
+func (s *Server) addItem(f *folder, class, subject string, from ews.Mailbox, received time.Time) *item {
+	it := &item{id: s.newID(0x02, f.mb.idx), class: class, subject: subject, from: from, received: received}
+	s.placeItem(it, f)
+	s.items[it.id] = it
+	return it
+}
+
+func (s *Server) placeItem(it *item, f *folder) {
+	it.folder = f
+	it.idx = len(f.items)
+	f.items = append(f.items, it)
+}
+
+// unplaceItem removes the item from its folder (not from the id index).
+func (s *Server) unplaceItem(it *item) {
+	f := it.folder
+	last := f.items[len(f.items)-1]
+	f.items[it.idx] = last
+	last.idx = it.idx
+	f.items = f.items[:len(f.items)-1]
+	if !it.read {
+		f.unread--
+	}
+	it.folder = nil
+}
+
+// allFolders lists a mailbox's folders depth-first, parents before children.
+func (s *Server) allFolders(mb *mailbox) []*folder {
+	var out []*folder
+	var walk func(f *folder)
+	walk = func(f *folder) {
+		out = append(out, f)
+		for _, c := range f.children {
+			walk(c)
+		}
+	}
+	walk(mb.root)
+	return out
+}
+
+// newID makes an opaque base64 id in the shape of Exchange's: a fixed
+// prefix, the kind, the mailbox, a counter and a per-server salt.
+func (s *Server) newID(kind byte, mb int) string {
+	s.idCounter++
+	b := make([]byte, 0, 32)
+	b = append(b, 0x00, 0x03, 0x24, kind)
+	b = binary.BigEndian.AppendUint16(b, uint16(mb))
+	b = binary.BigEndian.AppendUint64(b, s.idCounter)
+	b = append(b, s.salt[:]...)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// changeKey is derived from the kind, the id and the object's version, so it
+// changes whenever the object changes.
+func changeKey(kind byte, id string, ver uint32) string {
+	var h uint32 = 2166136261
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	b := make([]byte, 0, 12)
+	b = append(b, kind, 0, 0, 0)
+	b = binary.LittleEndian.AppendUint32(b, ver+1)
+	b = binary.LittleEndian.AppendUint32(b, h)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Watermarks: 13 bytes like Exchange's ("AAAAAHgGAAAAAAAAAQ=="): the mailbox
+// index, the journal sequence number, and a trailing 1.
+func encodeWatermark(mb int, seq uint64) string {
+	b := make([]byte, 0, 13)
+	b = binary.LittleEndian.AppendUint32(b, uint32(mb))
+	b = binary.LittleEndian.AppendUint64(b, seq)
+	b = append(b, 1)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func decodeWatermark(w string) (mb int, seq uint64, ok bool) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(w))
+	if err != nil || len(b) != 13 || b[12] != 1 {
+		return 0, 0, false
+	}
+	return int(binary.LittleEndian.Uint32(b)), binary.LittleEndian.Uint64(b[4:]), true
+}
+
+// validWatermark reports whether w names a position this mailbox's journal
+// still holds (events after it can be replayed).
+func (mb *mailbox) validWatermark(w string) (uint64, bool) {
+	idx, seq, ok := decodeWatermark(w)
+	if !ok || idx != mb.idx || seq > mb.head() || seq+1 < mb.firstSeq {
+		return 0, false
+	}
+	return seq, true
+}
+
+// SyncState for SyncFolderHierarchy.
+func encodeSyncState(mb int, seq uint64) string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("ewsmon-sim:%d:%d", mb, seq)))
+}
+
+func decodeSyncState(st string) (mb int, seq uint64, ok bool) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
+	if err != nil {
+		return 0, 0, false
+	}
+	if _, err := fmt.Sscanf(string(b), "ewsmon-sim:%d:%d", &mb, &seq); err != nil {
+		return 0, 0, false
+	}
+	return mb, seq, true
+}
+
+// maxJournal bounds each mailbox's journal; older events are dropped and a
+// subscription that had not read them gets ErrorMissedNotificationEvents.
+const maxJournal = 200000
+
+// appendEvent adds an event to the journal and wakes the subscriptions that
+// want it. It returns the event as stored, with its watermark.
+func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
+	if ev.TimeStamp.IsZero() {
+		ev.TimeStamp = s.clock.Now().UTC().Truncate(time.Second)
+	}
+	seq := mb.nextSeq
+	mb.nextSeq++
+	mb.journal = append(mb.journal, journalEvent{seq: seq, ev: ev})
+	if len(mb.journal) > maxJournal {
+		drop := len(mb.journal) - maxJournal/2
+		mb.journal = append([]journalEvent(nil), mb.journal[drop:]...)
+		mb.firstSeq = mb.journal[0].seq
+	}
+	for _, sub := range s.subs {
+		if sub.mb == mb && sub.wants(ev) {
+			sub.wake()
+		}
+	}
+	ev.Watermark = encodeWatermark(mb.idx, seq)
+	return ev
+}
+
+// eventsAfter returns up to max journal events after pos that sub wants, and
+// the position to continue from (the last event scanned). more reports
+// whether wanted events remain.
+func (mb *mailbox) eventsAfter(pos uint64, max int, want func(ews.Event) bool) (evs []journalEvent, next uint64, more bool) {
+	next = pos
+	if pos+1 < mb.firstSeq {
+		pos = mb.firstSeq - 1
+	}
+	start := int(pos + 1 - mb.firstSeq)
+	for i := start; i < len(mb.journal); i++ {
+		je := mb.journal[i]
+		if !want(je.ev) {
+			next = je.seq
+			continue
+		}
+		if len(evs) == max {
+			more = true
+			break
+		}
+		evs = append(evs, je)
+		next = je.seq
+	}
+	return evs, next, more
+}
+
+// hierarchyChanged records a folder create/update for SyncFolderHierarchy.
+func (mb *mailbox) hierarchyChanged(f *folder, created bool) {
+	mb.hierSeq++
+	if created {
+		f.createdSeq = mb.hierSeq
+	}
+	f.changedSeq = mb.hierSeq
+}

@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// GetStreamingEvents: one long chunked HTTP response holding many complete
+// SOAP envelopes, each written and flushed as its own chunk.
+
+// maxStreamIds is how many subscription ids one GetStreamingEvents may carry.
+const maxStreamIds = 200
+
+// streamConn is one open GetStreamingEvents connection. Its fields are
+// guarded by Server.mu; the handler goroutine owns the ResponseWriter.
+type streamConn struct {
+	subs    []*subscription
+	wake    chan struct{} // cap 1: new events or dropped subscriptions
+	dropped []droppedSub
+}
+
+type droppedSub struct{ id, code string }
+
+// drop takes sub off this connection. With a code the stream reports it in an
+// error envelope (e.g. ErrorNewEventStreamConnectionOpened).
+func (sc *streamConn) drop(sub *subscription, code string) {
+	for i, o := range sc.subs {
+		if o == sub {
+			sc.subs = append(sc.subs[:i:i], sc.subs[i+1:]...)
+			break
+		}
+	}
+	if code != "" {
+		sc.dropped = append(sc.dropped, droppedSub{sub.id, code})
+	}
+	select {
+	case sc.wake <- struct{}{}:
+	default:
+	}
+}
+
+// streamEnvelope is Exchange's streaming form: an unprefixed SOAP Envelope,
+// Header and Body with their own soap11 prefix, the response in m:.
+func streamEnvelope(msg string) []byte {
+	var b strings.Builder
+	b.Grow(len(msg) + 900)
+	b.WriteString(`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><soap11:Header xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">`)
+	b.WriteString(`<ServerVersionInfo xmlns="` + ews.NSTypes + `" MajorVersion="15" MinorVersion="2" MajorBuildNumber="1118" MinorBuildNumber="7" Version="V2017_07_11"/>`)
+	b.WriteString(`</soap11:Header><soap11:Body xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/"><m:GetStreamingEventsResponse` + nsMT + `><m:ResponseMessages>`)
+	b.WriteString(msg)
+	b.WriteString(`</m:ResponseMessages></m:GetStreamingEventsResponse></soap11:Body></Envelope>`)
+	return []byte(b.String())
+}
+
+func connectionStatusMsg(status string) string {
+	return okMsg("GetStreamingEvents", `<m:ConnectionStatus>`+status+`</m:ConnectionStatus>`)
+}
+
+// errorIdsXML lists subscription ids under m:ErrorSubscriptionIds. Real
+// servers put SubscriptionId in m: here too (types.xsd says t:).
+func errorIdsXML(ids []string) string {
+	var b strings.Builder
+	b.WriteString(`<m:ErrorSubscriptionIds>`)
+	for _, id := range ids {
+		b.WriteString(`<m:SubscriptionId>` + esc(id) + `</m:SubscriptionId>`)
+	}
+	b.WriteString(`</m:ErrorSubscriptionIds>`)
+	return b.String()
+}
+
+func (c *call) getStreamingEvents() {
+	var ids []string
+	seen := map[string]bool{}
+	for _, n := range c.op.child("SubscriptionIds").children("SubscriptionId") {
+		id := strings.TrimSpace(n.Text)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	minutes, err := strconv.Atoi(c.op.text("ConnectionTimeout"))
+	if len(ids) == 0 || err != nil || minutes < 1 || minutes > 30 {
+		c.schema("GetStreamingEvents needs SubscriptionIds with at least one SubscriptionId and a ConnectionTimeout from 1 to 30 minutes.")
+		return
+	}
+	if len(ids) > maxStreamIds {
+		c.replyErr(&ewsError{Code: "ErrorInvalidRequest", Text: "A GetStreamingEvents request can carry at most 200 subscription ids."})
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	var subs []*subscription
+	var failed []string
+	var firstErr *ewsError
+	for _, id := range ids {
+		sub, e := c.lookupSub(id, kindStreaming)
+		if e != nil {
+			failed = append(failed, id)
+			if firstErr == nil {
+				firstErr = e
+			}
+			continue
+		}
+		subs = append(subs, sub)
+	}
+	if firstErr != nil {
+		s.mu.Unlock()
+		c.reply(errMsg(c.op.Local, firstErr, errorIdsXML(failed)))
+		return
+	}
+	if s.conns >= s.cfg.MaxConnections {
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorExceededConnectionCount"))
+		return
+	}
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	sc := &streamConn{wake: make(chan struct{}, 1)}
+	for _, sub := range subs {
+		if sub.conn != nil {
+			sub.conn.drop(sub, "ErrorNewEventStreamConnectionOpened")
+		}
+		sub.conn = sc
+		sc.subs = append(sc.subs, sub)
+	}
+	s.conns++
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		now := s.clock.Now()
+		for _, sub := range subs {
+			if sub.conn == sc {
+				sub.conn = nil
+				sub.lastDetach = now
+			}
+		}
+		s.conns--
+		s.mu.Unlock()
+	}()
+	st := &stream{s: s, w: c.w, sc: sc}
+	st.run(c.r, time.Duration(minutes)*time.Minute)
+}
+
+type stream struct {
+	s         *Server
+	w         http.ResponseWriter
+	sc        *streamConn
+	lastWrite time.Time
+}
+
+// send writes one envelope as its own flushed chunk.
+func (st *stream) send(doc []byte) bool {
+	if st.s.faults.takeCut() {
+		// Cut mid-envelope: half an envelope, then the connection is
+		// aborted without the terminating chunk.
+		_, _ = st.w.Write(doc[:len(doc)/2])
+		http.NewResponseController(st.w).Flush()
+		panic(http.ErrAbortHandler)
+	}
+	if st.s.faults.takeCorrupt() {
+		doc = corrupt(doc)
+	}
+	if _, err := st.w.Write(doc); err != nil {
+		return false
+	}
+	if err := http.NewResponseController(st.w).Flush(); err != nil {
+		return false
+	}
+	st.lastWrite = st.s.clock.Now()
+	return true
+}
+
+func (st *stream) run(r *http.Request, timeout time.Duration) {
+	s := st.s
+	h := st.w.Header()
+	h.Set("Content-Type", "text/xml; charset=utf-8")
+	h.Set("Cache-Control", "private")
+	st.w.WriteHeader(http.StatusOK)
+	if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+		return
+	}
+	interval := s.cfg.HeartbeatInterval
+	heartbeat := s.clock.After(interval)
+	closeAt := s.clock.After(timeout)
+	for {
+		if !st.deliver() {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		case <-st.sc.wake:
+		case <-heartbeat:
+			// Heartbeats only while idle: interval after the last write.
+			idle := s.clock.Now().Sub(st.lastWrite)
+			if idle >= interval {
+				if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+					return
+				}
+				heartbeat = s.clock.After(interval)
+			} else {
+				heartbeat = s.clock.After(interval - idle)
+			}
+		case <-closeAt:
+			st.deliver()
+			st.send(streamEnvelope(connectionStatusMsg("Closed")))
+			return
+		}
+	}
+}
+
+// deliver writes pending events (one envelope, at most 50 events per
+// subscription per envelope, until caught up) and reports dropped
+// subscriptions. It returns false when the stream must end.
+func (st *stream) deliver() bool {
+	s := st.s
+	for {
+		s.mu.Lock()
+		var b strings.Builder
+		n := 0
+		for _, sub := range st.sc.subs {
+			evs, next, _ := sub.mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
+			sub.pos = next
+			if len(evs) == 0 {
+				continue
+			}
+			notificationXML(&b, "Notification", sub, 0, false, evs, false, 0)
+			n++
+		}
+		dropped := st.sc.dropped
+		st.sc.dropped = nil
+		left := len(st.sc.subs)
+		s.mu.Unlock()
+
+		if n > 0 {
+			msg := okMsg("GetStreamingEvents", `<m:Notifications>`+b.String()+`</m:Notifications>`)
+			if !st.send(streamEnvelope(msg)) {
+				return false
+			}
+		}
+		if len(dropped) > 0 {
+			byCode := map[string][]string{}
+			var codes []string
+			for _, d := range dropped {
+				if byCode[d.code] == nil {
+					codes = append(codes, d.code)
+				}
+				byCode[d.code] = append(byCode[d.code], d.id)
+			}
+			sort.Strings(codes)
+			for _, code := range codes {
+				e := newErr(code)
+				if !st.send(streamEnvelope(errMsg("GetStreamingEvents", e, errorIdsXML(byCode[code])))) {
+					return false
+				}
+			}
+			if left == 0 {
+				return false
+			}
+		}
+		if left == 0 {
+			// Every subscription was unsubscribed: the stream is over.
+			st.send(streamEnvelope(connectionStatusMsg("Closed")))
+			return false
+		}
+		if n == 0 {
+			return true
+		}
+	}
+}

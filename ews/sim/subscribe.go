@@ -1,0 +1,438 @@
+package sim
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+type subKind byte
+
+const (
+	kindPull      subKind = 1
+	kindPush      subKind = 2
+	kindStreaming subKind = 3
+)
+
+func (k subKind) String() string {
+	switch k {
+	case kindPull:
+		return "pull"
+	case kindPush:
+		return "push"
+	}
+	return "streaming"
+}
+
+// subscription is one Subscribe's state. Guarded by Server.mu.
+type subscription struct {
+	id    string
+	kind  subKind
+	mb    *mailbox
+	owner string // normalised user name ("" without authentication)
+
+	all     bool
+	folders map[string]bool
+	types   map[ews.EventType]bool
+
+	// pos is the journal sequence number of the last event this
+	// subscription has consumed: the server-side queue position.
+	pos uint64
+
+	// pull
+	timeout  time.Duration
+	lastPoll time.Time
+	// streaming
+	conn       *streamConn
+	lastDetach time.Time
+	// push
+	url        string
+	statusFreq time.Duration
+	wakeCh     chan struct{}
+
+	done chan struct{} // closed when the subscription ends
+}
+
+func (sub *subscription) wants(ev ews.Event) bool {
+	if !sub.types[ev.Type] {
+		return false
+	}
+	if sub.all {
+		return true
+	}
+	return sub.folders[ev.ParentFolderId.Id] || sub.folders[ev.OldParentFolderId.Id] ||
+		(!ev.FolderId.IsZero() && sub.folders[ev.FolderId.Id])
+}
+
+// wake tells whoever delivers this subscription's events that there are new
+// ones. Caller holds Server.mu.
+func (sub *subscription) wake() {
+	var ch chan struct{}
+	switch sub.kind {
+	case kindStreaming:
+		if sub.conn != nil {
+			ch = sub.conn.wake
+		}
+	case kindPush:
+		ch = sub.wakeCh
+	}
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Server) newSubID(kind subKind, mb int) string {
+	s.subCount++
+	b := make([]byte, 0, 20)
+	b = append(b, 0x10, byte(kind))
+	b = binary.BigEndian.AppendUint16(b, uint16(mb))
+	b = binary.BigEndian.AppendUint64(b, s.subCount)
+	b = append(b, s.salt[:]...)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func wellFormedSubID(id string) bool {
+	b, err := base64.StdEncoding.DecodeString(id)
+	return err == nil && len(b) == 20 && b[0] == 0x10 && b[1] >= 1 && b[1] <= 3
+}
+
+func normUser(u string) string {
+	u = strings.ToLower(u)
+	if i := strings.LastIndexByte(u, '\\'); i >= 0 {
+		u = u[i+1:]
+	}
+	if i := strings.IndexByte(u, '@'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// expiredNow reports whether a subscription has outlived its timeout.
+func (s *Server) expiredNow(sub *subscription, now time.Time) bool {
+	switch sub.kind {
+	case kindPull:
+		return now.Sub(sub.lastPoll) >= sub.timeout
+	case kindStreaming:
+		return sub.conn == nil && now.Sub(sub.lastDetach) >= s.cfg.StreamingExpiry
+	}
+	return false
+}
+
+// endSub removes a subscription. With a code, later requests for it get that
+// code (ErrorExpiredSubscription); without, ErrorSubscriptionNotFound. An
+// open stream carrying it is told (code) or silently loses it ("").
+func (s *Server) endSub(sub *subscription, code string) {
+	if s.subs[sub.id] != sub {
+		return
+	}
+	delete(s.subs, sub.id)
+	close(sub.done)
+	if code != "" {
+		if len(s.gone) > 10000 {
+			clear(s.gone)
+		}
+		s.gone[sub.id] = code
+	}
+	if sub.conn != nil {
+		sub.conn.drop(sub, code)
+		sub.conn = nil
+	}
+}
+
+// sweep expires every subscription past its timeout. Caller holds s.mu.
+func (s *Server) sweep(now time.Time) {
+	for _, sub := range s.subs {
+		if s.expiredNow(sub, now) {
+			s.endSub(sub, "ErrorExpiredSubscription")
+		}
+	}
+}
+
+// lookupSub finds a live subscription of the wanted kind that the caller
+// owns. Caller holds s.mu.
+func (c *call) lookupSub(id string, kind subKind) (*subscription, *ewsError) {
+	s := c.s
+	sub := s.subs[id]
+	if sub == nil {
+		if code := s.gone[id]; code != "" {
+			return nil, newErr(code)
+		}
+		if !wellFormedSubID(id) {
+			return nil, &ewsError{Code: "ErrorInvalidSubscription", Text: "The subscription id is not one this server issued."}
+		}
+		return nil, newErr("ErrorSubscriptionNotFound")
+	}
+	if s.expiredNow(sub, s.clock.Now()) {
+		s.endSub(sub, "ErrorExpiredSubscription")
+		return nil, newErr("ErrorExpiredSubscription")
+	}
+	if kind != 0 && sub.kind != kind {
+		return nil, &ewsError{Code: "ErrorInvalidSubscription", Text: fmt.Sprintf("The subscription is a %s subscription; %s needs a %s one.", sub.kind, c.op.Local, kind)}
+	}
+	if sub.owner != normUser(c.user) {
+		return nil, newErr("ErrorSubscriptionAccessDenied")
+	}
+	return sub, nil
+}
+
+func (c *call) subscribe() {
+	var req *xnode
+	var kind subKind
+	for _, k := range c.op.Kids {
+		switch {
+		case k.is("PullSubscriptionRequest"):
+			req, kind = k, kindPull
+		case k.is("PushSubscriptionRequest"):
+			req, kind = k, kindPush
+		case k.is("StreamingSubscriptionRequest"):
+			req, kind = k, kindStreaming
+		}
+	}
+	if req == nil {
+		c.schema("Subscribe needs a PullSubscriptionRequest, PushSubscriptionRequest or StreamingSubscriptionRequest.")
+		return
+	}
+	all := req.attr("SubscribeToAllFolders") == "true" || req.attr("SubscribeToAllFolders") == "1"
+	types := map[ews.EventType]bool{}
+	for _, t := range req.child("EventTypes").children("EventType") {
+		et := ews.EventType(strings.TrimSpace(t.Text))
+		valid := false
+		for _, a := range ews.AllEventTypes {
+			valid = valid || a == et
+		}
+		if !valid {
+			c.schema(fmt.Sprintf("The value %q is not a valid EventType.", t.Text))
+			return
+		}
+		types[et] = true
+	}
+	if len(types) == 0 {
+		c.schema("Subscribe needs EventTypes with at least one EventType.")
+		return
+	}
+	var timeout, statusFreq time.Duration
+	var pushURL string
+	switch kind {
+	case kindPull:
+		n, err := strconv.Atoi(req.text("Timeout"))
+		if err != nil || n < 1 || n > 1440 {
+			c.schema("Timeout must be a number of minutes from 1 to 1440.")
+			return
+		}
+		timeout = time.Duration(n) * time.Minute
+	case kindPush:
+		n, err := strconv.Atoi(req.text("StatusFrequency"))
+		if err != nil || n < 1 || n > 1440 {
+			c.schema("StatusFrequency must be a number of minutes from 1 to 1440.")
+			return
+		}
+		statusFreq = time.Duration(n) * time.Minute
+		pushURL = req.text("URL")
+		u, err := url.Parse(pushURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			c.replyErr(newErr("ErrorInvalidPushSubscriptionUrl"))
+			return
+		}
+	}
+
+	s := c.s
+	s.mu.Lock()
+	now := s.clock.Now()
+	s.sweep(now)
+	mb := c.acting
+	folders := map[string]bool{}
+	refs := folderRefs(req.child("FolderIds"))
+	if !all && len(refs) == 0 {
+		s.mu.Unlock()
+		c.replyErr(&ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "Subscribe needs FolderIds or SubscribeToAllFolders=\"true\"."})
+		return
+	}
+	var target *mailbox
+	for _, ref := range refs {
+		f, e := c.resolveFolder(ref)
+		if e != nil {
+			s.mu.Unlock()
+			c.replyErr(e)
+			return
+		}
+		if target != nil && target != f.mb {
+			s.mu.Unlock()
+			c.replyErr(&ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "One subscription cannot cover folders of several mailboxes."})
+			return
+		}
+		target = f.mb
+		folders[f.id] = true
+	}
+	if target != nil && target != mb {
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorSubscriptionDelegateAccessNotSupported"))
+		return
+	}
+	live := 0
+	for _, o := range s.subs {
+		if o.mb == mb {
+			live++
+		}
+	}
+	if live >= s.cfg.MaxSubscriptions {
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorExceededSubscriptionCount"))
+		return
+	}
+	pos := mb.head()
+	if w := req.text("Watermark"); w != "" && kind != kindStreaming {
+		p, ok := mb.validWatermark(w)
+		if !ok {
+			s.mu.Unlock()
+			c.replyErr(newErr("ErrorInvalidWatermark"))
+			return
+		}
+		pos = p
+	}
+	sub := &subscription{
+		id: s.newSubID(kind, mb.idx), kind: kind, mb: mb, owner: normUser(c.user),
+		all: all, folders: folders, types: types, pos: pos,
+		timeout: timeout, lastPoll: now, lastDetach: now,
+		url: pushURL, statusFreq: statusFreq,
+		done: make(chan struct{}),
+	}
+	if s.closing {
+		s.mu.Unlock()
+		c.s.writeFault(c.w, "ErrorServerBusy", "The server is shutting down.", [][2]string{{"BackOffMilliseconds", "30000"}}, "")
+		return
+	}
+	s.subs[sub.id] = sub
+	if kind == kindPush {
+		sub.wakeCh = make(chan struct{}, 1)
+		s.wg.Add(1)
+		go s.runPush(sub)
+	}
+	inner := `<m:SubscriptionId>` + sub.id + `</m:SubscriptionId>`
+	if kind != kindStreaming {
+		inner += `<m:Watermark>` + encodeWatermark(mb.idx, pos) + `</m:Watermark>`
+	}
+	s.mu.Unlock()
+	// Affinity: the cookie that a client must send back on the group's
+	// later requests (Exchange names the mailbox server in it).
+	http.SetCookie(c.w, &http.Cookie{Name: "X-BackEndOverrideCookie", Value: "SIMMBX01.sim.ewsmon.local~" + strconv.Itoa(1941996295+mb.idx), Path: "/", HttpOnly: true})
+	c.reply(c.ok(inner))
+}
+
+// notificationXML renders events (with watermarks when withWM) or, when
+// there are none, a StatusEvent.
+func notificationXML(b *strings.Builder, el string, sub *subscription, prev uint64, more bool, evs []journalEvent, withWM bool, statusWM uint64) {
+	b.WriteString(`<m:` + el + `><t:SubscriptionId>` + sub.id + `</t:SubscriptionId>`)
+	if withWM {
+		b.WriteString(`<t:PreviousWatermark>` + encodeWatermark(sub.mb.idx, prev) + `</t:PreviousWatermark>`)
+		b.WriteString(`<t:MoreEvents>` + strconv.FormatBool(more) + `</t:MoreEvents>`)
+	}
+	if len(evs) == 0 {
+		b.WriteString(`<t:StatusEvent><t:Watermark>` + encodeWatermark(sub.mb.idx, statusWM) + `</t:Watermark></t:StatusEvent>`)
+	}
+	for _, je := range evs {
+		wm := ""
+		if withWM {
+			wm = encodeWatermark(sub.mb.idx, je.seq)
+		}
+		eventXML(b, je.ev, wm)
+	}
+	b.WriteString(`</m:` + el + `>`)
+}
+
+func eventXML(b *strings.Builder, ev ews.Event, wm string) {
+	b.WriteString(`<t:` + string(ev.Type) + `>`)
+	if wm != "" {
+		b.WriteString(`<t:Watermark>` + wm + `</t:Watermark>`)
+	}
+	b.WriteString(`<t:TimeStamp>` + xmlTime(ev.TimeStamp) + `</t:TimeStamp>`)
+	if !ev.ItemId.IsZero() {
+		b.WriteString(itemIdXML("ItemId", ev.ItemId))
+	} else {
+		b.WriteString(folderIdXML("FolderId", ev.FolderId))
+	}
+	b.WriteString(folderIdXML("ParentFolderId", ev.ParentFolderId))
+	if ev.Type == ews.MovedEvent || ev.Type == ews.CopiedEvent {
+		if !ev.OldItemId.IsZero() {
+			b.WriteString(itemIdXML("OldItemId", ev.OldItemId))
+		} else {
+			b.WriteString(folderIdXML("OldFolderId", ev.OldFolderId))
+		}
+		b.WriteString(folderIdXML("OldParentFolderId", ev.OldParentFolderId))
+	}
+	if ev.Type == ews.ModifiedEvent && ev.UnreadCount != nil {
+		b.WriteString(`<t:UnreadCount>` + strconv.Itoa(*ev.UnreadCount) + `</t:UnreadCount>`)
+	}
+	b.WriteString(`</t:` + string(ev.Type) + `>`)
+}
+
+// maxEventsPerNotification is what Exchange returns per GetEvents at most.
+const maxEventsPerNotification = 50
+
+func (c *call) getEvents() {
+	id := c.op.text("SubscriptionId")
+	wm := c.op.text("Watermark")
+	if id == "" || wm == "" {
+		c.schema("GetEvents needs a SubscriptionId and a Watermark.")
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	sub, e := c.lookupSub(id, kindPull)
+	if e != nil {
+		s.mu.Unlock()
+		c.replyErr(e)
+		return
+	}
+	mb := sub.mb
+	if _, ok := mb.validWatermark(wm); !ok {
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorInvalidWatermark"))
+		return
+	}
+	if sub.pos+1 < mb.firstSeq {
+		s.endSub(sub, "ErrorMissedNotificationEvents")
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorMissedNotificationEvents"))
+		return
+	}
+	sub.lastPoll = s.clock.Now()
+	// The watermark the client sent is only checked: the server keeps the
+	// queue position itself, so re-sending an older watermark while paging
+	// does not repeat events (as Exchange does).
+	evs, next, more := mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
+	prev := sub.pos
+	sub.pos = next
+	var b strings.Builder
+	notificationXML(&b, "Notification", sub, prev, more, evs, true, next)
+	s.mu.Unlock()
+	c.reply(c.ok(b.String()))
+}
+
+func (c *call) unsubscribe() {
+	id := c.op.text("SubscriptionId")
+	if id == "" {
+		c.schema("Unsubscribe needs a SubscriptionId.")
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	sub, e := c.lookupSub(id, 0)
+	if e != nil {
+		s.mu.Unlock()
+		c.replyErr(e)
+		return
+	}
+	s.endSub(sub, "")
+	s.mu.Unlock()
+	c.reply(c.ok(""))
+}
