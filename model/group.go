@@ -174,13 +174,15 @@ func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
 		// a change to a message that just arrived is a separate action.
 		return o.items.has(x) && !o.newMail.has(x) && !o.modified.has(x)
 	case ews.MovedEvent, ews.CopiedEvent:
-		if o.items.has(x0) || o.items.has(x) {
-			return !o.newMail.has(x0) && !o.newMail.has(x) && o.newMails == 0
+		// An item this action created (a draft) leaving for Sent Items; any
+		// other item moving is a new action.
+		if o.created.has(x0) {
+			return o.newMails == 0
 		}
 		return o.bulk(ev)
 	case ews.DeletedEvent:
-		if o.items.has(x) {
-			return !o.newMail.has(x) && o.newMails == 0
+		if o.created.has(x) {
+			return o.newMails == 0 // a draft removed once sent
 		}
 		if o.deletedFolders.has(parent) {
 			return true // contents of a folder being deleted
