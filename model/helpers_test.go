@@ -26,8 +26,12 @@ func folder(id, parent, name string) ews.Folder {
 	return ews.Folder{FolderId: ews.FolderId{Id: id}, ParentFolderId: ews.FolderId{Id: parent}, DisplayName: name, FolderClass: "IPF.Note"}
 }
 
-func create(f ews.Folder) ews.FolderChange { return ews.FolderChange{Kind: ews.ChangeCreate, Folder: f} }
-func update(f ews.Folder) ews.FolderChange { return ews.FolderChange{Kind: ews.ChangeUpdate, Folder: f} }
+func create(f ews.Folder) ews.FolderChange {
+	return ews.FolderChange{Kind: ews.ChangeCreate, Folder: f}
+}
+func update(f ews.Folder) ews.FolderChange {
+	return ews.FolderChange{Kind: ews.ChangeUpdate, Folder: f}
+}
 func remove(id string) ews.FolderChange {
 	return ews.FolderChange{Kind: ews.ChangeDelete, Folder: ews.Folder{FolderId: ews.FolderId{Id: id}}}
 }
