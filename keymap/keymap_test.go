@@ -1,6 +1,7 @@
 package keymap
 
 import (
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -99,6 +100,8 @@ func TestOverride(t *testing.T) {
 	}
 }
 
+var updateDocs = flag.Bool("update", false, "rewrite the tables in docs/keys.md")
+
 // docs/keys.md documents every action by its config name and default keys.
 func TestDocsListEveryAction(t *testing.T) {
 	doc, err := os.ReadFile("../docs/keys.md")
@@ -106,6 +109,17 @@ func TestDocsListEveryAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	km := DefaultKeyMap()
+	if *updateDocs {
+		const marker = "## All bindings\n\n"
+		i := strings.Index(string(doc), marker)
+		if i < 0 {
+			t.Fatal("docs/keys.md has no '## All bindings' section")
+		}
+		doc = []byte(string(doc[:i+len(marker)]) + km.Markdown())
+		if err := os.WriteFile("../docs/keys.md", doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if !strings.Contains(string(doc), km.Markdown()) {
 		t.Errorf("docs/keys.md does not hold the current tables; paste KeyMap.Markdown() into it")
 	}

@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// maxDrain bounds one batch so a firehose cannot starve key handling.
+const maxDrain = 2048
+
+// waitUpdates blocks until the subscription's channel has an update (or
+// closes), then takes whatever else is already waiting without blocking, and
+// returns it all as one message: a burst costs one redraw.
+func waitUpdates(gen uint64, ch <-chan ews.Update) tea.Cmd {
+	return func() tea.Msg {
+		u, ok := <-ch
+		if !ok {
+			return updatesMsg{gen: gen, ch: ch, closed: true}
+		}
+		msg := updatesMsg{gen: gen, ch: ch, updates: []ews.Update{u}}
+		for len(msg.updates) < maxDrain {
+			select {
+			case u, ok := <-ch:
+				if !ok {
+					msg.closed = true
+					return msg
+				}
+				msg.updates = append(msg.updates, u)
+			default:
+				return msg
+			}
+		}
+		return msg
+	}
+}
+
+// tick waits until the next whole second of the clock.
+func tick(clock ews.Clock) tea.Cmd {
+	return func() tea.Msg {
+		now := clock.Now()
+		d := now.Truncate(time.Second).Add(time.Second).Sub(now)
+		at := <-clock.After(d)
+		return tickMsg{at: at}
+	}
+}
+
+func syncCmd(ctx context.Context, b Backend, syncState string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.SyncFolderHierarchy(ctx, syncState)
+		return syncMsg{full: syncState == "", res: res, err: err}
+	}
+}
+
+func getFoldersCmd(ctx context.Context, b Backend, ids []ews.FolderId) tea.Cmd {
+	return func() tea.Msg {
+		refs := make([]ews.FolderRef, len(ids))
+		for i, id := range ids {
+			refs[i] = ews.FolderRefOf(id)
+		}
+		fs, err := b.GetFolder(ctx, refs...)
+		return foldersMsg{folders: fs, err: err}
+	}
+}
+
+func getItemsCmd(ctx context.Context, b Backend, ids []ews.ItemId) tea.Cmd {
+	return func() tea.Msg {
+		items, err := b.GetItem(ctx, ids...)
+		return itemsMsg{ids: ids, items: items, err: err}
+	}
+}
+
+func detailItemCmd(ctx context.Context, b Backend, seq uint64, id ews.ItemId) tea.Cmd {
+	return func() tea.Msg {
+		items, err := b.GetItem(ctx, id)
+		msg := detailItemMsg{seq: seq, err: err}
+		if err == nil {
+			if len(items) == 0 {
+				msg.err = fmt.Errorf("GetItem returned no item")
+			} else {
+				msg.item = items[0]
+			}
+		}
+		return msg
+	}
+}
+
+func simCmd(ctx context.Context, sim SimControl, action string) tea.Cmd {
+	return func() tea.Msg {
+		return simMsg{action: action, err: sim.Act(ctx, action)}
+	}
+}
+
+// exportCmd writes events as NDJSON (ews.EventRecord, the fields of `ewsmon
+// decode`) to a new file in dir named for the moment.
+func exportCmd(dir string, at time.Time, events []ews.Event) tea.Cmd {
+	return func() tea.Msg {
+		path, err := writeExport(dir, at, events)
+		return exportMsg{path: path, n: len(events), err: err}
+	}
+}
+
+func writeExport(dir string, at time.Time, events []ews.Event) (string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	base := "ewsmon-export-" + at.UTC().Format("20060102-150405")
+	path := filepath.Join(dir, base+".ndjson")
+	var f *os.File
+	var err error
+	for i := 2; ; i++ {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !os.IsExist(err) || i > 100 {
+			break
+		}
+		path = filepath.Join(dir, fmt.Sprintf("%s-%d.ndjson", base, i))
+	}
+	if err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	for _, e := range events {
+		if err := enc.Encode(ews.EventRecord(e)); err != nil {
+			f.Close()
+			return path, fmt.Errorf("export to %s: %w", path, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return path, fmt.Errorf("export to %s: %w", path, err)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path, nil
+}

@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
+)
+
+// detailPane shows one event: every field, the item fetched with GetItem,
+// and the envelope it arrived in, indented, in a scrollable viewport.
+type detailPane struct {
+	c       *common
+	w, h    int
+	focused bool
+	vp      viewport.Model
+
+	entry   model.Entry
+	label   string
+	item    *ews.Item
+	itemErr string
+	loading bool
+	xml     string // indented once per event
+}
+
+func newDetailPane(c *common) *detailPane {
+	vp := viewport.New()
+	vp.SoftWrap = true
+	vp.MouseWheelEnabled = true
+	return &detailPane{c: c, vp: vp}
+}
+
+// Open shows entry; loading says a GetItem is on its way.
+func (p *detailPane) Open(e *model.Entry, label string, loading bool) {
+	p.entry = *e
+	p.label = label
+	p.item = nil
+	p.itemErr = ""
+	p.loading = loading
+	p.xml = ""
+	if len(e.Event.RawXML) > 0 {
+		p.xml = indentXML(e.Event.RawXML)
+	}
+	p.refresh()
+	p.vp.GotoTop()
+}
+
+// Seq is the event shown.
+func (p *detailPane) Seq() uint64 { return p.entry.Seq }
+
+// SetItem takes the GetItem answer addressed to the event shown.
+func (p *detailPane) SetItem(msg detailItemMsg) {
+	if msg.seq != p.entry.Seq {
+		return
+	}
+	p.loading = false
+	if msg.err != nil {
+		p.itemErr = msg.err.Error()
+	} else {
+		it := msg.item
+		p.item = &it
+	}
+	y := p.vp.YOffset()
+	p.refresh()
+	p.vp.SetYOffset(y)
+}
+
+func (p *detailPane) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.vp.SetWidth(max(w-2, 1))
+	p.vp.SetHeight(max(h-2, 1))
+	if p.entry.Seq != 0 {
+		p.refresh()
+	}
+}
+
+func (p *detailPane) SetFocused(f bool) { p.focused = f }
+
+func (p *detailPane) ShortHelp() []key.Binding {
+	k := p.c.keys
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Back, k.Help, k.Quit}
+}
+
+func (p *detailPane) FullHelp() [][]key.Binding {
+	k := p.c.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}}
+}
+
+func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	k := p.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			p.vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			p.vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			p.vp.PageDown()
+		case key.Matches(msg, k.Top):
+			p.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			p.vp.GotoBottom()
+		}
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return p, cmd
+	}
+	return p, nil
+}
+
+func (p *detailPane) refresh() {
+	s := p.c.styles
+	st := p.c.st
+	tree := st.Tree()
+	ev := p.entry.Event
+	inner := max(p.w-2, 10)
+	var out []string
+	kv := func(k, v string) {
+		if v == "" {
+			return
+		}
+		lines := wrap(v, max(inner-20, 10))
+		for i, l := range lines {
+			key := ""
+			if i == 0 {
+				key = k
+			}
+			out = append(out, s.Muted.Render(fit(key, 20))+l)
+		}
+	}
+	folder := func(id ews.FolderId) string {
+		if id.IsZero() {
+			return ""
+		}
+		return id.Id + " (" + tree.Name(id.Id) + ")"
+	}
+	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
+	kv("Cascade", p.label)
+	if !ev.TimeStamp.IsZero() {
+		kv("TimeStamp", ev.TimeStamp.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	if !p.entry.Received.IsZero() {
+		kv("Received", p.entry.Received.In(st.Config().Location).Format("2006-01-02 15:04:05.000"))
+	}
+	kv("Watermark", ev.Watermark)
+	kv("ItemId", ev.ItemId.Id)
+	kv("FolderId", folder(ev.FolderId))
+	kv("ParentFolderId", folder(ev.ParentFolderId))
+	kv("OldItemId", ev.OldItemId.Id)
+	kv("OldFolderId", folder(ev.OldFolderId))
+	kv("OldParentFolderId", folder(ev.OldParentFolderId))
+	if ev.UnreadCount != nil {
+		kv("UnreadCount", fmt.Sprint(*ev.UnreadCount))
+	}
+	kv("SubscriptionId", ev.SubscriptionId)
+	kv("PreviousWatermark", ev.PreviousWatermark)
+	kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+
+	if !ev.ItemId.IsZero() {
+		out = append(out, "", s.Bold.Render("Item (GetItem)"))
+		switch {
+		case p.item != nil:
+			it := p.item
+			kv("Subject", it.Subject)
+			from := it.From.EmailAddress
+			if it.From.Name != "" {
+				from = it.From.Name + " <" + it.From.EmailAddress + ">"
+			}
+			kv("From", from)
+			if !it.DateTimeReceived.IsZero() {
+				kv("Received", it.DateTimeReceived.UTC().Format("2006-01-02T15:04:05Z"))
+			}
+			kv("ItemClass", it.ItemClass)
+			kv("IsRead", fmt.Sprint(it.IsRead))
+		case p.loading:
+			out = append(out, s.Muted.Render("  loading…"))
+		case p.itemErr != "":
+			for _, l := range wrap(p.itemErr, inner-2) {
+				out = append(out, "  "+s.Warn.Render(l))
+			}
+		}
+	}
+
+	out = append(out, "", s.Bold.Render("Notification envelope"))
+	if p.xml == "" {
+		out = append(out, s.Muted.Render("  (not kept)"))
+	} else {
+		out = append(out, strings.Split(p.xml, "\n")...)
+	}
+	p.vp.SetContentLines(out)
+}
+
+func (p *detailPane) View() string {
+	lines := strings.Split(p.vp.View(), "\n")
+	note := ""
+	if p.vp.TotalLineCount() > p.vp.Height() {
+		note = fmt.Sprintf("%d%%", int(p.vp.ScrollPercent()*100))
+	}
+	return frame(p.c.styles, "Event detail · esc back", note, lines, p.w, p.h, true)
+}

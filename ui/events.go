@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
+)
+
+// eventsPane is the event list: cascade headers and, when a cascade is
+// expanded, its events. It follows the newest row until paused; while paused
+// the rows on screen stay put and a badge counts what arrived since.
+//
+// The selection is kept by identity (cascade id, event seq), not by row
+// number, so it survives eviction at the front of the log and filtering.
+type eventsPane struct {
+	c       *common
+	w, h    int
+	focused bool
+
+	follow    bool
+	pausedAt  int    // Status().Events when the list was paused
+	selC      uint64 // selected cascade
+	selSeq    uint64 // selected event in it; 0: the header row
+	lastIdx   int    // the selection's row the last time it was found
+	screenRow int    // where on screen the selection sits while paused
+}
+
+func newEventsPane(c *common) *eventsPane {
+	return &eventsPane{c: c, follow: true}
+}
+
+func (p *eventsPane) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *eventsPane) SetFocused(f bool) { p.focused = f }
+func (p *eventsPane) listHeight() int   { return max(p.h-3, 0) } // borders and the column header
+func (p *eventsPane) Following() bool   { return p.follow }
+func (p *eventsPane) newCount() int     { return max(p.c.st.Status().Events-p.pausedAt, 0) }
+func (p *eventsPane) innerWidth() int   { return max(p.w-2, 0) }
+func (p *eventsPane) firstRowY() int    { return 2 } // below the top border and the column header
+func (p *eventsPane) ShortHelp() []key.Binding {
+	k := p.c.keys
+	return []key.Binding{k.Enter, k.Pause, k.Filter, k.Export, k.NextPane, k.Help, k.Quit, k.Up, k.Down}
+}
+
+func (p *eventsPane) FullHelp() [][]key.Binding {
+	k := p.c.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter}, {k.Pause, k.Filter, k.Clear, k.Export}}
+}
+
+// SetFollow resumes following the newest events, or pauses.
+func (p *eventsPane) SetFollow(on bool) {
+	if on == p.follow {
+		return
+	}
+	if !on {
+		idx := p.selIndex()
+		top, _ := p.window()
+		p.select1(idx, idx-top)
+		p.pausedAt = p.c.st.Status().Events
+	}
+	p.follow = on
+}
+
+// selIndex is the selected row's index.
+func (p *eventsPane) selIndex() int {
+	st := p.c.st
+	total := st.RowCount()
+	if total == 0 {
+		return 0
+	}
+	if p.follow {
+		return total - 1
+	}
+	base, ok := st.RowOf(p.selC)
+	if !ok {
+		return min(max(p.lastIdx, 0), total-1)
+	}
+	if p.selSeq == 0 || !st.Expanded(p.selC) {
+		return base
+	}
+	c := st.Cascade(p.selC)
+	if c == nil {
+		return base
+	}
+	for i, r := range st.Rows(base+1, st.VisibleCount(c)) {
+		if r.Entry != nil && r.Entry.Seq == p.selSeq {
+			return base + 1 + i
+		}
+	}
+	return base
+}
+
+// window is the first row on screen and the selected row.
+func (p *eventsPane) window() (top, sel int) {
+	total := p.c.st.RowCount()
+	lh := p.listHeight()
+	sel = p.selIndex()
+	if p.follow {
+		return max(total-lh, 0), sel
+	}
+	top = sel - p.screenRow
+	if top > total-lh {
+		top = total - lh
+	}
+	if top < 0 {
+		top = 0
+	}
+	if sel >= top+lh {
+		top = sel - lh + 1
+	}
+	return top, sel
+}
+
+// select1 selects row idx, shown at screen row pos.
+func (p *eventsPane) select1(idx, pos int) {
+	st := p.c.st
+	total := st.RowCount()
+	if total == 0 {
+		return
+	}
+	idx = min(max(idx, 0), total-1)
+	rows := st.Rows(idx, 1)
+	if len(rows) == 0 {
+		return
+	}
+	p.selC = rows[0].Cascade.ID
+	p.selSeq = 0
+	if rows[0].Entry != nil {
+		p.selSeq = rows[0].Entry.Seq
+	}
+	p.lastIdx = idx
+	p.screenRow = min(max(pos, 0), max(p.listHeight()-1, 0))
+}
+
+// move moves the selection by d rows; moving pauses the list.
+func (p *eventsPane) move(d int) {
+	p.SetFollow(false)
+	top, sel := p.window()
+	p.select1(sel+d, sel+d-top)
+}
+
+// Selected is the selected row (ok false when the list is empty).
+func (p *eventsPane) Selected() (model.Row, bool) {
+	if p.c.st.RowCount() == 0 {
+		return model.Row{}, false
+	}
+	rows := p.c.st.Rows(p.selIndex(), 1)
+	if len(rows) == 0 {
+		return model.Row{}, false
+	}
+	return rows[0], true
+}
+
+// ClickRow selects the row at screen line y of the pane (0: top border).
+func (p *eventsPane) ClickRow(y int) {
+	i := y - p.firstRowY()
+	if i < 0 || i >= p.listHeight() {
+		return
+	}
+	top, _ := p.window()
+	if top+i >= p.c.st.RowCount() {
+		return
+	}
+	p.SetFollow(false)
+	p.select1(top+i, i)
+}
+
+// VisibleRows are the rows on screen (for fetching item subjects).
+func (p *eventsPane) VisibleRows() []model.Row {
+	top, _ := p.window()
+	return p.c.st.Rows(top, p.listHeight())
+}
+
+func (p *eventsPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	k := p.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.move(-1)
+		case key.Matches(msg, k.Down):
+			p.move(1)
+		case key.Matches(msg, k.PageUp):
+			p.move(-max(p.listHeight()-1, 1))
+		case key.Matches(msg, k.PageDown):
+			p.move(max(p.listHeight()-1, 1))
+		case key.Matches(msg, k.Top):
+			p.SetFollow(false)
+			p.select1(0, 0)
+		case key.Matches(msg, k.Bottom):
+			p.SetFollow(true)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.move(-3)
+		case tea.MouseWheelDown:
+			p.move(3)
+		}
+	}
+	return p, nil
+}
+
+// columns are the widths of the list's columns for an inner width.
+type columns struct{ time, typ, object, folder, extras int }
+
+func layoutColumns(w int) columns {
+	// gutter(1) + indent(2) + time + sp + type + sp + object + sp + folder + sp + extras
+	c := columns{time: 8, typ: 15, folder: 24, extras: 14}
+	if w < 120 {
+		c.typ, c.folder, c.extras = 9, 14, 10
+	}
+	if w < 70 {
+		c.folder, c.extras = 10, 0
+	}
+	fixed := 3 + c.time + 1 + c.typ + 1 + 1 + c.folder
+	if c.extras > 0 {
+		fixed += 1 + c.extras
+	}
+	c.object = max(w-fixed, 6)
+	return c
+}
+
+func (p *eventsPane) View() string {
+	st := p.c.st
+	s := p.c.styles
+	inner := p.innerWidth()
+	cols := layoutColumns(inner)
+	lines := make([]string, 0, p.h)
+
+	hdr := "   " + fit("Time", cols.time) + " " + fit("Type", cols.typ) + " " + fit("Object", cols.object) + " " + fit("Folder", cols.folder)
+	if cols.extras > 0 {
+		hdr += " " + fit("Extras", cols.extras)
+	}
+	lines = append(lines, s.ColumnHeader.Render(fit(hdr, inner)))
+
+	total := st.RowCount()
+	top, sel := p.window()
+	rows := st.Rows(top, p.listHeight())
+	for i, r := range rows {
+		lines = append(lines, p.renderRow(r, cols, inner, top+i == sel))
+	}
+	if total == 0 {
+		lines = append(lines, s.Muted.Render(fit("   No events yet.", inner)))
+	}
+
+	title := fmt.Sprintf("Events %d", st.Len())
+	if f := st.Filter(); !f.IsZero() {
+		title += " · filtered: " + describeFilter(f, st)
+	}
+	var note string
+	if p.follow {
+		note = s.OK.Render("▶ following")
+	} else {
+		note = s.Warn.Render("⏸ paused")
+		if n := p.newCount(); n > 0 {
+			note += " " + s.Badge.Render(fmt.Sprintf(" %d new ", n))
+		}
+	}
+	return frame(s, title, note, lines, p.w, p.h, p.focused)
+}
+
+func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bool) string {
+	st := p.c.st
+	s := p.c.styles
+	gutter := " "
+	if selected {
+		gutter = "›"
+	}
+	var line string
+	if r.Entry == nil {
+		c := r.Cascade
+		marker := "▸"
+		if st.Expanded(c.ID) {
+			marker = "▾"
+		}
+		n := st.VisibleCount(c)
+		count := ""
+		if n != 1 {
+			count = fmt.Sprintf("%d events", n)
+		} else if len(c.Entries) > 0 {
+			count = c.Entries[len(c.Entries)-1].Event.Type.Short()
+		}
+		t := c.First.In(st.Config().Location).Format("15:04:05")
+		left := gutter + marker + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
+		line = spread(left, " "+s.Muted.Render(count)+" ", inner)
+	} else {
+		col := st.Columns(r.Entry)
+		et := r.Entry.Event.Type
+		line = gutter + "  " + fit(col.Time, cols.time) + " " +
+			p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ)) + " " +
+			fit(col.Object, cols.object) + " " + s.Muted.Render(fit(col.Folder, cols.folder))
+		if cols.extras > 0 {
+			line += " " + fit(col.Extras, cols.extras)
+		}
+		line = fit(line, inner)
+	}
+	if selected {
+		// Re-render the plain text in the selection style so it shows as
+		// one bar (reverse video without colour).
+		line = s.Selected.Render(fit(ansi.Strip(line), inner))
+	}
+	return line
+}
+
+// typeName is the event type's short name ("NewMail"), shortened further
+// to fit narrow columns.
+func typeName(t ews.EventType, w int) string {
+	n := t.Short()
+	if len(n) > w && t == ews.FreeBusyChangedEvent {
+		return "FreeBusy"
+	}
+	return n
+}
+
+// describeFilter is a short text of a filter for the list's title.
+func describeFilter(f model.Filter, st *model.State) string {
+	var parts []string
+	for _, t := range ews.AllEventTypes {
+		if f.Types[t] {
+			parts = append(parts, "type:"+t.Short())
+		}
+	}
+	if f.FolderId != "" {
+		parts = append(parts, "folder:"+st.Tree().Name(f.FolderId))
+	}
+	if strings.TrimSpace(f.Text) != "" {
+		parts = append(parts, fmt.Sprintf("%q", strings.TrimSpace(f.Text)))
+	}
+	return strings.Join(parts, " ")
+}

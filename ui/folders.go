@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/model"
+)
+
+// foldersPane is the folder tree. Its first row, "All folders", clears the
+// folder filter; enter on a folder filters the event list to it.
+type foldersPane struct {
+	c       *common
+	w, h    int
+	focused bool
+
+	cursor    int    // 0: "All folders"; i>0: node i-1
+	cursorID  string // the folder under the cursor, kept across tree changes
+	top       int
+	collapsed map[string]bool
+	syncing   bool
+	syncErr   string
+}
+
+func newFoldersPane(c *common) *foldersPane {
+	return &foldersPane{c: c, collapsed: map[string]bool{}}
+}
+
+func (p *foldersPane) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *foldersPane) SetFocused(f bool) { p.focused = f }
+func (p *foldersPane) listHeight() int   { return max(p.h-2, 0) }
+
+func (p *foldersPane) ShortHelp() []key.Binding {
+	k := p.c.keys
+	return []key.Binding{k.Enter, k.FolderScope, k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help, k.Quit}
+}
+
+func (p *foldersPane) FullHelp() [][]key.Binding {
+	k := p.c.keys
+	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.Collapse, k.Expand}, {k.FolderScope, k.Resync}}
+}
+
+func (p *foldersPane) nodes() []model.FolderNode {
+	return p.c.st.Tree().Flatten(func(id string) bool { return p.collapsed[id] })
+}
+
+// index finds the cursor's row after the tree changed.
+func (p *foldersPane) index(nodes []model.FolderNode) int {
+	if p.cursorID == "" {
+		return 0
+	}
+	for i, n := range nodes {
+		if n.Folder.FolderId.Id == p.cursorID {
+			return i + 1
+		}
+	}
+	return min(p.cursor, len(nodes))
+}
+
+func (p *foldersPane) setCursor(nodes []model.FolderNode, i int) {
+	i = min(max(i, 0), len(nodes))
+	p.cursor = i
+	p.cursorID = ""
+	if i > 0 {
+		p.cursorID = nodes[i-1].Folder.FolderId.Id
+	}
+	lh := p.listHeight()
+	if i < p.top {
+		p.top = i
+	}
+	if lh > 0 && i >= p.top+lh {
+		p.top = i - lh + 1
+	}
+}
+
+// Selected is the folder id under the cursor ("" for "All folders").
+func (p *foldersPane) Selected() string {
+	nodes := p.nodes()
+	i := p.index(nodes)
+	if i == 0 {
+		return ""
+	}
+	return nodes[i-1].Folder.FolderId.Id
+}
+
+// ClickRow moves the cursor to screen line y of the pane (0: top border)
+// and reports whether it landed on a row.
+func (p *foldersPane) ClickRow(y int) bool {
+	nodes := p.nodes()
+	i := p.top + y - 1
+	if y < 1 || y > p.listHeight() || i > len(nodes) {
+		return false
+	}
+	p.setCursor(nodes, i)
+	return true
+}
+
+func (p *foldersPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	k := p.c.keys
+	nodes := p.nodes()
+	cur := p.index(nodes)
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.setCursor(nodes, cur-1)
+		case key.Matches(msg, k.Down):
+			p.setCursor(nodes, cur+1)
+		case key.Matches(msg, k.PageUp):
+			p.setCursor(nodes, cur-max(p.listHeight()-1, 1))
+		case key.Matches(msg, k.PageDown):
+			p.setCursor(nodes, cur+max(p.listHeight()-1, 1))
+		case key.Matches(msg, k.Top):
+			p.setCursor(nodes, 0)
+		case key.Matches(msg, k.Bottom):
+			p.setCursor(nodes, len(nodes))
+		case key.Matches(msg, k.Collapse):
+			if cur > 0 {
+				n := nodes[cur-1]
+				if n.HasChildren && !p.collapsed[n.Folder.FolderId.Id] {
+					p.collapsed[n.Folder.FolderId.Id] = true
+				} else {
+					// Go to the parent.
+					for j := cur - 1; j >= 1; j-- {
+						if nodes[j-1].Depth < n.Depth {
+							p.setCursor(nodes, j)
+							break
+						}
+					}
+				}
+			}
+		case key.Matches(msg, k.Expand):
+			if cur > 0 {
+				delete(p.collapsed, nodes[cur-1].Folder.FolderId.Id)
+			}
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.setCursor(nodes, cur-3)
+		case tea.MouseWheelDown:
+			p.setCursor(nodes, cur+3)
+		}
+	}
+	return p, nil
+}
+
+func (p *foldersPane) View() string {
+	s := p.c.styles
+	st := p.c.st
+	inner := max(p.w-2, 0)
+	nodes := p.nodes()
+	cur := p.index(nodes)
+	filterID := st.Filter().FolderId
+	lh := p.listHeight()
+	// Keep the cursor on screen even after the tree shrank or the pane did.
+	top := min(p.top, max(len(nodes)+1-lh, 0))
+	if cur < top {
+		top = cur
+	}
+	if lh > 0 && cur >= top+lh {
+		top = cur - lh + 1
+	}
+
+	lines := make([]string, 0, lh)
+	for i := top; i <= len(nodes) && len(lines) < lh; i++ {
+		gutter := " "
+		if i == cur {
+			gutter = "›"
+		}
+		var line string
+		if i == 0 {
+			mark := " "
+			if filterID == "" {
+				mark = "●"
+			}
+			line = fit(gutter+mark+"All folders", inner)
+		} else {
+			n := nodes[i-1]
+			id := n.Folder.FolderId.Id
+			mark := " "
+			if id == filterID {
+				mark = "●"
+			}
+			twisty := "  "
+			if n.HasChildren {
+				twisty = "▾ "
+				if p.collapsed[id] {
+					twisty = "▸ "
+				}
+			}
+			indent := strings.Repeat(" ", min(n.Depth, 6))
+			right := ""
+			if n.UnreadKnown && n.Unread > 0 {
+				right = s.Unread.Render(fmt.Sprint(n.Unread))
+			}
+			if n.Events > 0 && inner >= 24 {
+				right += s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
+			}
+			name := n.Folder.DisplayName
+			if name == "" {
+				name = st.Tree().Name(id)
+			}
+			if right != "" {
+				right = " " + right
+			}
+			line = spread(gutter+mark+indent+twisty+name, right, inner)
+		}
+		if i == cur && p.focused {
+			line = s.Selected.Render(fit(stripped(line), inner))
+		}
+		lines = append(lines, line)
+	}
+	if len(nodes) == 0 && len(lines) < lh {
+		msg := "syncing…"
+		if p.syncErr != "" {
+			msg = "sync failed: " + p.syncErr
+		} else if !p.syncing && st.Tree().Synced() {
+			msg = "(no folders)"
+		}
+		lines = append(lines, s.Muted.Render(fit("  "+msg, inner)))
+	}
+	note := ""
+	if p.syncing {
+		note = s.Muted.Render("↻")
+	} else if p.syncErr != "" {
+		note = s.Error.Render("!")
+	}
+	return frame(s, "Folders", note, lines, p.w, p.h, p.focused)
+}

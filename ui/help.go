@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// helpPane is the full help (`?`): every enabled binding, grouped, packed
+// into as many columns as fit; it scrolls when they do not.
+type helpPane struct {
+	c    *common
+	w, h int
+	top  int
+}
+
+func newHelpPane(c *common) *helpPane { return &helpPane{c: c} }
+
+func (p *helpPane) SetSize(w, h int) { p.w, p.h = w, h }
+func (p *helpPane) SetFocused(bool)  {}
+
+func (p *helpPane) ShortHelp() []key.Binding {
+	k := p.c.keys
+	return []key.Binding{k.Up, k.Down, k.Back, k.Quit}
+}
+
+func (p *helpPane) FullHelp() [][]key.Binding { return nil }
+
+func (p *helpPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	k := p.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.top = max(p.top-1, 0)
+		case key.Matches(msg, k.Down):
+			p.top++
+		case key.Matches(msg, k.PageUp):
+			p.top = max(p.top-p.h, 0)
+		case key.Matches(msg, k.PageDown):
+			p.top += p.h
+		case key.Matches(msg, k.Top):
+			p.top = 0
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.top = max(p.top-3, 0)
+		case tea.MouseWheelDown:
+			p.top += 3
+		}
+	}
+	return p, nil
+}
+
+// blocks renders each group as lines: a title, then "key  description".
+func (p *helpPane) blocks() [][]string {
+	s := p.c.styles
+	var out [][]string
+	for _, g := range p.c.keys.Groups() {
+		keyW := 0
+		var acts []key.Binding
+		for _, a := range g.Actions {
+			if !a.Binding.Enabled() {
+				continue
+			}
+			acts = append(acts, *a.Binding)
+			keyW = max(keyW, ansi.StringWidth(a.Binding.Help().Key))
+		}
+		if len(acts) == 0 {
+			continue
+		}
+		lines := []string{s.Bold.Render(g.Title)}
+		for _, b := range acts {
+			h := b.Help()
+			lines = append(lines, s.HelpKey.Render(fit(h.Key, keyW))+"  "+s.HelpDesc.Render(h.Desc))
+		}
+		out = append(out, lines)
+	}
+	return out
+}
+
+// lines packs the group blocks into columns of at most height lines,
+// columns side by side while they fit in width, further rows below.
+func (p *helpPane) lines(width, height int) []string {
+	const gap = 3
+	type column struct {
+		lines []string
+		w     int
+	}
+	var cols []column
+	cur := column{}
+	for _, b := range p.blocks() {
+		need := len(b)
+		if len(cur.lines) > 0 {
+			need++ // blank line between groups
+		}
+		if len(cur.lines) > 0 && len(cur.lines)+need > height {
+			cols = append(cols, cur)
+			cur = column{}
+		}
+		if len(cur.lines) > 0 {
+			cur.lines = append(cur.lines, "")
+		}
+		for _, l := range b {
+			cur.lines = append(cur.lines, l)
+			cur.w = max(cur.w, ansi.StringWidth(l))
+		}
+	}
+	if len(cur.lines) > 0 {
+		cols = append(cols, cur)
+	}
+	var out []string
+	for len(cols) > 0 {
+		// Take as many columns as fit side by side.
+		n, used := 0, 0
+		for n < len(cols) && (n == 0 || used+gap+cols[n].w <= width) {
+			if n > 0 {
+				used += gap
+			}
+			used += cols[n].w
+			n++
+		}
+		rowH := 0
+		for _, c := range cols[:n] {
+			rowH = max(rowH, len(c.lines))
+		}
+		for i := 0; i < rowH; i++ {
+			var b strings.Builder
+			for j, c := range cols[:n] {
+				l := ""
+				if i < len(c.lines) {
+					l = c.lines[i]
+				}
+				if j < n-1 {
+					b.WriteString(fit(l, c.w+gap))
+				} else {
+					b.WriteString(l)
+				}
+			}
+			out = append(out, b.String())
+		}
+		cols = cols[n:]
+		if len(cols) > 0 {
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+func (p *helpPane) View() string {
+	inner := max(p.w-4, 1)
+	lh := max(p.h-2, 1)
+	lines := p.lines(inner, lh)
+	p.top = min(p.top, max(len(lines)-lh, 0))
+	shown := lines[p.top:]
+	for i, l := range shown {
+		shown[i] = " " + l
+	}
+	note := "esc/? close"
+	return frame(p.c.styles, "Keys", note, shown, p.w, p.h, true)
+}
+
+// shortHelpLine renders bindings as "key desc · key desc", cut to width.
+func shortHelpLine(c *common, bindings []key.Binding, width int) string {
+	s := c.styles
+	sep := s.HelpSep.Render(" · ")
+	var b strings.Builder
+	used := 0
+	for _, k := range bindings {
+		if !k.Enabled() {
+			continue
+		}
+		h := k.Help()
+		item := s.HelpKey.Render(h.Key) + " " + s.HelpDesc.Render(h.Desc)
+		w := ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
+		if used > 0 {
+			w += 3
+		}
+		if used+w > width {
+			break
+		}
+		if used > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(item)
+		used += w
+	}
+	return fit(b.String(), width)
+}

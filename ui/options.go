@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/keymap"
+	"github.com/ewsmon/ewsmon/theme"
+)
+
+// Backend is what the dashboard needs of an EWS client; *ews.Client
+// satisfies it.
+type Backend interface {
+	Watch(ctx context.Context, cfg ews.WatchConfig) <-chan ews.Update
+	SyncFolderHierarchy(ctx context.Context, syncState string) (*ews.SyncFolderHierarchyResult, error)
+	GetFolder(ctx context.Context, refs ...ews.FolderRef) ([]ews.Folder, error)
+	GetItem(ctx context.Context, ids ...ews.ItemId) ([]ews.Item, error)
+	ServerVersion() ews.ServerVersionInfo
+}
+
+// SimControl drives the embedded simulator's demo actions; nil when the
+// dashboard watches a real server.
+type SimControl interface {
+	// Act fires one demo action (a sim.Actions name such as "new-mail") in
+	// the default mailbox.
+	Act(ctx context.Context, action string) error
+	SetActivity(rate float64)
+	Activity() float64
+}
+
+// Options configure the dashboard.
+type Options struct {
+	Backend Backend
+	Sim     SimControl // nil: no simulator keys
+
+	URL, User string
+	// Watch is the initial subscription (mode, folders, event types).
+	Watch ews.WatchConfig
+
+	// Keys are the bindings; the zero value means keymap.DefaultKeyMap().
+	Keys keymap.KeyMap
+	// Theme is used when set (Theme.Name != ""); otherwise ThemeName:
+	// "dark", "light", "none", or "auto"/"" to pick dark or light from the
+	// terminal's background colour.
+	Theme     theme.Styles
+	ThemeName string
+
+	// MaxEvents bounds the event log (default 100000).
+	MaxEvents int
+	// ExportDir is where `x` writes NDJSON files (default ".").
+	ExportDir string
+	// Clock is the time source (default ews.RealClock{}).
+	Clock ews.Clock
+	// SimRate is the activity generator's rate when `a` turns it on
+	// (actions per second; default 1).
+	SimRate float64
+	// Location is the time zone of the Time column (default time.Local).
+	Location *time.Location
+	// NoMouse turns mouse reporting off.
+	NoMouse bool
+}

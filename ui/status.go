@@ -1,0 +1,254 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/charmbracelet/x/ansi"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
+)
+
+// statusPane shows the subscription's health. On wide screens it is a pane
+// on the right; on narrow ones the root shows Header instead.
+type statusPane struct {
+	c       *common
+	w, h    int
+	focused bool
+	top     int
+	sim     SimControl
+}
+
+func newStatusPane(c *common, sim SimControl) *statusPane { return &statusPane{c: c, sim: sim} }
+
+func (p *statusPane) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *statusPane) SetFocused(f bool) { p.focused = f }
+
+func (p *statusPane) ShortHelp() []key.Binding {
+	k := p.c.keys
+	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.NextPane, k.Help, k.Quit}
+}
+
+func (p *statusPane) FullHelp() [][]key.Binding {
+	k := p.c.keys
+	return [][]key.Binding{{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.Resync}}
+}
+
+func (p *statusPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	k := p.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.top = max(p.top-1, 0)
+		case key.Matches(msg, k.Down):
+			p.top++
+		case key.Matches(msg, k.Top):
+			p.top = 0
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.top = max(p.top-3, 0)
+		case tea.MouseWheelDown:
+			p.top += 3
+		}
+	}
+	return p, nil
+}
+
+// stateText is the state with its marker, coloured for meaning.
+func stateText(c *common, state ews.ConnState) string {
+	if state == "" {
+		state = ews.StateSubscribing
+	}
+	mark := "●"
+	switch state {
+	case ews.StateError:
+		mark = "✖"
+	case ews.StateReconnecting, ews.StateSubscribing:
+		mark = "◌"
+	case ews.StateUnsubscribed, ews.StateClosed:
+		mark = "○"
+	case ews.StateExpired:
+		mark = "!"
+	}
+	return c.styles.State(state).Render(mark + " " + string(state))
+}
+
+func folderScope(sess model.Session) string {
+	if len(sess.Folders) == 0 {
+		return "all folders"
+	}
+	return strings.Join(sess.Folders, ", ")
+}
+
+func typeScope(sess model.Session) string {
+	if len(sess.EventTypes) == 0 || len(sess.EventTypes) == len(ews.AllEventTypes) {
+		return "all event types"
+	}
+	names := make([]string, len(sess.EventTypes))
+	for i, t := range sess.EventTypes {
+		names[i] = t.Short()
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p *statusPane) lines(inner int, now time.Time) []string {
+	st := p.c.st
+	s := p.c.styles
+	status := st.Status()
+	sess := status.Session
+	var out []string
+	kv := func(k, v string) {
+		// Long plain values (URLs, names) wrap under themselves.
+		if ansi.StringWidth(v) > inner-9 && stripped(v) == v {
+			for i, l := range wrap(v, inner-9) {
+				if i == 0 {
+					out = append(out, s.Muted.Render(fit(k, 9))+l)
+				} else {
+					out = append(out, strings.Repeat(" ", 9)+l)
+				}
+			}
+			return
+		}
+		out = append(out, s.Muted.Render(fit(k, 9))+v)
+	}
+	kv("Server", sess.URL)
+	kv("User", sess.User)
+	if sess.ServerVersion != "" {
+		kv("Version", sess.ServerVersion)
+	}
+	mode := status.Mode
+	if mode == "" {
+		mode = sess.Mode
+	}
+	kv("Mode", string(mode))
+	if id := status.ShortSubscriptionId(); id != "" {
+		kv("Sub id", id)
+	}
+	kv("Folders", folderScope(sess))
+	kv("Types", typeScope(sess))
+	kv("State", stateText(p.c, status.State))
+	if status.Err != "" {
+		for _, l := range wrap(status.Err, inner-2) {
+			out = append(out, "  "+s.Error.Render(l))
+		}
+	}
+	for _, cd := range status.Countdowns(now) {
+		st := s.Text
+		if cd.Warn {
+			st = s.Warn
+		}
+		out = append(out, "  "+st.Render(cd.String()))
+	}
+	kv("Reconn.", fmt.Sprint(status.Reconnects))
+	if p.sim != nil {
+		act := "off"
+		if r := p.sim.Activity(); r > 0 {
+			act = fmt.Sprintf("%g/s", r)
+		}
+		kv("Activity", act+s.Muted.Render(" (a)"))
+	}
+	out = append(out, "")
+	spark := st.PerMinute(now, max(inner-9, 5))
+	out = append(out, s.Muted.Render(fit("Per min", 9))+s.Sparkline.Render(sparkline(spark)))
+	out = append(out, s.Muted.Render("Totals"))
+	any := false
+	for _, t := range ews.AllEventTypes {
+		if n := status.Totals[t]; n > 0 {
+			any = true
+			out = append(out, "  "+s.Event(t).Render(fit(t.Short(), 16))+fitRight(fmt.Sprint(n), 7))
+		}
+	}
+	if !any {
+		out = append(out, s.Muted.Render("  none yet"))
+	}
+	if status.LastError != "" && status.LastError != status.Err {
+		out = append(out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(status.LastErrorAt.In(st.Config().Location).Format("15:04:05")))
+		for _, l := range wrap(status.LastError, inner-2) {
+			out = append(out, "  "+s.Warn.Render(l))
+		}
+	}
+	return out
+}
+
+func (p *statusPane) View() string {
+	inner := max(p.w-2, 0)
+	lines := p.lines(inner, p.c.clock.Now())
+	lh := max(p.h-2, 0)
+	p.top = min(p.top, max(len(lines)-lh, 0))
+	return frame(p.c.styles, "Status", "", lines[p.top:], p.w, p.h, p.focused)
+}
+
+// Header is the status squeezed into two lines for narrow screens.
+func (p *statusPane) Header(w int) string {
+	st := p.c.st
+	s := p.c.styles
+	now := p.c.clock.Now()
+	status := st.Status()
+	sess := status.Session
+	mode := status.Mode
+	if mode == "" {
+		mode = sess.Mode
+	}
+	sep := s.Muted.Render(" · ")
+	parts := []string{s.Accent.Render("ewsmon"), stateText(p.c, status.State), string(mode)}
+	if id := status.ShortSubscriptionId(); id != "" {
+		parts = append(parts, "sub "+id)
+	}
+	for _, cd := range status.Countdowns(now) {
+		st := s.Text
+		if cd.Warn {
+			st = s.Warn
+		}
+		parts = append(parts, st.Render(compactCountdown(cd)))
+	}
+	if status.Reconnects > 0 {
+		parts = append(parts, s.Warn.Render(fmt.Sprintf("%d reconnects", status.Reconnects)))
+	}
+	line1 := strings.Join(parts, sep)
+
+	user := sess.User
+	if user == "" {
+		user = "?"
+	}
+	parts = []string{user + " @ " + sess.URL}
+	if p.sim != nil {
+		if r := p.sim.Activity(); r > 0 {
+			parts = append(parts, fmt.Sprintf("activity %g/s", r))
+		} else {
+			parts = append(parts, "activity off")
+		}
+	}
+	var tot []string
+	for _, t := range ews.AllEventTypes {
+		if n := status.Totals[t]; n > 0 {
+			tot = append(tot, s.Event(t).Render(t.Short())+" "+fmt.Sprint(n))
+		}
+	}
+	right := s.Sparkline.Render(sparkline(st.PerMinute(now, 10))) + s.Muted.Render("/min")
+	if len(tot) > 0 {
+		right = strings.Join(tot, " ") + "  " + right
+	}
+	line2 := spread(strings.Join(parts, sep), "  "+right, w)
+	return fit(line1, w) + "\n" + fit(line2, w)
+}
+
+// compactCountdown is a countdown in few words, for the narrow header.
+func compactCountdown(cd model.Countdown) string {
+	switch cd.Label {
+	case "connection renews":
+		return "renews " + cd.Value
+	case "last heartbeat":
+		return "heartbeat " + cd.Value
+	case "expires":
+		return "expires " + strings.TrimSuffix(cd.Value, " if not polled")
+	}
+	return cd.String()
+}
