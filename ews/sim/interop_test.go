@@ -54,13 +54,15 @@ type exchangelibEvent struct {
 func TestInteropExchangelib(t *testing.T) {
 	requireExchangelib(t)
 	for _, tc := range []struct {
-		name, auth, user, version string
+		name, auth, clientAuth, user, version string
 	}{
 		// Basic, with the version given: no probing.
-		{"basic", "basic", "alice@example.com", "2016"},
+		{"basic", "basic", "basic", "alice@example.com", "2016"},
 		// NTLM (requests-ntlm: a full handshake per request), and the
 		// version guessed by exchangelib's ConvertId probe.
-		{"ntlm", "ntlm", `EXAMPLE\alice`, "guess"},
+		{"ntlm", "ntlm", "ntlm", `EXAMPLE\alice`, "guess"},
+		// The auth type detected from the 401 of an unauthenticated probe.
+		{"ntlm-detected", "ntlm", "auto", "alice@example.com", "2016"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -76,7 +78,7 @@ func TestInteropExchangelib(t *testing.T) {
 			defer srv.Close()
 
 			cmd := exec.CommandContext(ctx, debianPython, "testdata/interop/exchangelib_flow.py",
-				srv.URL(), tc.auth, tc.user, "Secr3t!", tc.version)
+				srv.URL(), tc.clientAuth, tc.user, "Secr3t!", tc.version)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

@@ -4,7 +4,7 @@ Run by ews/sim/interop_test.go with Debian's /usr/bin/python3 and python3-exchan
 
     /usr/bin/python3 exchangelib_flow.py URL AUTH USER PASSWORD VERSION
 
-AUTH is basic or ntlm; VERSION is 2016 (Version(build=EXCHANGE_2016), no probing) or guess
+AUTH is basic, ntlm or auto (exchangelib reads WWW-Authenticate from an unauthenticated probe); VERSION is 2016 (Version(build=EXCHANGE_2016), no probing) or guess
 (exchangelib asks the server with ConvertId and reads ServerVersionInfo). It subscribes pull and
 streaming on the inbox, fires a new-mail action through POST /sim/actions after each Subscribe,
 waits for the NewMailEvent, runs SyncFolderHierarchy on the root, and prints one JSON object with
@@ -21,7 +21,9 @@ from exchangelib.version import EXCHANGE_2016
 url, auth, user, password, version = sys.argv[1:6]
 actions_url = url.rsplit("/EWS/", 1)[0] + "/sim/actions"
 
-kw = dict(service_endpoint=url, credentials=Credentials(user, password), auth_type=NTLM if auth == "ntlm" else BASIC)
+kw = dict(service_endpoint=url, credentials=Credentials(user, password))
+if auth != "auto":
+    kw["auth_type"] = {"ntlm": NTLM, "basic": BASIC}[auth]
 if version == "2016":
     kw["version"] = Version(build=EXCHANGE_2016)
 account = Account("alice@example.com", config=Configuration(**kw), autodiscover=False, access_type=DELEGATE)
