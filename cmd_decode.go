@@ -1,12 +1,103 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/ewsmon/ewsmon/ews"
 )
 
+const decodeUsage = `usage: ewsmon decode FILE...
+
+Decodes saved EWS XML — a response, a whole GetStreamingEvents body with many
+envelopes, a push SendNotification request, a SOAP fault, or a saved HTTP
+message with its headers — and prints one JSON object per line, in document
+order: events ({"type":"NewMailEvent",...}), connection status
+({"type":"ConnectionStatus","status":"OK"}) and errors ({"type":"Error",...}).
+"-" reads standard input.
+
+exit status: 0 decoded, 1 the input holds EWS errors, 2 unreadable or not XML
+`
+
+// runDecode implements `ewsmon decode FILE…`.
 func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ewsmon decode: not implemented yet")
-	return 2
+	var files []string
+	dashdash := false
+	for _, a := range args {
+		switch {
+		case dashdash || a == "-" || len(a) == 0 || a[0] != '-':
+			files = append(files, a)
+		case a == "--":
+			dashdash = true
+		case a == "-h" || a == "-help" || a == "--help":
+			fmt.Fprint(stdout, decodeUsage)
+			return 0
+		default:
+			fmt.Fprintf(stderr, "ewsmon decode: unknown flag %s\n%s", a, decodeUsage)
+			return 2
+		}
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "ewsmon decode: no file given\n%s", decodeUsage)
+		return 2
+	}
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	status := 0
+	for _, name := range files {
+		if ctx.Err() != nil {
+			return 2
+		}
+		code := decodeFile(name, stdin, enc, out, stderr)
+		if code > status {
+			status = code
+		}
+	}
+	return status
+}
+
+// decodeFile decodes one file and returns its exit status.
+func decodeFile(name string, stdin io.Reader, enc *json.Encoder, out *bufio.Writer, stderr io.Writer) int {
+	var r io.Reader
+	label := name
+	if name == "-" {
+		r, label = stdin, "standard input"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			fmt.Fprintf(stderr, "ewsmon decode: cannot read %s: %v\n", name, err)
+			return 2
+		}
+		defer f.Close()
+		r = f
+	}
+	status := 0
+	err := ews.Decode(r, func(rec ews.Record) {
+		if rec.Type == "Error" {
+			status = 1
+		}
+		_ = enc.Encode(rec)
+	})
+	if err != nil {
+		out.Flush()
+		var de *ews.DecodeError
+		if errors.As(err, &de) {
+			fmt.Fprintf(stderr, "ewsmon decode: %s: %v at byte %d\n", label, de.Err, de.Offset)
+		} else {
+			fmt.Fprintf(stderr, "ewsmon decode: %s: %v\n", label, err)
+		}
+		return 2
+	}
+	return status
 }
