@@ -54,3 +54,15 @@ type Update struct {
 	Deadlines  Deadlines
 	Reconnects int
 }
+
+// WatchConfig says what Client.Watch subscribes to and how. (Added by the
+// lead from the contract so that ui compiles; the runner owns its meaning.)
+type WatchConfig struct {
+	Mode              Mode          // ModeStreaming (default) or ModePull
+	Folders           []FolderRef   // empty: SubscribeToAllFolders
+	EventTypes        []EventType   // empty: all seven
+	ConnectionTimeout int           // streaming, minutes 1..30, default 30
+	PollInterval      time.Duration // pull, default 5s
+	Timeout           int           // pull subscription Timeout, minutes 1..1440, default 10
+	Clock             Clock         // default: the client's clock
+}
