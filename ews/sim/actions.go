@@ -515,6 +515,6 @@ var (
 	meetings = []string{"Sprint planning", "1:1", "Design review", "All hands", "Customer call", "Retrospective"}
 )
 
-func (s *Server) randomSubject() string    { return subjects[s.rng.IntN(len(subjects))] }
+func (s *Server) randomSubject() string     { return subjects[s.rng.IntN(len(subjects))] }
 func (s *Server) randomSender() ews.Mailbox { return senders[s.rng.IntN(len(senders))] }
-func (s *Server) randomMeeting() string    { return meetings[s.rng.IntN(len(meetings))] }
+func (s *Server) randomMeeting() string     { return meetings[s.rng.IntN(len(meetings))] }

@@ -52,6 +52,9 @@ func (s *Server) runPush(sub *subscription) {
 			var b strings.Builder
 			notificationXML(&b, "Notification", sub, prev, more, evs, true, 0)
 			s.mu.Unlock()
+			// Taken before sending: once the listener has the
+			// notification, a test may move the clock.
+			sentAt := s.clock.Now()
 			if !s.pushDeliver(sub, sendNotificationDoc(b.String())) {
 				return
 			}
@@ -60,7 +63,7 @@ func (s *Server) runPush(sub *subscription) {
 				sub.pos = next
 			}
 			s.mu.Unlock()
-			lastSent = s.clock.Now()
+			lastSent = sentAt
 		}
 		select {
 		case <-s.ctx.Done():
@@ -78,11 +81,12 @@ func (s *Server) runPush(sub *subscription) {
 			var b strings.Builder
 			notificationXML(&b, "Notification", sub, sub.pos, false, nil, true, sub.pos)
 			s.mu.Unlock()
+			sentAt := s.clock.Now()
 			if !s.pushDeliver(sub, sendNotificationDoc(b.String())) {
 				return
 			}
-			lastSent = s.clock.Now()
-			status = s.clock.After(sub.statusFreq)
+			lastSent = sentAt
+			status = s.clock.After(sub.statusFreq - s.clock.Now().Sub(sentAt))
 		}
 	}
 }

@@ -70,7 +70,7 @@ type Server struct {
 	rng       *rand.Rand
 	conns     int
 	closing   bool // set by Close; no new goroutines after it
-	names     int // counter for generated folder names
+	names     int  // counter for generated folder names
 
 	rate     float64
 	rateWake chan struct{}

@@ -166,8 +166,19 @@ var unimplemented = map[string]bool{
 	"UploadItems": true, "ExportItems": true, "MarkAllItemsAsRead": true, "FindItem": true, "MoveItem": true,
 	"ArchiveItem": true, "CopyItem": true, "ResolveNames": true, "ExpandDL": true, "GetServerTimeZones": true,
 	"SyncFolderItems": true, "ConvertId": true, "GetUserConfiguration": true, "CreateUserConfiguration": true,
-	"DeleteUserConfiguration": true, "UpdateUserConfiguration": true, "GetSharingMetadata": true,
-	"GetSharingFolder": true, "RefreshSharingFolder": true, "MarkAsJunk": true,
+	"DeleteUserConfiguration": true, "UpdateUserConfiguration": true, "MarkAsJunk": true,
+}
+
+// requiredInError is content the schema requires even in an error answer.
+var requiredInError = map[string]string{
+	"GetServerTimeZones": `<m:TimeZoneDefinitions/>`,
+	"CreateItem":         `<m:Items/>`,
+	"UpdateItem":         `<m:Items/>`,
+	"MoveItem":           `<m:Items/>`,
+	"CopyItem":           `<m:Items/>`,
+	"ArchiveItem":        `<m:Items/>`,
+	"CreateAttachment":   `<m:Attachments/>`,
+	"GetAttachment":      `<m:Attachments/>`,
 }
 
 // serveEWS handles POST /EWS/Exchange.asmx. It returns the operation name
@@ -248,7 +259,7 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 	}
 	if unimplemented[op.Local] {
 		e := &ewsError{Code: "ErrorInvalidOperation", Text: "The ewsmon simulator does not implement " + op.Local + "."}
-		s.writeXML(w, http.StatusOK, responseDoc(op.Local, errMsg(op.Local, e, "")))
+		s.writeXML(w, http.StatusOK, responseDoc(op.Local, errMsg(op.Local, e, requiredInError[op.Local])))
 		return op.Local, user
 	}
 	s.writeFault(w, "ErrorInvalidRequest", "The request is invalid: the ewsmon simulator does not know the operation "+op.Local+".", nil, "")
@@ -302,11 +313,11 @@ func (c *call) reply(msgs ...string) {
 	c.s.writeXML(c.w, http.StatusOK, responseDoc(c.op.Local, msgs...))
 }
 
-func (c *call) ok(inner string) string       { return okMsg(c.op.Local, inner) }
-func (c *call) fail(e *ewsError) string      { return errMsg(c.op.Local, e, "") }
-func (c *call) schema(violation string)      { c.s.schemaFault(c.w, 1, violation) }
-func (c *call) replyErr(e *ewsError)         { c.reply(c.fail(e)) }
-func xmlTime(t time.Time) string             { return t.UTC().Format("2006-01-02T15:04:05Z") }
+func (c *call) ok(inner string) string  { return okMsg(c.op.Local, inner) }
+func (c *call) fail(e *ewsError) string { return errMsg(c.op.Local, e, "") }
+func (c *call) schema(violation string) { c.s.schemaFault(c.w, 1, violation) }
+func (c *call) replyErr(e *ewsError)    { c.reply(c.fail(e)) }
+func xmlTime(t time.Time) string        { return t.UTC().Format("2006-01-02T15:04:05Z") }
 func folderIdXML(el string, f ews.FolderId) string {
 	return `<t:` + el + ` Id="` + esc(f.Id) + `" ChangeKey="` + esc(f.ChangeKey) + `"/>`
 }

@@ -35,7 +35,9 @@ type folder struct {
 	createdSeq, changedSeq uint64
 }
 
-func (f *folder) ref() ews.FolderId { return ews.FolderId{Id: f.id, ChangeKey: changeKey(0x01, f.id, f.ver)} }
+func (f *folder) ref() ews.FolderId {
+	return ews.FolderId{Id: f.id, ChangeKey: changeKey(0x01, f.id, f.ver)}
+}
 
 // touch gives the folder a new change key.
 func (f *folder) touch() { f.ver++ }
@@ -70,7 +72,9 @@ type item struct {
 	read     bool
 }
 
-func (it *item) ref() ews.ItemId { return ews.ItemId{Id: it.id, ChangeKey: changeKey(0x09, it.id, it.ver)} }
+func (it *item) ref() ews.ItemId {
+	return ews.ItemId{Id: it.id, ChangeKey: changeKey(0x09, it.id, it.ver)}
+}
 
 // journalEvent is one event in a mailbox's journal; seq numbers start at 1
 // and have no gaps.

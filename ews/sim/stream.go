@@ -169,13 +169,15 @@ func (st *stream) send(doc []byte) bool {
 	if st.s.faults.takeCorrupt() {
 		doc = corrupt(doc)
 	}
+	// The time is taken before writing: once the client has the bytes, a
+	// test may move the clock.
+	st.lastWrite = st.s.clock.Now()
 	if _, err := st.w.Write(doc); err != nil {
 		return false
 	}
 	if err := http.NewResponseController(st.w).Flush(); err != nil {
 		return false
 	}
-	st.lastWrite = st.s.clock.Now()
 	return true
 }
 
