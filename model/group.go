@@ -30,6 +30,8 @@ type openCascade struct {
 	deletedFolders idset // folders with a folder DeletedEvent
 	touched        idset // folders the cascade is about: parents, old parents, folder ids
 	fmodded        idset // folders with a ModifiedEvent
+	counted        idset // folders with a ModifiedEvent carrying UnreadCount
+	subjects       idset // folders created, moved, copied or deleted
 
 	// bulk: the first primary, so that a run of the same operation on several
 	// items between the same folders (a multi-select move) stays one cascade.
@@ -130,10 +132,16 @@ func (s *State) joins(o *openCascade, e *Entry) bool {
 	}
 	if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() {
 		// Count and child-count changes of a folder the action touched.
-		if o.primaries == 0 && o.fmodded.has(ev.FolderId.Id) {
+		f := ev.FolderId.Id
+		if o.primaries == 0 && o.fmodded.has(f) {
 			return false // the same folder changing again on its own: a new change
 		}
-		return o.touched.has(ev.FolderId.Id)
+		if ev.UnreadCount == nil && (o.subjects.has(f) || o.counted.has(f)) {
+			// No count: a property change such as a rename, of the folder
+			// just created or moved, or whose counts were just reported.
+			return false
+		}
+		return o.touched.has(f)
 	}
 	if o.primaries == 0 {
 		// A cascade holding only folder changes is complete; a primary
@@ -170,9 +178,10 @@ func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
 		// Drafts/Outbox.
 		return o.itemPrims > 0 && o.newMails == 0 && !o.touched.has(parent) && s.maybe(parent, "sentitems")
 	case ews.ModifiedEvent:
-		// An item created or moved by this action being updated once more;
-		// a change to a message that just arrived is a separate action.
-		return o.items.has(x) && !o.newMail.has(x) && !o.modified.has(x)
+		// An item this action created (a draft, a calendar item) being
+		// updated once more. A change to a message that just arrived, was
+		// moved or copied is a separate action (marking it read).
+		return o.created.has(x) && !o.newMail.has(x) && !o.modified.has(x)
 	case ews.MovedEvent, ews.CopiedEvent:
 		// An item this action created (a draft) leaving for Sent Items; any
 		// other item moving is a new action.
@@ -213,14 +222,20 @@ func (o *openCascade) add(e *Entry) {
 	if t := eventTime(e); t.After(o.last) || o.last.IsZero() {
 		o.last = t
 	}
-	o.touched.add(ev.ParentFolderId.Id)
-	o.touched.add(ev.OldParentFolderId.Id)
+	if !(ev.Type == ews.ModifiedEvent && ev.IsFolderEvent()) {
+		// A folder's count change does not touch its parent.
+		o.touched.add(ev.ParentFolderId.Id)
+		o.touched.add(ev.OldParentFolderId.Id)
+	}
 	switch {
 	case ev.Type == ews.FreeBusyChangedEvent:
 		return
 	case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
 		o.fmods++
 		o.fmodded.add(ev.FolderId.Id)
+		if ev.UnreadCount != nil {
+			o.counted.add(ev.FolderId.Id)
+		}
 		o.touched.add(ev.FolderId.Id)
 		return
 	}
@@ -248,6 +263,7 @@ func (o *openCascade) add(e *Entry) {
 		return
 	}
 	o.folderPrim++
+	o.subjects.add(ev.FolderId.Id)
 	o.touched.add(ev.FolderId.Id)
 	o.touched.add(ev.OldFolderId.Id)
 	if ev.Type == ews.DeletedEvent {

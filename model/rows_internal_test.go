@@ -103,7 +103,7 @@ func TestRowsMatchReferenceUnderRandomOperations(t *testing.T) {
 				s.Apply(ews.Update{At: now, Events: []ews.Event{
 					{Type: ews.NewMailEvent, TimeStamp: now, ItemId: ews.ItemId{Id: b}, ParentFolderId: ews.FolderId{Id: "calendar"}},
 				}})
-				if c := s.cascades.back(); len(c.Entries) == 2 && s.Label(c) != "New mail in calendar" {
+				if c := s.cascades.back(); len(c.Entries) == 2 && s.Label(c) != "New mail in "+s.tree.Name("calendar") {
 					t.Fatalf("second message labelled %q", s.Label(c))
 				}
 			case op < 19:

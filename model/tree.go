@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -102,6 +104,7 @@ func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult) {
 			t.nodes[id] = f
 			t.unread[id] = f.UnreadCount
 			t.total[id] = f.TotalCount
+			t.changed() // later changes of this sync see this one
 		case ews.ChangeDelete:
 			t.deleteSubtree(id)
 		}
@@ -214,10 +217,7 @@ func (t *FolderTree) is(id, dist string) bool {
 		return d == dist
 	}
 	f, ok := t.nodes[id]
-	if !ok {
-		return false
-	}
-	if _, parentKnown := t.nodes[f.ParentFolderId.Id]; parentKnown {
+	if !ok || !t.topLevel(id) {
 		return false
 	}
 	for _, w := range wellKnown {
@@ -257,15 +257,59 @@ func (t *FolderTree) knownName(id string) string {
 	return t.deadNames[id]
 }
 
-// isRoot reports whether id is the parent of a top-level folder.
+// isRoot reports whether id is msgfolderroot: the parent of the top-level
+// folders, whether the sync reported it or not.
 func (t *FolderTree) isRoot(id string) bool {
 	if id == "" {
 		return false
 	}
 	if _, ok := t.nodes[id]; ok {
+		return t.isRootNode(id)
+	}
+	// An unknown parent is the root when it holds a well-known folder; other
+	// unknown parents are folders the tree has not synced yet.
+	for _, k := range t.childIndex()[id] {
+		f := t.nodes[k]
+		if _, ok := t.distinguished[k]; ok {
+			return true
+		}
+		for _, w := range wellKnown {
+			if strings.EqualFold(f.DisplayName, w.name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isRootNode reports whether a folder the sync reported is msgfolderroot
+// itself (some servers include it): a folder without a known parent that
+// is named so, or was said to be so, or has no folder class but children.
+func (t *FolderTree) isRootNode(id string) bool {
+	f, ok := t.nodes[id]
+	if !ok {
 		return false
 	}
-	return len(t.childIndex()[id]) > 0
+	if d, ok := t.distinguished[id]; ok {
+		return d == "msgfolderroot"
+	}
+	if _, parentKnown := t.nodes[f.ParentFolderId.Id]; parentKnown {
+		return false
+	}
+	return f.DisplayName == RootName || (f.FolderClass == "" && len(t.childIndex()[id]) > 0)
+}
+
+// topLevel reports whether the folder is directly under msgfolderroot.
+func (t *FolderTree) topLevel(id string) bool {
+	f, ok := t.nodes[id]
+	if !ok || t.isRootNode(id) {
+		return false
+	}
+	p := f.ParentFolderId.Id
+	if _, known := t.nodes[p]; !known {
+		return true
+	}
+	return t.isRootNode(p)
 }
 
 // RenamedFrom is the folder's name before its last rename seen in a sync.
@@ -274,16 +318,16 @@ func (t *FolderTree) RenamedFrom(id string) (string, bool) {
 	return n, ok
 }
 
-// shortID is the tail of an EWS id, where ids of one mailbox differ.
+// shortID is a short stable form of an EWS id for display: "#" and six
+// hex digits of its hash. (Ids of one mailbox share long prefixes and, on
+// some servers, suffixes, so no slice of the id itself tells them apart.)
 func shortID(id string) string {
-	id = strings.TrimRight(id, "=")
 	if id == "" {
 		return "?"
 	}
-	if len(id) <= 8 {
-		return id
-	}
-	return "…" + id[len(id)-8:]
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("#%06x", h.Sum32()&0xffffff)
 }
 
 // Folder returns a known folder.
@@ -358,18 +402,14 @@ func (t *FolderTree) childIndex() map[string][]string {
 	}
 	t.children = ch
 	t.childVer = t.structVer
-	for p, ids := range ch {
-		top := false
-		if _, ok := t.nodes[p]; !ok {
-			top = true
-		}
-		sort.Slice(ids, func(i, j int) bool { return t.less(ids[i], ids[j], top) })
+	for _, ids := range ch {
+		sort.Slice(ids, func(i, j int) bool { return t.less(ids[i], ids[j]) })
 	}
 	return ch
 }
 
-func (t *FolderTree) less(a, b string, top bool) bool {
-	if top {
+func (t *FolderTree) less(a, b string) bool {
+	if t.topLevel(a) && t.topLevel(b) {
 		ra, rb := t.rank(a), t.rank(b)
 		if ra != rb {
 			return ra < rb
@@ -390,11 +430,18 @@ func (t *FolderTree) Flatten(collapsed func(id string) bool) []FolderNode {
 	ch := t.childIndex()
 	var tops []string
 	for p, ids := range ch {
-		if _, ok := t.nodes[p]; !ok {
-			tops = append(tops, ids...)
+		if _, ok := t.nodes[p]; ok {
+			continue
+		}
+		for _, id := range ids {
+			if t.isRootNode(id) {
+				tops = append(tops, ch[id]...) // msgfolderroot itself is not shown
+			} else {
+				tops = append(tops, id)
+			}
 		}
 	}
-	sort.Slice(tops, func(i, j int) bool { return t.less(tops[i], tops[j], true) })
+	sort.Slice(tops, func(i, j int) bool { return t.less(tops[i], tops[j]) })
 	out := make([]FolderNode, 0, len(t.nodes))
 	var walk func(id string, depth int)
 	walk = func(id string, depth int) {
