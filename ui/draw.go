@@ -9,13 +9,24 @@ import (
 	"github.com/ewsmon/ewsmon/theme"
 )
 
+// width is the cells s takes; plain ASCII (the common case) is counted
+// without grapheme segmentation.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c == 0x1b || c < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // fit truncates s (plain or styled) to w cells, with an ellipsis, and pads it
 // with spaces to exactly w cells.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
 		sw = ansi.StringWidth(s)
@@ -31,7 +42,7 @@ func fitRight(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
@@ -40,7 +51,7 @@ func fitRight(s string, w int) string {
 
 // spread puts left and right on one line of width w, right-aligned right.
 func spread(left, right string, w int) string {
-	rw := ansi.StringWidth(right)
+	rw := width(right)
 	if rw >= w {
 		return fit(right, w)
 	}
@@ -103,6 +114,32 @@ func frame(st theme.Styles, title, note string, lines []string, w, h int, focuse
 	}
 	out.WriteByte('\n')
 	out.WriteString(bc.Render(b.BottomLeft + strings.Repeat(b.Bottom, inner) + b.BottomRight))
+	return out.String()
+}
+
+// joinColumns puts blocks side by side; each must be a rectangle of exact
+// width (every pane draws itself so), so no widths are measured here.
+func joinColumns(blocks ...string) string {
+	if len(blocks) == 1 {
+		return blocks[0]
+	}
+	split := make([][]string, len(blocks))
+	rows := 0
+	for i, b := range blocks {
+		split[i] = strings.Split(b, "\n")
+		rows = max(rows, len(split[i]))
+	}
+	var out strings.Builder
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			out.WriteByte('\n')
+		}
+		for _, lines := range split {
+			if r < len(lines) {
+				out.WriteString(lines[r])
+			}
+		}
+	}
 	return out.String()
 }
 

@@ -814,8 +814,16 @@ func (m *Model) render() string {
 	}
 	parts = append(parts, m.body())
 	parts = append(parts, m.bottomBar(w))
-	out := strings.Join(parts, "\n")
-	return block(out, w, h)
+	// Every part is already exactly w wide; only the line count is fixed up
+	// (a screen too small for the layout is cut at the bottom).
+	lines := strings.Split(strings.Join(parts, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (m *Model) body() string {
@@ -834,7 +842,7 @@ func (m *Model) body() string {
 	if _, ok := m.rects[paneStatus]; ok {
 		cols = append(cols, m.status.View())
 	}
-	body := lipgloss.JoinHorizontal(lipgloss.Top, cols...)
+	body := joinColumns(cols...)
 	if m.typesDlg != nil {
 		dlg := m.typesDlg.View()
 		dw, dh := lipgloss.Size(dlg)

@@ -218,7 +218,14 @@ func (p *statusPane) Header(w int) string {
 	if user == "" {
 		user = "?"
 	}
-	parts = []string{user + " @ " + sess.URL}
+	parts = nil
+	if len(sess.Folders) > 0 {
+		parts = append(parts, folderScope(sess)+" only")
+	}
+	if ts := typeScope(sess); ts != "all event types" {
+		parts = append(parts, ts)
+	}
+	parts = append(parts, user+" @ "+sess.URL)
 	if p.sim != nil {
 		if r := p.sim.Activity(); r > 0 {
 			parts = append(parts, fmt.Sprintf("activity %g/s", r))

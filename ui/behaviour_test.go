@@ -1,0 +1,485 @@
+package ui
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/keymap"
+)
+
+// await runs cmd (and the commands of any batch it returns) concurrently
+// and returns the first message that satisfies want. Commands that block
+// (the tick on the fake clock, a watch with nothing to say) just stay
+// blocked; the deadline only bites when the expected message never comes.
+func await(t *testing.T, cmd tea.Cmd, want func(tea.Msg) bool) tea.Msg {
+	t.Helper()
+	out := make(chan tea.Msg, 64)
+	var launch func(c tea.Cmd)
+	launch = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() {
+			msg := c()
+			if b, ok := msg.(tea.BatchMsg); ok {
+				for _, cc := range b {
+					launch(cc)
+				}
+				return
+			}
+			out <- msg
+		}()
+	}
+	launch(cmd)
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case msg := <-out:
+			if msg != nil && want(msg) {
+				return msg
+			}
+		case <-deadline:
+			t.Fatal("the expected message never came")
+			return nil
+		}
+	}
+}
+
+func isType[T any](msg tea.Msg) bool { _, ok := msg.(T); return ok }
+
+func TestBurstIsOneMessage(t *testing.T) {
+	ch := make(chan ews.Update, 500)
+	for i := 0; i < 300; i++ {
+		ch <- ews.Update{State: ews.StateOpen, Events: []ews.Event{{Type: ews.NewMailEvent}}}
+	}
+	msg := waitUpdates(7, ch)().(updatesMsg)
+	if msg.gen != 7 || len(msg.updates) != 300 || msg.closed {
+		t.Fatalf("got gen %d, %d updates, closed %v; want one message of 300", msg.gen, len(msg.updates), msg.closed)
+	}
+	ch <- ews.Update{State: ews.StateUnsubscribed}
+	close(ch)
+	msg = waitUpdates(7, ch)().(updatesMsg)
+	if len(msg.updates) != 1 || !msg.closed {
+		t.Fatalf("final batch: %d updates, closed %v", len(msg.updates), msg.closed)
+	}
+}
+
+// A burst applied as one message renders once and shows all its events.
+func TestBurstAppliesEverything(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.synced()
+	var us []ews.Update
+	for i := 0; i < 50; i++ {
+		at := t0.Add(time.Duration(i*10) * time.Second)
+		us = append(us, h.events(at, newMail(at, itemID(i+1), i)...))
+	}
+	h.updates(us...)
+	if got := h.m.st.Len(); got != 150 {
+		t.Fatalf("retained %d events, want 150", got)
+	}
+	if !strings.Contains(h.screen(), "Events 150") {
+		t.Fatalf("screen does not count 150 events:\n%s", h.screen())
+	}
+}
+
+func TestUnsubscribeThenSubscribe(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	h.updates(h.open(t0.Add(time.Second)))
+	if !strings.Contains(h.screen(), "● open") {
+		t.Fatalf("not open:\n%s", h.screen())
+	}
+	h.key("u")
+	// The fake runner answers the cancel with StateUnsubscribed and closes.
+	w := h.be.watch(0)
+	<-w.done
+	msg := await(t, waitUpdates(h.m.gen, h.m.ch), isType[updatesMsg])
+	h.send(msg)
+	if !msg.(updatesMsg).closed {
+		// The final update and the close may come in two reads.
+		h.send(await(t, waitUpdates(h.m.gen, h.m.ch), isType[updatesMsg]))
+	}
+	if !strings.Contains(h.screen(), "○ unsubscribed") {
+		t.Fatalf("u did not show unsubscribed:\n%s", h.screen())
+	}
+	h.key("s")
+	if n := h.be.numWatches(); n != 2 {
+		t.Fatalf("s made %d watches in all, want 2", n)
+	}
+	if !strings.Contains(h.screen(), "subscribing") {
+		t.Fatalf("s did not show subscribing:\n%s", h.screen())
+	}
+}
+
+func TestModeSwitchResubscribesAndIgnoresTheOldSubscription(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	oldGen, oldCh := h.m.gen, h.m.ch
+	h.updates(h.open(t0.Add(time.Second)))
+	h.key("m")
+	if n := h.be.numWatches(); n != 2 {
+		t.Fatalf("%d watches, want 2", n)
+	}
+	if got := h.be.watch(1).cfg.Mode; got != ews.ModePull {
+		t.Fatalf("second watch mode %q, want pull", got)
+	}
+	<-h.be.watch(0).done // the first was cancelled
+	// A late batch from the old subscription must not touch the state.
+	at := t0.Add(5 * time.Second)
+	cmd := h.send(updatesMsg{gen: oldGen, ch: oldCh, updates: []ews.Update{h.events(at, newMail(at, itemID(1), 1)...)}})
+	if h.m.st.Len() != 0 {
+		t.Fatal("an old subscription's events were applied")
+	}
+	if cmd == nil {
+		t.Fatal("the old channel is not drained to its end")
+	}
+	if !strings.Contains(h.screen(), "pull") {
+		t.Fatalf("mode not shown as pull:\n%s", h.screen())
+	}
+	h.key("m")
+	if got := h.be.watch(2).cfg.Mode; got != ews.ModeStreaming {
+		t.Fatalf("third watch mode %q, want streaming", got)
+	}
+}
+
+func TestQuitUnsubscribesFirst(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.updates(h.open(t0.Add(time.Second)))
+	cmd := h.key("q")
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	<-h.be.watch(0).done // q cancelled the subscription
+	// Drain until the channel's close arrives; then the model quits.
+	var quit tea.Cmd
+	for i := 0; i < 3 && quit == nil; i++ {
+		msg := await(t, waitUpdates(h.m.gen, h.m.ch), isType[updatesMsg]).(updatesMsg)
+		c := h.send(msg)
+		if msg.closed {
+			quit = c
+		}
+	}
+	if quit == nil {
+		t.Fatal("the channel never closed")
+	}
+	if _, ok := quit().(tea.QuitMsg); !ok {
+		t.Fatal("the model did not quit once unsubscribed")
+	}
+}
+
+func TestPauseCountsNewAndResumes(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.flowing()
+	h.key("space")
+	at := t0.Add(60 * time.Second)
+	h.updates(h.events(at, newMail(at, itemID(5), 3)...))
+	scr := h.screen()
+	if !strings.Contains(scr, "⏸ paused") || !strings.Contains(scr, " 3 new ") {
+		t.Fatalf("paused screen lacks the badge:\n%s", scr)
+	}
+	// The selection stayed on the cascade that was newest when paused.
+	if !strings.Contains(scr, "›▸ 09:00:50") {
+		t.Fatalf("selection moved while paused:\n%s", scr)
+	}
+	h.key("space")
+	scr = h.screen()
+	if !strings.Contains(scr, "▶ following") || strings.Contains(scr, " new ") || !strings.Contains(scr, "›▸ 09:01:00") {
+		t.Fatalf("space did not resume following the newest:\n%s", scr)
+	}
+}
+
+func TestObjectColumnFillsWithSubjectsEachIdOnce(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.synced()
+	at := t0.Add(10 * time.Second)
+	cmd := h.send(updatesMsg{gen: h.m.gen, ch: h.m.ch, updates: []ews.Update{h.events(at, newMail(at, itemID(1), 1)...)}})
+	h.key("enter") // expand
+	msg := await(t, cmd, isType[itemsMsg]).(itemsMsg)
+	if len(msg.ids) != 1 || msg.ids[0].Id != itemID(1) {
+		t.Fatalf("GetItem asked for %v, want just %s", msg.ids, itemID(1))
+	}
+	h.send(msg)
+	if !strings.Contains(h.screen(), "Quarterly report") {
+		t.Fatalf("subject not shown:\n%s", h.screen())
+	}
+	// Nothing more to ask for: the same rows do not fetch again.
+	if c := h.m.fetchItems(); c != nil {
+		t.Fatal("fetched a known item again")
+	}
+}
+
+func TestFilter(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:Moved" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	scr := h.screen()
+	if !strings.Contains(scr, "Mail moved Inbox → Archive") || strings.Contains(scr, "New mail in Inbox") {
+		t.Fatalf("type:Moved does not show only the move:\n%s", scr)
+	}
+	if !strings.Contains(scr, "filtered: type:Moved") {
+		t.Fatalf("filter not shown in the title:\n%s", scr)
+	}
+	h.key("esc")
+	if !strings.Contains(h.screen(), "New mail in Inbox") {
+		t.Fatal("esc did not clear the filter")
+	}
+	h.key("/")
+	for _, r := range "type:Bogus" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	if !strings.Contains(h.screen(), `unknown event type "Bogus"`) {
+		t.Fatalf("a bad filter gives no clear error:\n%s", h.screen())
+	}
+	h.key("/")
+	for _, r := range `folder:"archive"` {
+		h.key(string(r))
+	}
+	h.key("enter")
+	if f := h.m.st.Filter(); f.FolderId != idArchive {
+		t.Fatalf("folder filter = %q, want the Archive", f.FolderId)
+	}
+}
+
+func TestTreeEnterFiltersToFolder(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("shift+tab") // events -> folders
+	h.key("down")      // Inbox
+	h.key("down")      // Projects
+	h.key("enter")
+	if f := h.m.st.Filter(); f.FolderId != idProjects {
+		t.Fatalf("filter folder %q, want Projects", f.FolderId)
+	}
+	scr := h.screen()
+	if !strings.Contains(scr, "Folder 'Projects' created") || strings.Contains(scr, "Mail moved") {
+		t.Fatalf("the list is not filtered to Projects:\n%s", scr)
+	}
+	h.key("g") // All folders
+	h.key("enter")
+	if f := h.m.st.Filter(); f.FolderId != "" {
+		t.Fatal("All folders did not clear the folder filter")
+	}
+	// f watches the selected folder only.
+	h.key("down")
+	h.key("f")
+	w := h.be.watch(h.be.numWatches() - 1)
+	if len(w.cfg.Folders) != 1 || w.cfg.Folders[0].Id.Id != idInbox {
+		t.Fatalf("f subscribed to %v, want the Inbox", w.cfg.Folders)
+	}
+	if !strings.Contains(h.screen(), "Folders  Inbox") {
+		t.Fatalf("status does not show the folder scope:\n%s", h.screen())
+	}
+}
+
+func TestExportWritesShownEventsAsNDJSON(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:NewMail" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	msg := await(t, h.key("x"), isType[exportMsg]).(exportMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	h.send(msg)
+	if !strings.Contains(h.screen(), "exported 3 events to "+msg.path) {
+		t.Fatalf("export path not shown:\n%s", h.screen())
+	}
+	f, err := os.Open(msg.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []ews.Record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r ews.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		got = append(got, r)
+	}
+	want := []ews.Record{}
+	for _, e := range h.m.st.VisibleEvents() {
+		want = append(want, ews.EventRecord(e))
+	}
+	if len(got) != 3 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("exported %+v, want %+v", got, want)
+	}
+	if got[0].Type != "NewMailEvent" || got[0].ItemId != itemID(1) || got[0].TimeStamp != "2026-11-23T09:00:10Z" {
+		t.Fatalf("first record %+v", got[0])
+	}
+}
+
+func TestSimulatorKeys(t *testing.T) {
+	h := newHarness(t, 80, 24, true)
+	for k, action := range map[string]string{"1": "new-mail", "3": "move-item", "0": "meeting-request", "9": "delete-folder", "-": "send-mail"} {
+		msg := await(t, h.key(k), isType[simMsg]).(simMsg)
+		if msg.action != action || msg.err != nil {
+			t.Fatalf("key %s fired %q (%v), want %q", k, msg.action, msg.err, action)
+		}
+	}
+	h.key("a")
+	if h.sim.Activity() <= 0 || !strings.Contains(h.screen(), "activity generator on") {
+		t.Fatalf("a did not start the generator:\n%s", h.screen())
+	}
+	h.key("a")
+	if h.sim.Activity() != 0 {
+		t.Fatal("a did not stop the generator")
+	}
+
+	// Without a simulator the keys do nothing and help does not list them.
+	h2 := newHarness(t, 80, 24, false)
+	if cmd := h2.key("1"); cmd != nil {
+		if msg := cmd(); isType[simMsg](msg) {
+			t.Fatal("a sim key fired without a simulator")
+		}
+	}
+	h2.key("?")
+	if strings.Contains(h2.screen(), "Simulator") {
+		t.Fatalf("help lists simulator keys without a simulator:\n%s", h2.screen())
+	}
+}
+
+func TestEventTypesDialogResubscribes(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.key("e")
+	if !strings.Contains(h.screen(), "Subscribe to event types") {
+		t.Fatalf("e shows no checklist:\n%s", h.screen())
+	}
+	h.key("a") // none
+	h.key("space")
+	h.key("enter")
+	w := h.be.watch(h.be.numWatches() - 1)
+	if h.be.numWatches() != 2 || !reflect.DeepEqual(w.cfg.EventTypes, []ews.EventType{ews.CopiedEvent}) {
+		t.Fatalf("resubscribed %d times with %v, want once with CopiedEvent", h.be.numWatches()-1, w.cfg.EventTypes)
+	}
+	if !strings.Contains(h.screen(), "Copied") {
+		t.Fatalf("subscribed types not shown:\n%s", h.screen())
+	}
+}
+
+func TestDebouncedFolderSync(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	at := t0.Add(10 * time.Second)
+	created := ews.Event{Type: ews.CreatedEvent, TimeStamp: at, FolderId: ews.FolderId{Id: idProjects}, ParentFolderId: ews.FolderId{Id: idInbox}}
+	h.updates(h.events(at, created, folderMod(at, idInbox, idRoot, 1)))
+	// One second later the burst may not be over: no sync yet.
+	h.clock.Advance(11 * time.Second)
+	if cmd := h.send(tickMsg{at: t0.Add(11 * time.Second)}); h.m.syncing {
+		_ = cmd
+		t.Fatal("synced before the folder events had stopped for 2s")
+	}
+	cmd := h.send(tickMsg{at: t0.Add(13 * time.Second)})
+	msg := await(t, cmd, isType[syncMsg]).(syncMsg)
+	if msg.full || len(h.be.syncs) == 0 || h.be.syncs[len(h.be.syncs)-1] != "H4sI-1" {
+		t.Fatalf("incremental sync from %v, want from the saved state H4sI-1", h.be.syncs)
+	}
+	// r resyncs on demand.
+	h.send(syncMsg{res: &ews.SyncFolderHierarchyResult{SyncState: "H4sI-2", IncludesLastFolderInRange: true,
+		Changes: []ews.FolderChange{folder(idProjects, idInbox, "Projects", 0, 0)}}})
+	if !strings.Contains(h.screen(), "Projects") {
+		t.Fatalf("the new folder is not in the tree:\n%s", h.screen())
+	}
+	msg = await(t, h.key("r"), isType[syncMsg]).(syncMsg)
+	if h.be.syncs[len(h.be.syncs)-1] != "H4sI-2" {
+		t.Fatalf("r synced from %v", h.be.syncs)
+	}
+}
+
+func TestCountdownsTick(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.updates(h.open(t0))
+	if !strings.Contains(h.screen(), "connection renews in 30:00") {
+		t.Fatalf("no countdown:\n%s", h.screen())
+	}
+	h.clock.Advance(time.Second)
+	h.send(tickMsg{at: h.clock.Now()})
+	if !strings.Contains(h.screen(), "connection renews in 29:59") || !strings.Contains(h.screen(), "last heartbeat 1s ago") {
+		t.Fatalf("countdown did not tick:\n%s", h.screen())
+	}
+}
+
+func TestMouseFocusAndSelect(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	// The events pane starts at x=26 on a 160-wide screen; its first row
+	// is two lines below the top border.
+	r := h.m.rects[paneEvents]
+	h.send(tea.MouseClickMsg{X: r.x + 5, Y: r.y + 2, Button: tea.MouseLeft})
+	if !strings.Contains(h.screen(), "›▸ 09:00:10") {
+		t.Fatalf("click did not select the first row:\n%s", h.screen())
+	}
+	f := h.m.rects[paneFolders]
+	h.send(tea.MouseClickMsg{X: f.x + 3, Y: f.y + 2, Button: tea.MouseLeft}) // Inbox
+	if h.m.focus != paneFolders || h.m.st.Filter().FolderId != idInbox {
+		t.Fatalf("click on Inbox: focus %v, filter %q", h.m.focus, h.m.st.Filter().FolderId)
+	}
+}
+
+func TestKeyOverridesApply(t *testing.T) {
+	km := keymap.DefaultKeyMap()
+	if err := km.Override(map[string][]string{"pause": {"p"}}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, 80, 24, false)
+	h.m.keys = km
+	h.m.keys.SetSimEnabled(false)
+	h.flowing()
+	h.key("p")
+	if h.m.events.Following() {
+		t.Fatal("the overridden pause key did nothing")
+	}
+	h.key("space")
+	if h.m.events.Following() {
+		t.Fatal("the old pause key still works")
+	}
+}
+
+func TestDetailViewEscBack(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	at := t0.Add(50 * time.Second)
+	h.updates(h.events(at, newMail(at, itemID(4), 1)...)) // the item is not fetched yet
+	h.key("enter")
+	h.key("up")
+	cmd := h.key("enter")
+	msg := await(t, cmd, isType[detailItemMsg]).(detailItemMsg)
+	h.send(msg)
+	scr := h.screen()
+	if !strings.Contains(scr, "Re: Offsite agenda") || !strings.Contains(scr, "IPM.Note") || !strings.Contains(scr, "Bob Builder <bob@example.com>") {
+		t.Fatalf("detail lacks the item:\n%s", scr)
+	}
+	// Scroll down to the envelope: it is indented.
+	for i := 0; i < 12; i++ {
+		h.key("down")
+	}
+	if !strings.Contains(h.screen(), "    <m:GetStreamingEventsResponse") {
+		t.Fatalf("envelope not indented:\n%s", h.screen())
+	}
+	h.key("esc")
+	if strings.Contains(h.screen(), "Event detail") {
+		t.Fatal("esc did not close the detail")
+	}
+	// An item answer for an event no longer shown is dropped.
+	h.m.detail.SetItem(detailItemMsg{seq: 9999, item: ews.Item{Subject: "stale"}})
+	if h.m.detail.item != nil && h.m.detail.item.Subject == "stale" {
+		t.Fatal("a stale item answer was applied")
+	}
+}
