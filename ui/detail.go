@@ -153,9 +153,13 @@ func (p *detailPane) refresh() {
 	}
 	kv("Watermark", ev.Watermark)
 	kv("ItemId", ev.ItemId.Id)
+	kv("ChangeKey", ev.ItemId.ChangeKey)
 	kv("FolderId", folder(ev.FolderId))
 	kv("ParentFolderId", folder(ev.ParentFolderId))
 	kv("OldItemId", ev.OldItemId.Id)
+	if ev.OldItemId.ChangeKey != "" {
+		kv("OldItem ChangeKey", ev.OldItemId.ChangeKey)
+	}
 	kv("OldFolderId", folder(ev.OldFolderId))
 	kv("OldParentFolderId", folder(ev.OldParentFolderId))
 	if ev.UnreadCount != nil {

@@ -210,13 +210,15 @@ func (p *eventsPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 type columns struct{ time, typ, object, folder, extras int }
 
 func layoutColumns(w int) columns {
-	// gutter(1) + indent(2) + time + sp + type + sp + object + sp + folder + sp + extras
-	c := columns{time: 8, typ: 15, folder: 24, extras: 14}
-	if w < 120 {
-		c.typ, c.folder, c.extras = 9, 14, 10
-	}
-	if w < 70 {
-		c.folder, c.extras = 10, 0
+	// gutter(1) + indent(2) + time + sp + type + sp + object + sp + folder [+ sp + extras]
+	var c columns
+	switch {
+	case w >= 110:
+		c = columns{time: 8, typ: 15, folder: 24, extras: 16}
+	case w >= 70:
+		c = columns{time: 8, typ: 9, folder: 16, extras: 14}
+	default:
+		c = columns{time: 8, typ: 9, folder: 12}
 	}
 	fixed := 3 + c.time + 1 + c.typ + 1 + 1 + c.folder
 	if c.extras > 0 {

@@ -306,6 +306,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setFlash(msg.err.Error(), true)
 		} else {
 			m.setFlash(fmt.Sprintf("exported %d events to %s", msg.n, msg.path), false)
+			m.status.lastExport = msg.path
 		}
 		return nil
 	case simMsg:
@@ -529,7 +530,12 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.setFlash("already subscribed (u unsubscribes, m switches mode)", false)
 			return nil
 		}
-		return m.subscribe()
+		cmd := m.subscribe()
+		if !m.st.Tree().Synced() && !m.syncing {
+			// The first sync failed too (server unreachable): retry it.
+			cmd = tea.Batch(cmd, m.startSync(true))
+		}
+		return cmd
 	case key.Matches(msg, k.Unsubscribe):
 		if !m.watching || m.unsubscribing {
 			m.setFlash("not subscribed (s subscribes)", false)

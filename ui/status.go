@@ -22,6 +22,8 @@ type statusPane struct {
 	focused bool
 	top     int
 	sim     SimControl
+	// lastExport is the path of the last NDJSON export.
+	lastExport string
 }
 
 func newStatusPane(c *common, sim SimControl) *statusPane { return &statusPane{c: c, sim: sim} }
@@ -168,6 +170,12 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 	}
 	if !any {
 		out = append(out, s.Muted.Render("  none yet"))
+	}
+	if p.lastExport != "" {
+		out = append(out, "", s.Muted.Render("Last export"))
+		for _, l := range wrap(p.lastExport, inner-2) {
+			out = append(out, "  "+l)
+		}
 	}
 	if status.LastError != "" && status.LastError != status.Err {
 		out = append(out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(status.LastErrorAt.In(st.Config().Location).Format("15:04:05")))
