@@ -852,6 +852,10 @@ func (m *Model) body() string {
 	if m.typesDlg != nil {
 		dlg := m.typesDlg.View()
 		dw, dh := lipgloss.Size(dlg)
+		if dw > m.width || dh > m.bodyH {
+			dw, dh = min(dw, m.width), min(dh, m.bodyH)
+			dlg = block(dlg, dw, dh)
+		}
 		x := max((m.width-dw)/2, 0)
 		y := max((m.bodyH-dh)/2, 0)
 		body = lipgloss.NewCompositor(

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Every size draws a full screen of exactly that size, from tiny to wide,
+// in every mode, without panicking.
+func TestEverySizeFillsTheScreen(t *testing.T) {
+	h := newHarness(t, 80, 24, true)
+	h.flowing()
+	modes := []func(){
+		func() {},
+		func() { h.key("enter"); h.key("up"); h.key("enter") }, // detail
+		func() { h.key("esc"); h.key("?") },                    // help
+		func() { h.key("esc"); h.key("e") },                    // dialog
+		func() { h.key("esc"); h.key("/") },                    // filter input
+	}
+	for _, mode := range modes {
+		mode()
+		for _, sz := range [][2]int{{20, 5}, {40, 10}, {59, 20}, {60, 20}, {80, 24}, {119, 40}, {120, 30}, {160, 48}, {250, 70}} {
+			h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			lines := strings.Split(h.screen(), "\n")
+			if len(lines) != sz[1] {
+				t.Fatalf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w != sz[0] {
+					t.Fatalf("%dx%d: line %d is %d wide: %q", sz[0], sz[1], i, w, l)
+				}
+			}
+		}
+	}
+}
+
+func TestResizeRelayouts(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	if !strings.Contains(h.screen(), "─ Status ─") {
+		t.Fatal("no status pane at 160x48")
+	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	scr := h.screen()
+	if strings.Contains(scr, "─ Status ─") || !strings.HasPrefix(scr, "ewsmon · ● open") {
+		t.Fatalf("at 80x24 the status is not a header line:\n%s", scr)
+	}
+	// Tab cycles only through the panes that are on screen.
+	seen := map[paneID]bool{}
+	for i := 0; i < 4; i++ {
+		h.key("tab")
+		seen[h.m.focus] = true
+	}
+	if seen[paneStatus] || !seen[paneFolders] || !seen[paneEvents] {
+		t.Fatalf("tab visited %v at 80x24", seen)
+	}
+}
+
+func TestThemeFollowsTerminalBackground(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.m.themeAuto = true
+	h.send(tea.BackgroundColorMsg{Color: color.RGBA{R: 250, G: 250, B: 250, A: 255}})
+	if h.m.c.styles.Name != "light" {
+		t.Fatalf("light background gave theme %q", h.m.c.styles.Name)
+	}
+	h.send(tea.BackgroundColorMsg{Color: color.RGBA{A: 255}})
+	if h.m.c.styles.Name != "dark" {
+		t.Fatalf("dark background gave theme %q", h.m.c.styles.Name)
+	}
+	// A chosen theme (NO_COLOR: none) is not overridden.
+	h2 := newHarness(t, 80, 24, false)
+	h2.send(tea.BackgroundColorMsg{Color: color.RGBA{R: 250, G: 250, B: 250, A: 255}})
+	if h2.m.c.styles.Name != "none" {
+		t.Fatalf("theme none replaced by %q", h2.m.c.styles.Name)
+	}
+	if strings.Contains(h2.m.View().Content, "\x1b[38") {
+		t.Fatal("theme none draws colours")
+	}
+}
