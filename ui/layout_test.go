@@ -81,3 +81,14 @@ func TestThemeFollowsTerminalBackground(t *testing.T) {
 		t.Fatal("theme none draws colours")
 	}
 }
+
+func TestNoBackendIsAClearError(t *testing.T) {
+	m := newModel(t.Context(), Options{ThemeName: "none"})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(keyMsg("s"))
+	scr := ansi.Strip(m.View().Content)
+	if !strings.Contains(scr, "no EWS server is configured — s to retry, q to quit") {
+		t.Fatalf("no clear error:\n%s", scr)
+	}
+}

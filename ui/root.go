@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -161,6 +162,11 @@ func (m *Model) updateSession() {
 // subscribe (re)starts the subscription as a new generation; the old one's
 // channel is cancelled and drained, its updates ignored.
 func (m *Model) subscribe() tea.Cmd {
+	if m.opts.Backend == nil {
+		m.st.Apply(ews.Update{At: m.now(), Mode: m.watchCfg.Mode, State: ews.StateError,
+			Err: errors.New("no EWS server is configured")})
+		return nil
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}
@@ -181,6 +187,9 @@ func (m *Model) setFlash(s string, isErr bool) {
 
 // startSync runs SyncFolderHierarchy (full: from scratch), one at a time.
 func (m *Model) startSync(full bool) tea.Cmd {
+	if m.opts.Backend == nil {
+		return nil
+	}
 	if m.syncing {
 		m.syncAgain = true
 		return nil
@@ -340,7 +349,7 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	for _, u := range msg.updates {
 		m.st.Apply(u)
 	}
-	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion {
+	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion { // Backend is set: it made msg
 		m.updateSession()
 	}
 	if !msg.closed {
