@@ -11,6 +11,9 @@ import (
 // sequence of actions, the items and folders they pick and their subjects
 // repeat run to run (timing follows the clock).
 
+// maxGeneratedItems bounds the items of one mailbox under the generator.
+const maxGeneratedItems = 3000
+
 // actionWeights is the mix: mostly mail arriving and being read.
 var actionWeights = []struct {
 	action string
@@ -111,7 +114,22 @@ func (s *Server) randomAction() {
 	if name == "soft-delete" && len(mb.dist["deleteditems"].items) > 200 {
 		name = "hard-delete"
 	}
-	_, err := s.act(ActionRequest{Action: name, Mailbox: mb.smtp})
+	// Keep a long run's mailbox bounded: past maxGeneratedItems, anything
+	// that adds an item becomes a hard delete in the fullest folder.
+	folder := ""
+	if name == "new-mail" || name == "copy-item" || name == "meeting-request" || name == "send-mail" {
+		total, fullest := 0, mb.dist["inbox"]
+		for _, f := range s.allFolders(mb) {
+			total += len(f.items)
+			if len(f.items) > len(fullest.items) {
+				fullest = f
+			}
+		}
+		if total > maxGeneratedItems {
+			name, folder = "hard-delete", fullest.id
+		}
+	}
+	_, err := s.act(ActionRequest{Action: name, Mailbox: mb.smtp, Folder: folder})
 	if errors.Is(err, errNoTarget) {
 		_, _ = s.act(ActionRequest{Action: "new-mail", Mailbox: mb.smtp})
 	}

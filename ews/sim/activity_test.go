@@ -49,6 +49,7 @@ func checkInvariants(t *testing.T, s *Server) {
 }
 
 func TestActivitySeedRepeats(t *testing.T) {
+	t.Parallel()
 	run := func(seed int64) string {
 		s, err := New(Config{Seed: seed, Clock: ews.NewFakeClock(epoch), Mailboxes: []string{"a@example.com", "b@example.com"}})
 		if err != nil {
@@ -79,6 +80,7 @@ func TestActivitySeedRepeats(t *testing.T) {
 }
 
 func TestActivityRateFollowsTheClock(t *testing.T) {
+	t.Parallel()
 	clk := ews.NewFakeClock(epoch)
 	s, err := New(Config{Clock: clk, Rate: 2, Seed: 1})
 	if err != nil {
@@ -134,6 +136,7 @@ func TestActivityRateFollowsTheClock(t *testing.T) {
 }
 
 func TestActErrors(t *testing.T) {
+	t.Parallel()
 	s, err := New(Config{Clock: ews.NewFakeClock(epoch)})
 	if err != nil {
 		t.Fatal(err)

@@ -105,6 +105,7 @@ func (e *env) folderNamer() func(string) string {
 }
 
 func TestCascadesMatchTheDocumentedTable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	name := e.folderNamer()
 	for _, c := range cascadeSpec {

@@ -98,6 +98,7 @@ var actionsInDocOrder = []struct{ action, folder string }{
 }
 
 func TestClientPullReceivesEveryCascadeInOrder(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{})
 	sub, err := r.c.Subscribe(r.ctx, ews.SubscribeRequest{Mode: ews.ModePull, Timeout: 10})
 	if err != nil {
@@ -121,6 +122,7 @@ func TestClientPullReceivesEveryCascadeInOrder(t *testing.T) {
 }
 
 func TestClientStreamingReceivesEveryCascadeInOrder(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{})
 	sub, err := r.c.Subscribe(r.ctx, ews.SubscribeRequest{Mode: ews.ModeStreaming})
 	if err != nil {
@@ -155,6 +157,7 @@ func TestClientStreamingReceivesEveryCascadeInOrder(t *testing.T) {
 }
 
 func TestClientPullPagingResumeAndExpiry(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{})
 	sub, err := r.c.Subscribe(r.ctx, ews.SubscribeRequest{Mode: ews.ModePull, Folders: []ews.FolderRef{ews.Distinguished("inbox")}, Timeout: 1})
 	if err != nil {
@@ -207,6 +210,7 @@ func TestClientPullPagingResumeAndExpiry(t *testing.T) {
 }
 
 func TestClientStreamingEvictionHeartbeatAndClosed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{HeartbeatInterval: 30 * time.Second})
 	sub, err := r.c.Subscribe(r.ctx, ews.SubscribeRequest{Mode: ews.ModeStreaming, Folders: []ews.FolderRef{ews.Distinguished("inbox")}})
 	if err != nil {
@@ -259,6 +263,7 @@ func TestClientStreamingEvictionHeartbeatAndClosed(t *testing.T) {
 }
 
 func TestClientPushDelivery(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{})
 	var mu sync.Mutex
 	var bodies []string
@@ -309,6 +314,7 @@ func TestClientPushDelivery(t *testing.T) {
 }
 
 func TestClientServerBusy(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, sim.Config{})
 	r.s.Faults().ServerBusy(1, 2500*time.Millisecond)
 	_, err := r.c.GetFolder(r.ctx, ews.Distinguished("inbox"))

@@ -23,6 +23,7 @@ func readSample(t *testing.T, name string) string {
 // Microsoft's published requests, as real clients write them, get proper
 // answers.
 func TestPublishedRequestSamples(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{Mailboxes: []string{"alice@example.com", "alfred@contoso.com"}})
 
 	_, doc := e.post(readSample(t, "subscribe-pull-request.xml"))
@@ -93,6 +94,7 @@ func contains(list []string, s string) bool {
 }
 
 func TestBadRequestsGetEWSErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	cases := []struct {
 		name, body string
@@ -137,6 +139,7 @@ func TestBadRequestsGetEWSErrors(t *testing.T) {
 }
 
 func TestFoldersItemsAndChangeKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{Mailboxes: []string{"alice@example.com", "bob@example.com"}})
 	// DistinguishedFolderId with a Mailbox child, as clients send for
 	// another mailbox.
@@ -208,6 +211,7 @@ func attrOf(doc []byte, el, attr string) string {
 }
 
 func TestSyncFolderHierarchyReportsChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	sync := func(state string) []byte {
 		st := ""
@@ -244,6 +248,7 @@ func TestSyncFolderHierarchyReportsChanges(t *testing.T) {
 }
 
 func TestControlAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	base := strings.TrimSuffix(e.s.URL(), "/EWS/Exchange.asmx")
 	post := func(body string) (int, map[string]any) {
@@ -282,6 +287,7 @@ func TestControlAPI(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{Auth: AuthConfig{Mode: "basic", User: "alice", Password: "s3cret", Domain: "EXAMPLE"}})
 	body := soap(`<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`)
 	do := func(user, pass string) *http.Response {
@@ -326,6 +332,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestLogOneLinePerRequest(t *testing.T) {
+	t.Parallel()
 	var mu lockedBuffer
 	e := newEnv(t, Config{Log: &mu})
 	e.post(soap(`<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPullPagingWatermarksAndStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	id, wm := e.subscribePull(`<t:DistinguishedFolderId Id="inbox"/>`, 10, "")
 	// Nothing new: a StatusEvent carrying a watermark.
@@ -68,6 +69,7 @@ func TestPullPagingWatermarksAndStatus(t *testing.T) {
 }
 
 func TestPullFolderFilterAndEventTypes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	_, doc := e.post(soap(`<m:Subscribe><m:PullSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId Id="sentitems"/></t:FolderIds><t:EventTypes><t:EventType>MovedEvent</t:EventType></t:EventTypes><t:Timeout>5</t:Timeout></m:PullSubscriptionRequest></m:Subscribe>`))
 	e.mustCode(doc, "NoError")
@@ -81,6 +83,7 @@ func TestPullFolderFilterAndEventTypes(t *testing.T) {
 }
 
 func TestPullExpiresWhenNotPolled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	id, wm := e.subscribePull("", 2, "")
 	e.clock.Advance(119 * time.Second)
@@ -93,6 +96,7 @@ func TestPullExpiresWhenNotPolled(t *testing.T) {
 }
 
 func TestSubscriptionErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{Mailboxes: []string{"alice@example.com", "bob@example.com"}})
 	pull, wm := e.subscribePull("", 5, "")
 	stream := e.subscribeStreaming("")
@@ -135,6 +139,7 @@ func TestSubscriptionErrors(t *testing.T) {
 }
 
 func TestStreamingChunksHeartbeatsAndClosed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{HeartbeatInterval: 30 * time.Second})
 	id := e.subscribeStreaming(`<t:DistinguishedFolderId Id="inbox"/>`)
 	before := e.clock.Waiters()
@@ -192,6 +197,7 @@ func TestStreamingChunksHeartbeatsAndClosed(t *testing.T) {
 }
 
 func TestStreamingSecondConnectionEvictsFirst(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	a := e.subscribeStreaming("")
 	b := e.subscribeStreaming("")
@@ -222,6 +228,7 @@ func TestStreamingSecondConnectionEvictsFirst(t *testing.T) {
 }
 
 func TestStreamingLimitsAndExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{StreamingExpiry: 10 * time.Minute})
 	id := e.subscribeStreaming("")
 	var ids []string
@@ -254,6 +261,7 @@ func TestStreamingLimitsAndExpiry(t *testing.T) {
 }
 
 func TestStreamFaults(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	id := e.subscribeStreaming("")
 	rs := e.openStream(30, id)
@@ -298,6 +306,7 @@ func TestStreamFaults(t *testing.T) {
 }
 
 func TestPushDeliveryStatusRetryAndUnsubscribe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	pl := newPushListener(t, "OK")
 	before := e.clock.Waiters()
