@@ -247,9 +247,15 @@ func (p *statusPane) Header(w int) string {
 			tot = append(tot, s.Event(t).Render(t.Short())+" "+fmt.Sprint(n))
 		}
 	}
-	right := s.Sparkline.Render(sparkline(st.PerMinute(now, 10))) + s.Muted.Render("/min")
+	spark := s.Sparkline.Render(sparkline(st.PerMinute(now, 10))) + s.Muted.Render("/min")
+	right := spark
 	if len(tot) > 0 {
-		right = strings.Join(tot, " ") + "  " + right
+		// The totals may take half the line; who and where keep the rest.
+		totals := strings.Join(tot, " ")
+		if room := w/2 - 18; width(stripped(totals)) > room {
+			totals = ansi.Truncate(totals, max(room, 0), "…")
+		}
+		right = totals + "  " + spark
 	}
 	line2 := spread(strings.Join(parts, sep), "  "+right, w)
 	return fit(line1, w) + "\n" + fit(line2, w)
