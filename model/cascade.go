@@ -49,15 +49,26 @@ type Cascade struct {
 	visible  bool
 	vis      []*Entry // entries matching the filter
 	row      int      // absolute first row while visible
+	frozen   verdict  // what it was before its oldest events were evicted
 }
 
 // maxClassified bounds the work of recognizing a cascade; larger ones are
 // unrecognized.
 const maxClassified = 64
 
+// verdict is what a cascade was recognized as, with the ids its label
+// names; the label is rendered from it only when asked, with the names
+// known then.
 type verdict struct {
-	kind  CascadeKind
-	label string
+	kind    CascadeKind
+	n       int    // events (unrecognized) or items (bulk operations)
+	item    string // the item, for its noun
+	oldItem string
+	folder  string // where it happened / the folder acted upon
+	from    string // old parent
+	to      string // new parent
+	was     string // a renamed folder's name before
+	unread  int    // a folder change's last UnreadCount, -1 none
 }
 
 // Label says what happened, with folder names as the tree knows them now:
@@ -65,24 +76,92 @@ type verdict struct {
 // created under Inbox", "Meeting request in Inbox", ..., "Unrecognized
 // cascade (4 events)". It also refreshes c.Kind, which can change as names
 // become known (a move to a folder later known as Deleted Items is a soft
-// delete).
+// delete). A cascade whose oldest events were evicted keeps the label it
+// had, marked "(partly evicted)".
 func (s *State) Label(c *Cascade) string {
 	if c == nil {
 		return ""
 	}
+	if c.frozen.kind != "" {
+		c.Kind = c.frozen.kind
+		return s.render(c.frozen) + " (partly evicted)"
+	}
 	v := s.classify(c)
 	c.Kind = v.kind
-	return v.label
+	return s.render(v)
+}
+
+func (s *State) render(v verdict) string {
+	t := s.tree
+	name := t.Name
+	what := func() string {
+		if v.n > 1 {
+			return fmt.Sprintf("%d items", v.n)
+		}
+		return s.noun(v.item, v.oldItem, v.to)
+	}
+	switch v.kind {
+	case KindNewMail:
+		return "New mail in " + name(v.to)
+	case KindMeetingRequest:
+		return "Meeting request in " + name(v.to)
+	case KindSendMail:
+		return "Mail sent"
+	case KindMoveItem:
+		return fmt.Sprintf("%s moved %s → %s", what(), name(v.from), name(v.to))
+	case KindSoftDelete:
+		return fmt.Sprintf("%s deleted from %s (moved to Deleted Items)", what(), name(v.from))
+	case KindCopyItem:
+		return fmt.Sprintf("%s copied %s → %s", what(), name(v.from), name(v.to))
+	case KindHardDelete:
+		return fmt.Sprintf("%s deleted permanently from %s", what(), name(v.to))
+	case KindItemCreated:
+		return fmt.Sprintf("%s created in %s", what(), name(v.to))
+	case KindItemChanged:
+		return fmt.Sprintf("%s changed in %s", what(), name(v.to))
+	case KindMarkRead:
+		return fmt.Sprintf("%s marked read in %s", what(), name(v.to))
+	case KindMarkUnread:
+		return fmt.Sprintf("%s marked unread in %s", what(), name(v.to))
+	case KindReadChanged:
+		return fmt.Sprintf("%s read state changed in %s (unread %d)", what(), name(v.to), v.unread)
+	case KindCreateFolder:
+		return fmt.Sprintf("Folder '%s' created under %s", name(v.folder), name(v.to))
+	case KindMoveFolder:
+		return fmt.Sprintf("Folder '%s' moved %s → %s", name(v.folder), name(v.from), name(v.to))
+	case KindCopyFolder:
+		return fmt.Sprintf("Folder '%s' copied %s → %s", name(v.folder), name(v.from), name(v.to))
+	case KindDeleteFolder:
+		if v.from != "" {
+			return fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name(v.folder), name(v.from))
+		}
+		return fmt.Sprintf("Folder '%s' deleted from %s", name(v.folder), name(v.to))
+	case KindRenameFolder:
+		return fmt.Sprintf("Folder '%s' renamed to '%s'", v.was, name(v.folder))
+	case KindFolderChanged:
+		if v.unread >= 0 {
+			return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread)
+		}
+		return fmt.Sprintf("Folder '%s' changed", name(v.folder))
+	case KindFreeBusy:
+		if v.to != "" {
+			return "Free/busy changed in " + name(v.to)
+		}
+		return "Free/busy changed"
+	}
+	return fmt.Sprintf("Unrecognized cascade (%d events)", v.n)
 }
 
 func (s *State) classify(c *Cascade) verdict {
 	n := len(c.Entries)
-	unrec := verdict{KindUnrecognized, fmt.Sprintf("Unrecognized cascade (%d events)", n)}
+	unrec := verdict{kind: KindUnrecognized, n: n}
 	if n == 0 || n > maxClassified {
 		return unrec
 	}
-	var prims, fmods, fbs []*ews.Event
-	var fmodEntries []*Entry
+	// Small cascades classify without allocating.
+	var pb, fb, bb [maxClassified]*ews.Event
+	var eb [maxClassified]*Entry
+	prims, fmods, fbs, fmodEntries := pb[:0], fb[:0], bb[:0], eb[:0]
 	for _, e := range c.Entries {
 		ev := &e.Event
 		switch {
@@ -98,30 +177,22 @@ func (s *State) classify(c *Cascade) verdict {
 	if len(prims) == 0 {
 		return s.classifyFolderChanges(fmodEntries, fbs, unrec)
 	}
-	var itemPrims, folderPrims []*ews.Event
+	folderPrims := 0
 	for _, ev := range prims {
-		if !ev.ItemId.IsZero() {
-			itemPrims = append(itemPrims, ev)
-		} else {
-			folderPrims = append(folderPrims, ev)
+		if ev.ItemId.IsZero() {
+			folderPrims++
 		}
 	}
-	if len(folderPrims) > 0 {
-		return s.classifyFolderAction(folderPrims, itemPrims, unrec)
+	if folderPrims > 0 {
+		return s.classifyFolderAction(prims, unrec)
 	}
-	return s.classifyItemAction(itemPrims, fmodEntries, fbs, unrec)
+	return s.classifyItemAction(prims, fmodEntries, fbs, unrec)
 }
 
 func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec verdict) verdict {
 	t := s.tree
 	if len(fmods) == 0 {
-		if len(fbs) > 0 {
-			if p := fbs[0].ParentFolderId.Id; p != "" {
-				return verdict{KindFreeBusy, "Free/busy changed in " + t.Name(p)}
-			}
-			return verdict{KindFreeBusy, "Free/busy changed"}
-		}
-		return unrec
+		return verdict{kind: KindFreeBusy, to: fbs[0].ParentFolderId.Id}
 	}
 	if len(fbs) > 0 {
 		return unrec
@@ -134,65 +205,83 @@ func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec ve
 	}
 	was, now := fmods[0].folderName, t.knownName(f)
 	if was != "" && now != "" && was != now {
-		return verdict{KindRenameFolder, fmt.Sprintf("Folder '%s' renamed to '%s'", was, now)}
+		return verdict{kind: KindRenameFolder, folder: f, was: was}
 	}
-	label := fmt.Sprintf("Folder '%s' changed", t.Name(f))
+	v := verdict{kind: KindFolderChanged, folder: f, unread: -1}
 	if last := fmods[len(fmods)-1].Event.UnreadCount; last != nil {
-		label += fmt.Sprintf(" (unread %d)", *last)
+		v.unread = *last
 	}
-	return verdict{KindFolderChanged, label}
+	return v
 }
 
-func (s *State) classifyFolderAction(folderPrims, itemPrims []*ews.Event, unrec verdict) verdict {
+// classifyFolderAction: a folder created, moved, copied or deleted (with,
+// for a delete, the deletion of what it held).
+func (s *State) classifyFolderAction(prims []*ews.Event, unrec verdict) verdict {
 	t := s.tree
-	top := folderPrims[0]
-	deleted := map[string]bool{}
+	var top *ews.Event
+	for _, ev := range prims {
+		if ev.ItemId.IsZero() {
+			top = ev
+			break
+		}
+	}
+	var deleted [maxClassified]string
+	nd := 0
+	isDeleted := func(id string) bool {
+		for _, d := range deleted[:nd] {
+			if d == id {
+				return true
+			}
+		}
+		return false
+	}
 	if top.Type == ews.DeletedEvent {
-		deleted[top.FolderId.Id] = true
+		deleted[0], nd = top.FolderId.Id, 1
 	}
-	// Everything after the first folder event must be the deletion of what
-	// the deleted folder held.
-	for _, ev := range folderPrims[1:] {
-		if ev.Type != ews.DeletedEvent || !deleted[ev.ParentFolderId.Id] {
+	for _, ev := range prims {
+		if ev == top {
+			continue
+		}
+		// Everything else must be the deletion of what the deleted folder
+		// held.
+		if ev.Type != ews.DeletedEvent || !isDeleted(ev.ParentFolderId.Id) {
 			return unrec
 		}
-		deleted[ev.FolderId.Id] = true
-	}
-	for _, ev := range itemPrims {
-		if ev.Type != ews.DeletedEvent || !deleted[ev.ParentFolderId.Id] {
-			return unrec
+		if ev.ItemId.IsZero() {
+			deleted[nd] = ev.FolderId.Id
+			nd++
 		}
 	}
-	name := t.Name(top.FolderId.Id)
+	f, from, to := top.FolderId.Id, top.OldParentFolderId.Id, top.ParentFolderId.Id
 	switch top.Type {
 	case ews.CreatedEvent:
-		return verdict{KindCreateFolder, fmt.Sprintf("Folder '%s' created under %s", name, t.Name(top.ParentFolderId.Id))}
+		return verdict{kind: KindCreateFolder, folder: f, to: to}
 	case ews.MovedEvent:
-		if t.is(top.ParentFolderId.Id, "deleteditems") {
-			return verdict{KindDeleteFolder, fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name, t.Name(top.OldParentFolderId.Id))}
+		if t.is(to, "deleteditems") {
+			return verdict{kind: KindDeleteFolder, folder: f, from: from, to: to}
 		}
-		return verdict{KindMoveFolder, fmt.Sprintf("Folder '%s' moved %s → %s", name, t.Name(top.OldParentFolderId.Id), t.Name(top.ParentFolderId.Id))}
+		return verdict{kind: KindMoveFolder, folder: f, from: from, to: to}
 	case ews.CopiedEvent:
-		return verdict{KindCopyFolder, fmt.Sprintf("Folder '%s' copied %s → %s", name, t.Name(top.OldParentFolderId.Id), t.Name(top.ParentFolderId.Id))}
+		return verdict{kind: KindCopyFolder, folder: f, from: from, to: to}
 	case ews.DeletedEvent:
-		return verdict{KindDeleteFolder, fmt.Sprintf("Folder '%s' deleted from %s", name, t.Name(top.ParentFolderId.Id))}
+		return verdict{kind: KindDeleteFolder, folder: f, to: to}
 	}
 	return unrec
 }
 
 func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ews.Event, unrec verdict) verdict {
 	t := s.tree
-	var newMails []*ews.Event
+	var newMail *ews.Event
 	for _, ev := range prims {
 		if ev.Type == ews.NewMailEvent {
-			newMails = append(newMails, ev)
+			if newMail != nil {
+				return unrec
+			}
+			newMail = ev
 		}
 	}
-	if len(newMails) > 1 {
-		return unrec
-	}
-	if len(newMails) == 1 {
-		x, dir := newMails[0].ItemId.Id, newMails[0].ParentFolderId.Id
+	if newMail != nil {
+		x, dir := newMail.ItemId.Id, newMail.ParentFolderId.Id
 		others := 0
 		for _, ev := range prims {
 			if ev.ItemId.Id == x {
@@ -208,11 +297,11 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 		}
 		it, known := s.items[x]
 		if others > 0 || len(fbs) > 0 || (known && strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Request")) {
-			return verdict{KindMeetingRequest, "Meeting request in " + t.Name(dir)}
+			return verdict{kind: KindMeetingRequest, to: dir}
 		}
-		return verdict{KindNewMail, "New mail in " + t.Name(dir)}
+		return verdict{kind: KindNewMail, item: x, to: dir}
 	}
-	if len(fbs) > 0 && !s.onlyCalendarWork(prims) {
+	if len(fbs) > 0 && !onlyCalendarWork(prims) {
 		return unrec
 	}
 
@@ -221,68 +310,75 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 	landsInSent, fromOutgoing, allCreatedInSent := false, false, true
 	for _, ev := range prims {
 		p, op := ev.ParentFolderId.Id, ev.OldParentFolderId.Id
-		if t.is(p, "sentitems") && ev.Type != ews.DeletedEvent && ev.Type != ews.ModifiedEvent {
+		inSent := t.is(p, "sentitems")
+		if inSent && ev.Type != ews.DeletedEvent && ev.Type != ews.ModifiedEvent {
 			landsInSent = true
 		}
-		if !(t.is(p, "sentitems") && ev.Type == ews.CreatedEvent) {
+		if !(inSent && ev.Type == ews.CreatedEvent) {
 			allCreatedInSent = false
 		}
-		for _, id := range []string{p, op} {
-			if t.is(id, "drafts") || t.is(id, "outbox") {
-				fromOutgoing = true
-			}
+		if t.is(p, "drafts") || t.is(p, "outbox") || t.is(op, "drafts") || t.is(op, "outbox") {
+			fromOutgoing = true
 		}
 	}
 	if landsInSent && (fromOutgoing || allCreatedInSent) {
-		return verdict{KindSendMail, "Mail sent"}
+		return verdict{kind: KindSendMail}
 	}
 
 	// The operation: the events that are not follow-up changes of an item
-	// this action created or moved.
-	seen := map[string]bool{}
-	var core []*ews.Event
-	for _, ev := range prims {
-		if ev.Type == ews.ModifiedEvent && seen[ev.ItemId.Id] {
+	// this action created or moved. All must be the same operation between
+	// the same folders.
+	var op *ews.Event
+	count := 0
+	for i, ev := range prims {
+		if ev.Type == ews.ModifiedEvent && seenItem(prims[:i], ev.ItemId.Id) {
 			continue
 		}
-		seen[ev.ItemId.Id] = true
-		core = append(core, ev)
-	}
-	op := core[0]
-	for _, ev := range core[1:] {
-		if ev.Type != op.Type || ev.ParentFolderId.Id != op.ParentFolderId.Id || ev.OldParentFolderId.Id != op.OldParentFolderId.Id {
+		if op == nil {
+			op = ev
+		} else if ev.Type != op.Type || ev.ParentFolderId.Id != op.ParentFolderId.Id || ev.OldParentFolderId.Id != op.OldParentFolderId.Id {
 			return unrec
 		}
+		count++
 	}
-	from, to := op.OldParentFolderId.Id, op.ParentFolderId.Id
-	what := s.noun(op.ItemId.Id, op.OldItemId.Id, to)
-	if len(core) > 1 {
-		what = fmt.Sprintf("%d items", len(core))
-	}
+	v := verdict{n: count, item: op.ItemId.Id, oldItem: op.OldItemId.Id, from: op.OldParentFolderId.Id, to: op.ParentFolderId.Id}
 	switch op.Type {
 	case ews.MovedEvent:
-		if t.is(to, "deleteditems") {
-			return verdict{KindSoftDelete, fmt.Sprintf("%s deleted from %s (moved to Deleted Items)", what, t.Name(from))}
+		v.kind = KindMoveItem
+		if t.is(v.to, "deleteditems") {
+			v.kind = KindSoftDelete
 		}
-		return verdict{KindMoveItem, fmt.Sprintf("%s moved %s → %s", what, t.Name(from), t.Name(to))}
 	case ews.CopiedEvent:
-		return verdict{KindCopyItem, fmt.Sprintf("%s copied %s → %s", what, t.Name(from), t.Name(to))}
+		v.kind = KindCopyItem
 	case ews.DeletedEvent:
-		return verdict{KindHardDelete, fmt.Sprintf("%s deleted permanently from %s", what, t.Name(to))}
+		v.kind = KindHardDelete
 	case ews.CreatedEvent:
-		return verdict{KindItemCreated, fmt.Sprintf("%s created in %s", what, t.Name(to))}
+		v.kind = KindItemCreated
 	case ews.ModifiedEvent:
-		if len(core) > 1 {
-			return verdict{KindItemChanged, fmt.Sprintf("%s changed in %s", what, t.Name(to))}
+		v.kind = KindItemChanged
+		if count == 1 {
+			v.kind, v.unread = readState(v.to, fmods)
 		}
-		return s.readState(what, to, fmods)
+	default:
+		return unrec
 	}
-	return unrec
+	return v
+}
+
+// seenItem reports whether an earlier event of the cascade is about the
+// item (under its id or as the new id of a move or copy).
+func seenItem(evs []*ews.Event, id string) bool {
+	for _, ev := range evs {
+		if ev.ItemId.Id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // onlyCalendarWork: free/busy may accompany creating or changing a calendar
 // item.
-func (s *State) onlyCalendarWork(prims []*ews.Event) bool {
+func onlyCalendarWork(prims []*ews.Event) bool {
 	for _, ev := range prims {
 		if ev.Type != ews.CreatedEvent && ev.Type != ews.ModifiedEvent {
 			return false
@@ -293,8 +389,7 @@ func (s *State) onlyCalendarWork(prims []*ews.Event) bool {
 
 // readState tells marking read from marking unread by the folder's unread
 // count before and after.
-func (s *State) readState(what, folder string, fmods []*Entry) verdict {
-	name := s.tree.Name(folder)
+func readState(folder string, fmods []*Entry) (CascadeKind, int) {
 	for _, e := range fmods {
 		ev := &e.Event
 		if ev.FolderId.Id != folder || ev.UnreadCount == nil {
@@ -302,14 +397,14 @@ func (s *State) readState(what, folder string, fmods []*Entry) verdict {
 		}
 		switch now := *ev.UnreadCount; {
 		case e.prevUnread < 0:
-			return verdict{KindReadChanged, fmt.Sprintf("%s read state changed in %s (unread %d)", what, name, now)}
+			return KindReadChanged, now
 		case now < e.prevUnread:
-			return verdict{KindMarkRead, fmt.Sprintf("%s marked read in %s", what, name)}
+			return KindMarkRead, now
 		case now > e.prevUnread:
-			return verdict{KindMarkUnread, fmt.Sprintf("%s marked unread in %s", what, name)}
+			return KindMarkUnread, now
 		}
 	}
-	return verdict{KindItemChanged, fmt.Sprintf("%s changed in %s", what, name)}
+	return KindItemChanged, -1
 }
 
 // noun names an item for a label: by its class when GetItem told us, else

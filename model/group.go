@@ -40,25 +40,65 @@ type openCascade struct {
 	itemPrims, folderPrim int
 }
 
-type idset map[string]struct{}
-
-func (s *idset) add(id string) {
-	if id == "" {
-		return
+// reset makes o the empty summary of c, reusing its memory: only one
+// cascade is open at a time.
+func (o *openCascade) reset(c *Cascade) *openCascade {
+	sets := [...]*idset{&o.items, &o.newMail, &o.created, &o.modified, &o.deletedFolders, &o.touched, &o.fmodded, &o.counted, &o.subjects}
+	var keep [len(sets)][]string
+	for i, set := range sets {
+		keep[i] = set.small[:0]
 	}
-	if *s == nil {
-		*s = make(idset, 4)
+	*o = openCascade{c: c}
+	for i, set := range sets {
+		set.small = keep[i]
 	}
-	(*s)[id] = struct{}{}
+	return o
 }
 
-func (s idset) has(id string) bool {
+// idset is a set of ids: a short list while small (the usual cascade
+// touches a handful), a map once large (a bulk move of many items).
+type idset struct {
+	small []string
+	big   map[string]struct{}
+}
+
+func (s *idset) add(id string) {
+	if id == "" || s.has(id) {
+		return
+	}
+	if s.big != nil {
+		s.big[id] = struct{}{}
+		return
+	}
+	if len(s.small) < 16 {
+		s.small = append(s.small, id)
+		return
+	}
+	s.big = make(map[string]struct{}, 32)
+	for _, x := range s.small {
+		s.big[x] = struct{}{}
+	}
+	s.big[id] = struct{}{}
+	s.small = nil
+}
+
+func (s *idset) has(id string) bool {
 	if id == "" {
 		return false
 	}
-	_, ok := s[id]
-	return ok
+	if s.big != nil {
+		_, ok := s.big[id]
+		return ok
+	}
+	for _, x := range s.small {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }
+
+func (s *idset) len() int { return len(s.small) + len(s.big) }
 
 // group returns the cascade the entry joins, creating a new one when needed.
 func (s *State) group(e *Entry) *Cascade {
@@ -79,9 +119,12 @@ func (s *State) group(e *Entry) *Cascade {
 func (s *State) newCascade(e *Entry) *Cascade {
 	s.nextCascade++
 	c := &Cascade{ID: s.nextCascade, Kind: KindUnrecognized}
+	// One allocation holds room for both lists of a typical cascade.
+	buf := make([]*Entry, 0, 8)
+	c.Entries, c.vis = buf[0:0:4], buf[4:4:8]
 	s.cascades.push(c)
 	s.byID[c.ID] = c
-	s.open = &openCascade{c: c}
+	s.open = s.openBuf.reset(c)
 	s.open.add(e)
 	return c
 }
@@ -128,7 +171,7 @@ func (s *State) joins(o *openCascade, e *Entry) bool {
 	if ev.Type == ews.FreeBusyChangedEvent {
 		// Free/busy follows a calendar change: a meeting request's new
 		// calendar item, or an appointment being created or changed.
-		return o.newMails > 0 || len(o.created) > 0 || len(o.modified) > 0
+		return o.newMails > 0 || o.created.len() > 0 || o.modified.len() > 0
 	}
 	if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() {
 		// Count and child-count changes of a folder the action touched.

@@ -60,6 +60,7 @@ type State struct {
 	cascades    queue[*Cascade]
 	byID        map[uint64]*Cascade
 	open        *openCascade // the newest cascade, while it may still grow
+	openBuf     openCascade
 
 	// The visible list: cascades with at least one entry matching the
 	// filter, and the absolute row numbers they start at (see rows.go).
@@ -227,6 +228,11 @@ func eventTime(e *Entry) time.Time {
 func (s *State) evictOldest() {
 	ent := s.entries.popFront()
 	c := s.cascades.front()
+	if c.frozen.kind == "" && len(c.Entries) > 1 {
+		// What is left no longer shows the whole action: keep saying what
+		// it was.
+		c.frozen = s.classify(c)
+	}
 	c.Entries[0] = nil
 	c.Entries = c.Entries[1:]
 	if ent.match {

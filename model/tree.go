@@ -39,6 +39,8 @@ type FolderTree struct {
 	structVer uint64              // bumps when folders or names change
 	children  map[string][]string // cache, valid while childVer == structVer
 	childVer  uint64
+	dist      map[string]string // cache: folder id -> distinguished name
+	distVer   uint64
 }
 
 func newFolderTree() *FolderTree {
@@ -213,24 +215,35 @@ func (t *FolderTree) is(id, dist string) bool {
 	if id == "" {
 		return false
 	}
-	if d, ok := t.distinguished[id]; ok {
-		return d == dist
-	}
-	f, ok := t.nodes[id]
-	if !ok || !t.topLevel(id) {
-		return false
-	}
-	for _, w := range wellKnown {
-		if w.dist == dist {
-			return strings.EqualFold(f.DisplayName, w.name)
+	return t.distinguishedOf(id) == dist
+}
+
+// distinguishedOf is the folder's distinguished name, or "".
+func (t *FolderTree) distinguishedOf(id string) string {
+	if t.dist == nil || t.distVer != t.structVer {
+		m := make(map[string]string, len(wellKnown))
+		for fid, f := range t.nodes {
+			if !t.topLevel(fid) {
+				continue
+			}
+			for _, w := range wellKnown {
+				if strings.EqualFold(f.DisplayName, w.name) {
+					m[fid] = w.dist
+				}
+			}
 		}
+		for fid, d := range t.distinguished {
+			m[fid] = d
+		}
+		t.dist, t.distVer = m, t.structVer
 	}
-	return false
+	return t.dist[id]
 }
 
 func (t *FolderTree) rank(id string) int {
+	d := t.distinguishedOf(id)
 	for i, w := range wellKnown {
-		if t.is(id, w.dist) {
+		if d == w.dist {
 			return i
 		}
 	}
