@@ -26,8 +26,9 @@ type rig struct {
 	ctx   context.Context
 }
 
-// newRig starts a simulator on a fake clock and a client for it (the client
-// keeps the real clock for its own HTTP timeouts).
+// newRig starts a simulator and a client for it on one fake clock (the
+// runner compares the stream's last activity, taken by the client's clock,
+// with its own clock, so the two must be the same).
 func newRig(t *testing.T, cfg sim.Config) *rig {
 	t.Helper()
 	clk := ews.NewFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
@@ -39,7 +40,7 @@ func newRig(t *testing.T, cfg sim.Config) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ews.NewClient(ews.Config{URL: s.URL(), Auth: ews.AuthNone, User: "alice@example.com"})
+	c, err := ews.NewClient(ews.Config{URL: s.URL(), Auth: ews.AuthNone, User: "alice@example.com", Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
