@@ -86,11 +86,6 @@ func (p *detailPane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Back, k.Help, k.Quit}
 }
 
-func (p *detailPane) FullHelp() [][]key.Binding {
-	k := p.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}}
-}
-
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	k := p.c.keys
 	switch msg := msg.(type) {

@@ -47,11 +47,6 @@ func (p *eventsPane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Enter, k.Pause, k.Filter, k.Export, k.NextPane, k.Help, k.Quit, k.Up, k.Down}
 }
 
-func (p *eventsPane) FullHelp() [][]key.Binding {
-	k := p.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter}, {k.Pause, k.Filter, k.Clear, k.Export}}
-}
-
 // SetFollow resumes following the newest events, or pauses.
 func (p *eventsPane) SetFollow(on bool) {
 	if on == p.follow {

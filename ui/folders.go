@@ -38,11 +38,6 @@ func (p *foldersPane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Enter, k.FolderScope, k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help, k.Quit}
 }
 
-func (p *foldersPane) FullHelp() [][]key.Binding {
-	k := p.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.Collapse, k.Expand}, {k.FolderScope, k.Resync}}
-}
-
 func (p *foldersPane) nodes() []model.FolderNode {
 	return p.c.st.Tree().Flatten(func(id string) bool { return p.collapsed[id] })
 }

@@ -26,8 +26,6 @@ func (p *helpPane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Back, k.Quit}
 }
 
-func (p *helpPane) FullHelp() [][]key.Binding { return nil }
-
 func (p *helpPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	k := p.c.keys
 	switch msg := msg.(type) {

@@ -12,14 +12,13 @@ import (
 
 // pane is one component of the screen: it handles the messages the root
 // routes to it, draws itself into the size it was given, and says which keys
-// it accepts for the help bar and the full help.
+// it accepts for the help bar (the full help, `?`, lists every binding).
 type pane interface {
 	Update(msg tea.Msg) (pane, tea.Cmd)
 	View() string
 	SetSize(w, h int)
 	SetFocused(bool)
 	ShortHelp() []key.Binding
-	FullHelp() [][]key.Binding
 }
 
 // common is what every pane reads: the domain state, styles, keys and the

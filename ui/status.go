@@ -36,11 +36,6 @@ func (p *statusPane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.NextPane, k.Help, k.Quit}
 }
 
-func (p *statusPane) FullHelp() [][]key.Binding {
-	k := p.c.keys
-	return [][]key.Binding{{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.Resync}}
-}
-
 func (p *statusPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	k := p.c.keys
 	switch msg := msg.(type) {
