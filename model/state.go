@@ -125,7 +125,9 @@ func (s *State) Apply(u ews.Update) {
 	for i := range u.Events {
 		e := u.Events[i]
 		if e.Type == ews.StatusEvent {
-			s.heartbeat(at)
+			if !u.Heartbeat { // the runner may already have said so
+				s.heartbeat(at)
+			}
 			continue
 		}
 		recv := at

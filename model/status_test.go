@@ -110,6 +110,12 @@ func TestStatusFromUpdates(t *testing.T) {
 	if s.Len() != 3 {
 		t.Errorf("%d events listed, want 3 (no StatusEvent)", s.Len())
 	}
+	// A pull heartbeat is a StatusEvent the runner also flags: counted once.
+	s.Apply(ews.Update{At: clock.Now(), Mode: ews.ModeStreaming, State: ews.StateOpen, Heartbeat: true,
+		Events: []ews.Event{{Type: ews.StatusEvent, Watermark: "AQAAAA=="}}})
+	if st := s.Status(); st.Heartbeats != 4 || s.Len() != 3 {
+		t.Errorf("StatusEvent with Heartbeat: %d heartbeats, %d events", st.Heartbeats, s.Len())
+	}
 	// An error: shown while it lasts, remembered after.
 	s.Apply(ews.Update{At: clock.Now(), Mode: ews.ModeStreaming, State: ews.StateReconnecting, Reconnects: 1,
 		Err: errors.New("the server at http://127.0.0.1:1/EWS/Exchange.asmx closed the connection")})
