@@ -2,11 +2,276 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
 )
 
+const watchUsage = `usage: ewsmon watch --json (--url URL | --sim) [flags]
+
+Runs the subscription engine headless and prints one JSON object per event
+(the fields of ewsmon decode) and a {"type":"State",...} object whenever the
+connection state changes. Ends after --count events, after --duration, or on
+Ctrl-C / SIGTERM, after unsubscribing.
+
+flags:
+  --json               JSON lines output (the only format; the default)
+  --url URL            the EWS endpoint, https://host/EWS/Exchange.asmx
+  --sim                start the embedded simulator on 127.0.0.1 (with demo
+                       activity) and watch it
+  --sim-rate R         the simulator's demo actions per second (default 2)
+  --user USER          DOMAIN\user or user@domain
+  --auth MODE          none, basic, ntlm or bearer (default ntlm with --user,
+                       otherwise none)
+  --password-cmd CMD   a shell command that prints the password (or token);
+                       otherwise EWSMON_PASSWORD (EWSMON_TOKEN for bearer)
+  --mode MODE          streaming or pull (default streaming)
+  --poll D             pull: time between GetEvents calls (default 5s)
+  --folders LIST       all, or distinguished names / folder ids: inbox,drafts
+  --events LIST        all, or NewMail,Created,Deleted,Modified,Moved,Copied,
+                       FreeBusyChanged (Status adds pull/push StatusEvents)
+  --count N            stop after N events
+  --duration D         stop after D (e.g. 30s, 5m)
+  --insecure           do not verify the server's TLS certificate
+  --ca-file FILE       trust this CA (PEM) for the server's certificate
+`
+
+// watchOptions are the parsed flags of `ewsmon watch`.
+type watchOptions struct {
+	client      ews.Config
+	useSim      bool
+	simRate     float64
+	passwordCmd string
+	watch       ews.WatchConfig
+	showStatus  bool // print StatusEvents too
+	count       int
+	duration    time.Duration
+}
+
+func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
+	fs := flag.NewFlagSet("ewsmon watch", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var (
+		o       watchOptions
+		jsonOut = fs.Bool("json", true, "")
+		auth    = fs.String("auth", "", "")
+		mode    = fs.String("mode", "streaming", "")
+		folders = fs.String("folders", "all", "")
+		events  = fs.String("events", "all", "")
+		poll    = fs.Duration("poll", 0, "")
+	)
+	fs.StringVar(&o.client.URL, "url", "", "")
+	fs.BoolVar(&o.useSim, "sim", false, "")
+	fs.Float64Var(&o.simRate, "sim-rate", 2, "")
+	fs.StringVar(&o.client.User, "user", "", "")
+	fs.StringVar(&o.passwordCmd, "password-cmd", "", "")
+	fs.IntVar(&o.count, "count", 0, "")
+	fs.DurationVar(&o.duration, "duration", 0, "")
+	fs.BoolVar(&o.client.Insecure, "insecure", false, "")
+	fs.StringVar(&o.client.CAFile, "ca-file", "", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, watchUsage)
+		}
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case !*jsonOut:
+		return o, errors.New("--json is the only output format for now")
+	case o.useSim && o.client.URL != "":
+		return o, errors.New("give --url or --sim, not both")
+	case !o.useSim && o.client.URL == "":
+		return o, errors.New("say what to watch: --url https://host/EWS/Exchange.asmx, or --sim for the embedded simulator")
+	case o.count < 0:
+		return o, fmt.Errorf("--count %d: must be positive", o.count)
+	case o.duration < 0:
+		return o, fmt.Errorf("--duration %v: must be positive", o.duration)
+	case o.simRate < 0:
+		return o, fmt.Errorf("--sim-rate %v: must be 0 or more actions per second", o.simRate)
+	case *poll < 0:
+		return o, fmt.Errorf("--poll %v: must be positive", *poll)
+	}
+
+	switch *auth {
+	case "":
+		o.client.Auth = ews.AuthNone
+		if o.client.User != "" && !o.useSim {
+			o.client.Auth = ews.AuthNTLM
+		}
+	case "none", "basic", "ntlm", "bearer":
+		o.client.Auth = ews.AuthKind(*auth)
+	default:
+		return o, fmt.Errorf("--auth %q: use none, basic, ntlm or bearer", *auth)
+	}
+	if (o.client.Auth == ews.AuthBasic || o.client.Auth == ews.AuthNTLM) && o.client.User == "" {
+		return o, fmt.Errorf("--auth %s needs --user", o.client.Auth)
+	}
+	if o.useSim && o.client.Auth != ews.AuthNone {
+		return o, errors.New("--sim runs the simulator without authentication: leave out --auth (or use --auth none)")
+	}
+
+	switch *mode {
+	case "streaming":
+		o.watch.Mode = ews.ModeStreaming
+	case "pull":
+		o.watch.Mode = ews.ModePull
+	default:
+		return o, fmt.Errorf("--mode %q: use streaming or pull", *mode)
+	}
+	o.watch.PollInterval = *poll
+
+	target, err := watchTargets(splitList(*folders), nil)
+	if err != nil {
+		return o, err
+	}
+	o.watch.Folders = target.Folders
+	for _, e := range splitList(*events) {
+		if strings.EqualFold(e, "all") {
+			continue
+		}
+		t, ok := ews.ParseEventType(e)
+		if !ok {
+			return o, fmt.Errorf("--events: unknown event type %q: use NewMail, Created, Deleted, Modified, Moved, Copied, FreeBusyChanged or Status", e)
+		}
+		if t == ews.StatusEvent {
+			o.showStatus = true
+			continue
+		}
+		o.watch.EventTypes = append(o.watch.EventTypes, t)
+	}
+	return o, nil
+}
+
 func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ewsmon watch: not implemented yet")
-	return 2
+	o, err := parseWatchArgs(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ewsmon watch: %v (see ewsmon watch --help)\n", err)
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "ewsmon watch: %s\n", oneLine(err.Error()))
+		return 1
+	}
+
+	if o.useSim {
+		srv, err := sim.Start(ctx, sim.Config{Rate: o.simRate}, "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		defer srv.Close()
+		o.client.URL = srv.URL()
+		if o.client.User == "" {
+			o.client.User = "alice@example.com"
+		}
+	} else if o.client.Auth != ews.AuthNone {
+		secret, err := watchSecret(ctx, o)
+		if err != nil {
+			return fail(err)
+		}
+		if o.client.Auth == ews.AuthBearer {
+			o.client.Token = secret
+		} else {
+			o.client.Password = secret
+		}
+	}
+
+	client, err := ews.NewClient(o.client)
+	if err != nil {
+		return fail(err)
+	}
+	defer client.CloseIdleConnections()
+	if w := client.Warning(); w != "" {
+		fmt.Fprintf(stderr, "ewsmon watch: %s\n", w)
+	}
+
+	// One ordinary call first, so a wrong password, a wrong URL or an
+	// unreachable server is one clear sentence and exit status 1 rather
+	// than a subscription that keeps retrying.
+	if _, err := client.GetFolder(ctx, ews.Distinguished("msgfolderroot")); err != nil {
+		if ctx.Err() != nil {
+			return 0
+		}
+		return fail(err)
+	}
+
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	if o.duration > 0 {
+		var cancelTimer context.CancelFunc
+		watchCtx, cancelTimer = context.WithTimeout(watchCtx, o.duration)
+		defer cancelTimer()
+	}
+
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	var (
+		printed   int
+		lastState ews.ConnState
+		lastSub   string
+		fatal     error
+	)
+	for u := range client.Watch(watchCtx, o.watch) {
+		if u.State != lastState || u.SubscriptionId != lastSub {
+			lastState, lastSub = u.State, u.SubscriptionId
+			rec := ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId}
+			if u.Err != nil {
+				rec.Message = oneLine(u.Err.Error())
+			}
+			if err := enc.Encode(rec); err != nil {
+				return fail(fmt.Errorf("writing output: %w", err))
+			}
+		}
+		if u.State == ews.StateError && u.Err != nil {
+			fatal = u.Err
+		}
+		for _, e := range u.Events {
+			if o.count > 0 && printed >= o.count {
+				break // stopping; the rest of this batch is not asked for
+			}
+			if e.Type == ews.StatusEvent && !o.showStatus {
+				continue
+			}
+			if err := enc.Encode(ews.EventRecord(e)); err != nil {
+				return fail(fmt.Errorf("writing output: %w", err))
+			}
+			printed++
+			if o.count > 0 && printed == o.count {
+				stop() // the runner unsubscribes and closes the channel
+			}
+		}
+	}
+	if fatal != nil {
+		return fail(fatal)
+	}
+	return 0
+}
+
+// watchSecret finds the password (or bearer token): EWSMON_PASSWORD /
+// EWSMON_TOKEN, then --password-cmd. It never comes from a flag value.
+func watchSecret(ctx context.Context, o watchOptions) (string, error) {
+	env, what := "EWSMON_PASSWORD", "password"
+	if o.client.Auth == ews.AuthBearer {
+		env, what = "EWSMON_TOKEN", "token"
+	}
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	if o.passwordCmd != "" {
+		return runSecretCmd(ctx, o.passwordCmd, what)
+	}
+	return "", fmt.Errorf("no %s: set %s or give --password-cmd", what, env)
 }

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
+)
+
+// watchLines splits `ewsmon watch --json` output into event records and
+// state records, failing on anything that is not one JSON object per line.
+func watchLines(t *testing.T, out string) (events, states []ews.Record) {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var r ews.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("not a JSON object: %q: %v", sc.Text(), err)
+		}
+		if r.Type == "State" {
+			states = append(states, r)
+			continue
+		}
+		if !strings.HasSuffix(r.Type, "Event") || r.TimeStamp == "" || (r.ItemId == "" && r.FolderId == "") {
+			t.Fatalf("not an event record: %q", sc.Text())
+		}
+		events = append(events, r)
+	}
+	return events, states
+}
+
+func checkStates(t *testing.T, states []ews.Record, mode string) {
+	t.Helper()
+	if len(states) < 2 {
+		t.Fatalf("states %+v: want at least open and unsubscribed", states)
+	}
+	seenOpen := false
+	for _, s := range states {
+		if s.Mode != mode {
+			t.Errorf("state %+v: mode %q, want %q", s, s.Mode, mode)
+		}
+		if s.State == string(ews.StateOpen) && s.SubscriptionId != "" {
+			seenOpen = true
+		}
+	}
+	if !seenOpen {
+		t.Errorf("no open state with a subscription id in %+v", states)
+	}
+	if last := states[len(states)-1]; last.State != string(ews.StateUnsubscribed) {
+		t.Errorf("last state %+v, want unsubscribed", last)
+	}
+}
+
+func TestWatchSimCount(t *testing.T) {
+	for _, mode := range []string{"streaming", "pull"} {
+		t.Run(mode, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var stdout, stderr cmdBuffer
+			code := runWatch(ctx, []string{"--json", "--sim", "--count", "20", "--sim-rate", "20", "--mode", mode, "--poll", "100ms"}, &stdout, &stderr)
+			if code != 0 || ctx.Err() != nil {
+				t.Fatalf("exit status %d (ctx %v); stderr:\n%s", code, ctx.Err(), stderr.String())
+			}
+			events, states := watchLines(t, stdout.String())
+			if len(events) != 20 {
+				t.Fatalf("%d events, want 20:\n%s", len(events), stdout.String())
+			}
+			for _, e := range events {
+				if e.Type == string(ews.StatusEvent) {
+					t.Errorf("StatusEvent printed without --events Status: %+v", e)
+				}
+				if (mode == "pull") != (e.Watermark != "") {
+					t.Errorf("%s event with watermark %q", mode, e.Watermark)
+				}
+			}
+			checkStates(t, states, mode)
+		})
+	}
+}
+
+// TestWatchFiltersAndAuth watches a Basic-auth simulator with the password
+// from --password-cmd, only NewMail events in the inbox, and fires the
+// actions itself.
+func TestWatchFiltersAndAuth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Auth: sim.AuthConfig{Mode: "basic", User: "alice@example.com", Password: "pa ss"}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	var stdout, stderr cmdBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runWatch(ctx, []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com",
+			"--password-cmd", "printf 'pa ss\\n'", "--folders", "inbox", "--events", "NewMail", "--count", "2"}, &stdout, &stderr)
+	}()
+	waitOutput(t, &stdout, regexp.MustCompile(`"state":"open"`), 20*time.Second)
+	for i := 0; i < 2; i++ {
+		if _, err := srv.Act(ctx, sim.ActionRequest{Action: "mark-read"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Act(ctx, sim.ActionRequest{Action: "new-mail", Folder: "inbox"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit status %d; stderr:\n%s", code, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("watch did not end; output:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	events, states := watchLines(t, stdout.String())
+	if len(events) != 2 {
+		t.Fatalf("%d events, want 2:\n%s", len(events), stdout.String())
+	}
+	for _, e := range events {
+		if e.Type != string(ews.NewMailEvent) {
+			t.Errorf("event %+v, want only NewMailEvent", e)
+		}
+	}
+	checkStates(t, states, "streaming")
+}
+
+func TestWatchErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Auth: sim.AuthConfig{Mode: "basic", User: "alice@example.com", Password: "right"}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// A port that nothing listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/EWS/Exchange.asmx"
+	ln.Close()
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"wrong password", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo wrong"}, 1, "authentication failed"},
+		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
+		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
+		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "password command"},
+		{"nothing to watch", []string{"--json"}, 2, "--url"},
+		{"both", []string{"--sim", "--url", srv.URL()}, 2, "not both"},
+		{"bad mode", []string{"--sim", "--mode", "push"}, 2, "--mode"},
+		{"bad event", []string{"--sim", "--events", "NewMail,Exploded"}, 2, "Exploded"},
+		{"bad auth", []string{"--url", srv.URL(), "--auth", "kerberos"}, 2, "--auth"},
+		{"auth without user", []string{"--url", srv.URL(), "--auth", "basic"}, 2, "--user"},
+		{"no password flag", []string{"--sim", "--password", "x"}, 2, "password"},
+		{"not json", []string{"--sim", "--json=false"}, 2, "--json"},
+		{"bad count", []string{"--sim", "--count", "-1"}, 2, "--count"},
+		{"extra argument", []string{"--sim", "now"}, 2, "now"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("EWSMON_PASSWORD", "")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var stdout, stderr cmdBuffer
+			code := runWatch(ctx, tc.args, &stdout, &stderr)
+			if ctx.Err() != nil {
+				t.Fatalf("still running after 30s; stderr %q", stderr.String())
+			}
+			msg := stderr.String()
+			if code != tc.code {
+				t.Fatalf("exit status %d, want %d; stderr %q", code, tc.code, msg)
+			}
+			if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "ewsmon watch: ") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("want one line mentioning %q, got %q", tc.want, msg)
+			}
+			if stdout.String() != "" {
+				t.Fatalf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+// buildEwsmon builds the binary into a temporary directory.
+func buildEwsmon(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ewsmon")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestWatchBinary(t *testing.T) {
+	bin := buildEwsmon(t)
+
+	t.Run("count", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "watch", "--json", "--sim", "--count", "20")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ewsmon watch --json --sim --count 20: %v\n%s", err, stderr.String())
+		}
+		events, states := watchLines(t, string(out))
+		if len(events) != 20 {
+			t.Fatalf("%d events, want 20:\n%s", len(events), out)
+		}
+		checkStates(t, states, "streaming")
+	})
+
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "watch", "--json", "--sim", "--sim-rate", "0")
+			var stdout cmdBuffer
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitOutput(t, &stdout, regexp.MustCompile(`"state":"open"`), 20*time.Second)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after %v: %v\n%s", sig, err, stderr.String())
+			}
+			_, states := watchLines(t, stdout.String())
+			checkStates(t, states, "streaming")
+		})
+	}
+}
