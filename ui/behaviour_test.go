@@ -483,3 +483,29 @@ func TestDetailViewEscBack(t *testing.T) {
 		t.Fatal("a stale item answer was applied")
 	}
 }
+
+// A batch with a deleted item still fills in the others, and the missing
+// one is not asked for again and again.
+func TestMissingItemsDoNotStopTheOthers(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.synced()
+	at := t0.Add(10 * time.Second)
+	gone := "AAMkGone0001"
+	evs := append(newMail(at, itemID(1), 1), itemEv(ews.CreatedEvent, at.Add(5*time.Second), gone, idInbox))
+	cmd := h.send(updatesMsg{gen: h.m.gen, ch: h.m.ch, updates: []ews.Update{h.events(at, evs...)}})
+	msg := await(t, cmd, isType[itemsMsg]).(itemsMsg)
+	if len(msg.ids) != 2 || msg.err == nil || len(msg.items) != 1 {
+		t.Fatalf("GetItem: ids %v items %d err %v", msg.ids, len(msg.items), msg.err)
+	}
+	if again := h.send(msg); again != nil {
+		t.Fatal("a partial answer asked again")
+	}
+	h.key("g")     // the first cascade
+	h.key("enter") // expand it
+	if !strings.Contains(h.screen(), "Quarterly report") {
+		t.Fatalf("the found subject is not shown:\n%s", h.screen())
+	}
+	if c := h.m.fetchItems(); c != nil {
+		t.Fatal("the missing item is asked for again")
+	}
+}

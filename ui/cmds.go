@@ -80,15 +80,13 @@ func getItemsCmd(ctx context.Context, b Backend, ids []ews.ItemId) tea.Cmd {
 func detailItemCmd(ctx context.Context, b Backend, seq uint64, id ews.ItemId) tea.Cmd {
 	return func() tea.Msg {
 		items, err := b.GetItem(ctx, id)
-		msg := detailItemMsg{seq: seq, err: err}
-		if err == nil {
-			if len(items) == 0 {
-				msg.err = fmt.Errorf("GetItem returned no item")
-			} else {
-				msg.item = items[0]
-			}
+		switch {
+		case len(items) > 0:
+			return detailItemMsg{seq: seq, item: items[0]}
+		case err != nil:
+			return detailItemMsg{seq: seq, err: err}
 		}
-		return msg
+		return detailItemMsg{seq: seq, err: fmt.Errorf("GetItem returned no item")}
 	}
 }
 

@@ -65,15 +65,18 @@ func (f *fakeBackend) GetItem(ctx context.Context, ids ...ews.ItemId) ([]ews.Ite
 	if f.itemErr != nil {
 		return nil, f.itemErr
 	}
+	// Like the real client: the items found, and an error for the rest.
 	var out []ews.Item
+	var errs []error
 	for _, id := range ids {
 		it, ok := f.items[id.Id]
 		if !ok {
-			return nil, errors.New("ErrorItemNotFound: the specified object was not found in the store")
+			errs = append(errs, &ews.ResponseError{Code: "ErrorItemNotFound", Message: "The specified object was not found in the store."})
+			continue
 		}
 		out = append(out, it)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 func (f *fakeBackend) ServerVersion() ews.ServerVersionInfo {

@@ -288,20 +288,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.st.ApplyFolders(msg.folders)
 		return nil
 	case itemsMsg:
-		if msg.err != nil {
-			// One missing item (deleted since) fails a batch on some
-			// servers: ask for each alone, once.
-			if len(msg.ids) > 1 {
-				var cmds []tea.Cmd
-				for _, id := range msg.ids {
-					cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
-				}
-				return tea.Batch(cmds...)
-			}
-			return nil
-		}
+		// The client returns the items it found along with an error for
+		// the others (deleted since), so apply what came.
 		for _, it := range msg.items {
 			m.st.ApplyItem(it)
+		}
+		var re *ews.ResponseError
+		if msg.err != nil && len(msg.items) == 0 && len(msg.ids) > 1 && errors.As(msg.err, &re) {
+			// A server that fails the whole batch for one missing item:
+			// ask for each alone, once. (Transport errors are not retried.)
+			var cmds []tea.Cmd
+			for _, id := range msg.ids {
+				cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
+			}
+			return tea.Batch(cmds...)
 		}
 		return nil
 	case detailItemMsg:
