@@ -88,6 +88,25 @@ func TestWatchSimCount(t *testing.T) {
 	}
 }
 
+func TestWatchDuration(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr cmdBuffer
+	start := time.Now()
+	code := runWatch(ctx, []string{"--sim", "--sim-rate", "0", "--duration", "500ms"}, &stdout, &stderr)
+	if code != 0 || ctx.Err() != nil {
+		t.Fatalf("exit status %d (ctx %v); stderr:\n%s", code, ctx.Err(), stderr.String())
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Fatalf("ended after %v, before --duration 500ms", took)
+	}
+	events, states := watchLines(t, stdout.String())
+	if len(events) != 0 {
+		t.Fatalf("events without activity: %+v", events)
+	}
+	checkStates(t, states, "streaming")
+}
+
 // TestWatchFiltersAndAuth watches a Basic-auth simulator with the password
 // from --password-cmd, only NewMail events in the inbox, and fires the
 // actions itself.
