@@ -95,7 +95,7 @@ func TestInteropExchangelib(t *testing.T) {
 				t.Errorf("inbox = %+v", res.Inbox)
 			}
 			for name, evs := range map[string][]exchangelibEvent{"pull": res.Pull, "streaming": res.Streaming} {
-				if !hasEvent(evs, "NewMailEvent") || !hasEvent(evs, "CreatedEvent") {
+				if !interopHasEvent(evs, "NewMailEvent") || !interopHasEvent(evs, "CreatedEvent") {
 					t.Errorf("%s: events %+v, want the new mail's CreatedEvent and NewMailEvent", name, evs)
 				}
 			}
@@ -159,7 +159,7 @@ func TestInteropExchangelibWrongPassword(t *testing.T) {
 	}
 }
 
-func hasEvent(evs []exchangelibEvent, typ string) bool {
+func interopHasEvent(evs []exchangelibEvent, typ string) bool {
 	for _, e := range evs {
 		if e.Type == typ {
 			return true
