@@ -80,9 +80,27 @@ func (p *helpPane) blocks() [][]string {
 	return out
 }
 
-// lines packs the group blocks into columns of at most height lines,
-// columns side by side while they fit in width, further rows below.
+// lines lays the group blocks out in columns: the shortest columns that
+// still fit side by side in width; if none do, columns of at most height
+// lines with further rows below (the pane scrolls).
 func (p *helpPane) lines(width, height int) []string {
+	blocks := p.blocks()
+	tallest := 0
+	for _, b := range blocks {
+		tallest = max(tallest, len(b))
+	}
+	for h := tallest; h < height; h++ {
+		if out, rows := packHelp(blocks, width, h); rows == 1 {
+			return out
+		}
+	}
+	out, _ := packHelp(blocks, width, height)
+	return out
+}
+
+// packHelp packs blocks into columns of at most height lines, columns side
+// by side while they fit in width; rows is how many rows of columns it took.
+func packHelp(blocks [][]string, width, height int) (out []string, rows int) {
 	const gap = 3
 	type column struct {
 		lines []string
@@ -90,7 +108,7 @@ func (p *helpPane) lines(width, height int) []string {
 	}
 	var cols []column
 	cur := column{}
-	for _, b := range p.blocks() {
+	for _, b := range blocks {
 		need := len(b)
 		if len(cur.lines) > 0 {
 			need++ // blank line between groups
@@ -110,8 +128,8 @@ func (p *helpPane) lines(width, height int) []string {
 	if len(cur.lines) > 0 {
 		cols = append(cols, cur)
 	}
-	var out []string
 	for len(cols) > 0 {
+		rows++
 		// Take as many columns as fit side by side.
 		n, used := 0, 0
 		for n < len(cols) && (n == 0 || used+gap+cols[n].w <= width) {
@@ -145,13 +163,17 @@ func (p *helpPane) lines(width, height int) []string {
 			out = append(out, "")
 		}
 	}
-	return out
+	return out, rows
 }
 
 func (p *helpPane) View() string {
 	inner := max(p.w-4, 1)
 	lh := max(p.h-2, 1)
 	lines := p.lines(inner, lh)
+	st := p.c.styles
+	lines = append(lines, "",
+		st.Bold.Render("Filter")+st.Muted.Render(" (/): ")+`words  type:NewMail  folder:Inbox  folder:"Sent Items"`,
+		st.Muted.Render("enter applies, esc cancels; esc in the list clears the filter"))
 	p.top = min(p.top, max(len(lines)-lh, 0))
 	shown := lines[p.top:]
 	for i, l := range shown {
