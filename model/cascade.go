@@ -159,16 +159,15 @@ func (s *State) classify(c *Cascade) verdict {
 		return unrec
 	}
 	// Small cascades classify without allocating.
-	var pb, fb, bb [maxClassified]*ews.Event
+	var pb, bb [maxClassified]*ews.Event
 	var eb [maxClassified]*Entry
-	prims, fmods, fbs, fmodEntries := pb[:0], fb[:0], bb[:0], eb[:0]
+	prims, fbs, fmodEntries := pb[:0], bb[:0], eb[:0]
 	for _, e := range c.Entries {
 		ev := &e.Event
 		switch {
 		case ev.Type == ews.FreeBusyChangedEvent:
 			fbs = append(fbs, ev)
 		case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
-			fmods = append(fmods, ev)
 			fmodEntries = append(fmodEntries, e)
 		default:
 			prims = append(prims, ev)

@@ -12,7 +12,6 @@ func (q *queue[T]) push(v T)    { q.items = append(q.items, v) }
 func (q *queue[T]) front() T    { return q.items[q.head] }
 func (q *queue[T]) back() T     { return q.items[len(q.items)-1] }
 func (q *queue[T]) reset()      { *q = queue[T]{} }
-func (q *queue[T]) slice() []T  { return q.items[q.head:] }
 func (q *queue[T]) empty() bool { return q.len() == 0 }
 
 func (q *queue[T]) popBack() T {
