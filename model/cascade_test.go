@@ -158,6 +158,23 @@ func TestTwoMessagesInOneNotificationAreTwoCascades(t *testing.T) {
 	}
 }
 
+// The second message's CreatedEvent first looks like a meeting request's
+// calendar item; its NewMailEvent splits it off with what followed it.
+func TestSecondMessageSplitsOffWithItsFolderChange(t *testing.T) {
+	s := newState(model.Config{})
+	s.Apply(ews.Update{At: t0, Events: at(t0,
+		ICreated("m1", inbox), INewMail("m1", inbox), FModified(inbox, root, 1),
+		ICreated("m2", "unsynced-id"), FModified("unsynced-id", inbox, 1), INewMail("m2", "unsynced-id"),
+	)})
+	want := []string{"New mail in Inbox", "New mail in " + s.Tree().Name("unsynced-id")}
+	if got := labels(s); !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if c := s.Rows(1, 1)[0].Cascade; len(c.Entries) != 3 {
+		t.Errorf("second cascade has %d events, want 3", len(c.Entries))
+	}
+}
+
 func TestMarkReadRightAfterNewMailIsItsOwnCascade(t *testing.T) {
 	s := newState(model.Config{})
 	s.Apply(ews.Update{At: t0, Events: at(t0,

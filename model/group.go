@@ -106,7 +106,7 @@ func (s *State) group(e *Entry) *Cascade {
 		if ev := &e.Event; ev.Type == ews.NewMailEvent && o.extraItem != "" && o.extraItem == ev.ItemId.Id {
 			// What looked like a meeting request's calendar item is a second
 			// message: its CreatedEvent moves to a cascade of its own.
-			s.splitLast(o)
+			s.splitFrom(o, ev.ItemId.Id)
 		}
 	}
 	if o := s.open; o != nil && s.joins(o, e) {
@@ -129,17 +129,25 @@ func (s *State) newCascade(e *Entry) *Cascade {
 	return c
 }
 
-// splitLast moves the open cascade's last entry into a new cascade, which
-// becomes the open one.
-func (s *State) splitLast(o *openCascade) {
+// splitFrom moves the open cascade's entries from the CreatedEvent of item
+// on into a new cascade, which becomes the open one.
+func (s *State) splitFrom(o *openCascade, item string) {
 	c := o.c
-	if len(c.Entries) < 2 {
+	i := len(c.Entries) - 1
+	for i > 0 && !(c.Entries[i].Event.Type == ews.CreatedEvent && c.Entries[i].Event.ItemId.Id == item) {
+		i--
+	}
+	if i <= 0 {
 		return
 	}
-	ent := c.Entries[len(c.Entries)-1]
-	c.Entries[len(c.Entries)-1] = nil
-	c.Entries = c.Entries[:len(c.Entries)-1]
-	if ent.match {
+	tail := append([]*Entry(nil), c.Entries[i:]...)
+	for range tail {
+		ent := c.Entries[len(c.Entries)-1]
+		c.Entries[len(c.Entries)-1] = nil
+		c.Entries = c.Entries[:len(c.Entries)-1]
+		if !ent.match {
+			continue
+		}
 		c.vis[len(c.vis)-1] = nil
 		c.vis = c.vis[:len(c.vis)-1]
 		if c.expanded {
@@ -158,8 +166,12 @@ func (s *State) splitLast(o *openCascade) {
 		}
 	}
 	c.Kind = s.classify(c).kind
-	c2 := s.newCascade(ent)
-	s.attach(c2, ent)
+	c2 := s.newCascade(tail[0])
+	s.attach(c2, tail[0])
+	for _, ent := range tail[1:] {
+		s.open.add(ent)
+		s.attach(c2, ent)
+	}
 }
 
 func (s *State) joins(o *openCascade, e *Entry) bool {
