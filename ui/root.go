@@ -224,7 +224,7 @@ func (m *Model) fetchItems() tea.Cmd {
 			return
 		}
 		m.requested[id.Id] = true
-		ids = append(ids, ev(id))
+		ids = append(ids, id)
 	}
 	for _, r := range m.events.VisibleRows() {
 		if r.Entry != nil {
@@ -241,8 +241,6 @@ func (m *Model) fetchItems() tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-
-func ev(id ews.ItemId) ews.ItemId { return ews.ItemId{Id: id.Id, ChangeKey: id.ChangeKey} }
 
 // Update routes a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
