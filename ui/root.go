@@ -679,20 +679,13 @@ func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	if msg.Button != tea.MouseLeft || m.showHelp || m.typesDlg != nil {
 		return nil
 	}
-	if m.showDetail {
-		if r, ok := m.rects[paneEvents]; ok && !r.contains(msg.X, msg.Y) {
-			// A click outside the detail view focuses what was clicked.
-		} else {
-			return nil
-		}
-	}
 	for _, id := range []paneID{paneFolders, paneEvents, paneStatus} {
 		r, ok := m.rects[id]
 		if !ok || !r.contains(msg.X, msg.Y) {
 			continue
 		}
 		if m.showDetail && id != paneStatus {
-			return nil
+			return nil // the detail view covers the tree and the list
 		}
 		m.setFocus(id)
 		switch id {
