@@ -285,6 +285,9 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 		}
 		t := c.First.In(st.Config().Location).Format("15:04:05")
 		left := gutter + marker + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
+		if subj := cascadeSubject(st, c); subj != "" {
+			left += s.Muted.Render(" · " + subj)
+		}
 		line = spread(left, " "+s.Muted.Render(count)+" ", inner)
 	} else {
 		col := st.Columns(r.Entry)
@@ -330,4 +333,18 @@ func describeFilter(f model.Filter, st *model.State) string {
 		parts = append(parts, fmt.Sprintf("%q", strings.TrimSpace(f.Text)))
 	}
 	return strings.Join(parts, " ")
+}
+
+// cascadeSubject is the subject of the cascade's first item, once GetItem
+// has told it ("" before, and for folder cascades).
+func cascadeSubject(st *model.State, c *model.Cascade) string {
+	for _, e := range c.Entries {
+		if id := e.Event.ItemId.Id; id != "" {
+			if it, ok := st.Item(id); ok {
+				return it.Subject
+			}
+			return ""
+		}
+	}
+	return ""
 }
