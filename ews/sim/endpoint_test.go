@@ -349,3 +349,41 @@ func TestLogOneLinePerRequest(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// Every folder and item shape the simulator renders validates (the
+// validator runs xmllint on each answer).
+func TestEveryFolderAndItemShapeValidates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{})
+	var ids strings.Builder
+	for _, d := range []string{"root", "msgfolderroot", "inbox", "drafts", "sentitems", "deleteditems", "outbox", "junkemail", "calendar", "contacts", "tasks", "notes"} {
+		ids.WriteString(`<t:DistinguishedFolderId Id="` + d + `"/>`)
+	}
+	_, doc := e.post(soap(`<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds>` + ids.String() + `</m:FolderIds></m:GetFolder>`))
+	if n := strings.Count(string(doc), `ResponseClass="Success"`); n != 12 {
+		t.Fatalf("GetFolder of 12 distinguished folders: %d successes\n%s", n, doc)
+	}
+	for _, el := range []string{"<t:CalendarFolder>", "<t:ContactsFolder>", "<t:TasksFolder>", "<t:Folder>"} {
+		if !strings.Contains(string(doc), el) {
+			t.Errorf("GetFolder answer has no %s", el)
+		}
+	}
+	var items strings.Builder
+	for _, a := range []string{"meeting-request", "new-mail", "send-mail"} {
+		for _, ev := range e.act(a, "").Events {
+			if !ev.ItemId.IsZero() {
+				items.WriteString(`<t:ItemId Id="` + ev.ItemId.Id + `"/>`)
+			}
+		}
+	}
+	_, doc = e.post(soap(`<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:ItemIds>` + items.String() + `</m:ItemIds></m:GetItem>`))
+	for _, el := range []string{"<t:MeetingRequest>", "<t:CalendarItem>", "<t:Message>", "ErrorItemNotFound"} {
+		if !strings.Contains(string(doc), el) {
+			t.Errorf("GetItem answer has no %s", el) // the sent draft's old id is gone: ErrorItemNotFound
+		}
+	}
+	_, doc = e.post(soap(`<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="root"/><t:DistinguishedFolderId Id="nosuchfolder"/></m:ParentFolderIds></m:FindFolder>`))
+	if !strings.Contains(string(doc), "ErrorFolderNotFound") || !strings.Contains(string(doc), "Top of Information Store") {
+		t.Errorf("FindFolder from root and an unknown folder:\n%s", doc)
+	}
+}

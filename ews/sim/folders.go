@@ -218,11 +218,12 @@ func (c *call) getItem() {
 		id := ref.attr("Id")
 		it := s.items[id]
 		if it == nil || it.folder == nil {
+			// The schema wants an (empty) m:Items even in an error.
+			e := newErr("ErrorItemNotFound")
 			if _, err := base64.StdEncoding.DecodeString(id); err != nil || id == "" {
-				msgs = append(msgs, c.fail(newErr("ErrorInvalidIdMalformed")))
-			} else {
-				msgs = append(msgs, c.fail(newErr("ErrorItemNotFound")))
+				e = newErr("ErrorInvalidIdMalformed")
 			}
+			msgs = append(msgs, errMsg(c.op.Local, e, `<m:Items/>`))
 			continue
 		}
 		var b strings.Builder
