@@ -509,3 +509,46 @@ func TestMissingItemsDoNotStopTheOthers(t *testing.T) {
 		t.Fatal("the missing item is asked for again")
 	}
 }
+
+// With a small log, old cascades are evicted under a paused list: the
+// screen stays whole and the selection lands on a row that exists.
+func TestEvictionUnderPausedList(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	// A model with a small log in place of the harness's.
+	m := newModel(t.Context(), Options{Backend: h.be, ThemeName: "none", Clock: h.clock, Location: time.UTC, MaxEvents: 30})
+	m.Init()
+	h.m = m
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.synced()
+	at := t0
+	h.updates(h.events(at, newMail(at, itemID(1), 1)...))
+	h.key("space")
+	for i := 2; i <= 60; i++ {
+		at = t0.Add(time.Duration(i*10) * time.Second)
+		h.updates(h.events(at, newMail(at, itemID(i), i)...))
+	}
+	scr := h.screen()
+	if h.m.st.Len() != 30 || !strings.Contains(scr, "Events 30") {
+		t.Fatalf("retained %d events:\n%s", h.m.st.Len(), scr)
+	}
+	if !strings.Contains(scr, "›▸") || !strings.Contains(scr, " 177 new ") {
+		t.Fatalf("paused list lost its selection or badge:\n%s", scr)
+	}
+	if _, ok := h.m.events.Selected(); !ok {
+		t.Fatal("no selected row after eviction")
+	}
+}
+
+func TestTextFilterMatchesSubjects(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "quarterly" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	scr := h.screen()
+	if !strings.Contains(scr, "Quarterly report") || strings.Contains(scr, "Lunch on Friday?") {
+		t.Fatalf("text filter does not match the subject:\n%s", scr)
+	}
+}
