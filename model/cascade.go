@@ -137,12 +137,12 @@ func (s *State) render(v verdict) string {
 		}
 		return fmt.Sprintf("Folder '%s' deleted from %s", name(v.folder), name(v.to))
 	case KindRenameFolder:
+		if v.was == "" {
+			return fmt.Sprintf("Folder '%s' renamed", name(v.folder))
+		}
 		return fmt.Sprintf("Folder '%s' renamed to '%s'", v.was, name(v.folder))
 	case KindFolderChanged:
-		if v.unread >= 0 {
-			return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread)
-		}
-		return fmt.Sprintf("Folder '%s' changed", name(v.folder))
+		return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread)
 	case KindFreeBusy:
 		if v.to != "" {
 			return "Free/busy changed in " + name(v.to)
@@ -206,11 +206,18 @@ func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec ve
 	if was != "" && now != "" && was != now {
 		return verdict{kind: KindRenameFolder, folder: f, was: was}
 	}
-	v := verdict{kind: KindFolderChanged, folder: f, unread: -1}
-	if last := fmods[len(fmods)-1].Event.UnreadCount; last != nil {
-		v.unread = *last
+	last := fmods[len(fmods)-1].Event.UnreadCount
+	if last == nil {
+		// A folder change without a count is a property change: a rename.
+		// If the sync learned the new name before the event arrived (a
+		// pull subscription polls late), the tree remembers the old one.
+		v := verdict{kind: KindRenameFolder, folder: f}
+		if old, ok := t.renamedFrom[f]; ok && old != now {
+			v.was = old
+		}
+		return v
 	}
-	return v
+	return verdict{kind: KindFolderChanged, folder: f, unread: *last}
 }
 
 // classifyFolderAction: a folder created, moved, copied or deleted (with,

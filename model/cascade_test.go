@@ -211,6 +211,7 @@ func TestLabelsUseNamesThatArriveLater(t *testing.T) {
 
 func TestRenameIsRecognizedOnceTheSyncReportsTheNewName(t *testing.T) {
 	s := newState(model.Config{})
+	// Whether or not the server sent a count: the new name tells.
 	s.Apply(ews.Update{At: t0, Events: at(t0, FModified(projects, inbox, 0))})
 	c := s.Rows(0, 1)[0].Cascade
 	if got, want := s.Label(c), "Folder 'Projects' changed (unread 0)"; got != want {
@@ -223,6 +224,28 @@ func TestRenameIsRecognizedOnceTheSyncReportsTheNewName(t *testing.T) {
 	}
 	if c.Kind != model.KindRenameFolder {
 		t.Errorf("kind %q", c.Kind)
+	}
+}
+
+// A folder change without UnreadCount is a rename (docs/cascades.md); the
+// old name comes from the tree when the sync ran before the event arrived.
+func TestRenameWithoutCount(t *testing.T) {
+	s := newState(model.Config{})
+	s.Apply(ews.Update{At: t0, Events: at(t0, FModified(projects, inbox, -1))})
+	c := s.Rows(0, 1)[0].Cascade
+	if got, want := s.Label(c), "Folder 'Projects' renamed"; got != want {
+		t.Errorf("before sync: %q, want %q", got, want)
+	}
+	s.ApplySync(syncOf(update(folder(projects, inbox, "Projects 2026"))))
+	if got, want := s.Label(c), "Folder 'Projects' renamed to 'Projects 2026'"; got != want {
+		t.Errorf("after sync: %q, want %q", got, want)
+	}
+	// The sync came first (a late poll): the tree remembers the old name.
+	t1 := t0.Add(time.Minute)
+	s.ApplySync(syncOf(update(folder(projects, inbox, "Projects 2027"))))
+	s.Apply(ews.Update{At: t1, Events: at(t1, FModified(projects, inbox, -1))})
+	if got, want := s.Label(s.Rows(1, 1)[0].Cascade), "Folder 'Projects 2026' renamed to 'Projects 2027'"; got != want {
+		t.Errorf("sync first: %q, want %q", got, want)
 	}
 }
 
