@@ -156,3 +156,34 @@ func TestEvictionKeepsTheNewest(t *testing.T) {
 		t.Error("evicted cascade still reachable")
 	}
 }
+
+// Odd input (no ids, unknown types, no times, negative windows) is shown,
+// not a panic.
+func TestOddEventsAreListedNotFatal(t *testing.T) {
+	s := model.New(model.Config{MaxEvents: 3})
+	s.Apply(ews.Update{})
+	s.Apply(ews.Update{Events: []ews.Event{{}, {Type: "MysteryEvent"}, {Type: ews.MovedEvent}, {Type: ews.ModifiedEvent, FolderId: fid("f")}}})
+	s.ApplySync(nil)
+	s.ApplySync(syncOf(remove(""), remove("unknown"), update(ews.Folder{})))
+	s.ApplyFolders([]ews.Folder{{}})
+	s.ApplyItem(ews.Item{})
+	if s.Len() != 3 {
+		t.Fatalf("%d events retained, want 3", s.Len())
+	}
+	for _, r := range s.Rows(-1, 100) {
+		_ = s.Label(r.Cascade)
+		s.ToggleExpanded(r.Cascade.ID)
+	}
+	for _, r := range s.Rows(0, 100) {
+		if r.Entry != nil {
+			_ = s.Columns(r.Entry)
+		}
+	}
+	if got := s.Status().Totals["MysteryEvent"]; got != 1 {
+		t.Errorf("unknown type counted %d times", got)
+	}
+	s.ToggleExpanded(12345)
+	if s.Label(nil) != "" || s.Columns(nil) != (model.Columns{}) {
+		t.Error("nil cascade or entry")
+	}
+}
