@@ -104,15 +104,21 @@ const (
 // Countdowns are the status pane's ticking values at now. Streaming (while
 // open): "connection renews in mm:ss" and "last heartbeat Ns ago". Pull
 // (while open): "next poll in Ns" and "expires in mm:ss if not polled".
+// While reconnecting only the heartbeat's age and the expiry remain; in
+// other states nothing ticks.
 func (st Status) Countdowns(now time.Time) []Countdown {
 	if st.State != ews.StateOpen && st.State != ews.StateReconnecting {
 		return nil
 	}
 	d := st.Deadlines
+	// While reconnecting there is no connection to renew and no poll
+	// scheduled, but the heartbeat's age and the subscription's expiry
+	// still tell the user how things stand.
+	running := st.State == ews.StateOpen
 	var out []Countdown
 	switch st.Mode {
 	case ews.ModePull:
-		if !d.NextPoll.IsZero() {
+		if !d.NextPoll.IsZero() && running {
 			left := d.NextPoll.Sub(now)
 			if left > 0 {
 				out = append(out, Countdown{Label: "next poll", Value: "in " + secs(left)})
@@ -129,7 +135,7 @@ func (st Status) Countdowns(now time.Time) []Countdown {
 			}
 		}
 	default: // streaming (and push: only the heartbeat applies)
-		if !d.ConnectionEnds.IsZero() && st.Mode == ews.ModeStreaming {
+		if !d.ConnectionEnds.IsZero() && st.Mode == ews.ModeStreaming && running {
 			left := d.ConnectionEnds.Sub(now)
 			if left > 0 {
 				out = append(out, Countdown{Label: "connection renews", Value: "in " + clock(left)})

@@ -32,6 +32,8 @@ func TestCountdowns(t *testing.T) {
 	longPull.Deadlines.Expires = t0.Add(24 * time.Hour)
 	closed := streaming
 	closed.State = ews.StateUnsubscribed
+	reStream, rePull := streaming, pull
+	reStream.State, rePull.State = ews.StateReconnecting, ews.StateReconnecting
 	noBeat := streaming
 	noBeat.LastHeartbeat = time.Time{}
 
@@ -56,6 +58,8 @@ func TestCountdowns(t *testing.T) {
 		{"pull expired", pull, 11 * time.Minute, []string{"next poll now", "expires overdue by 1:00 !"}},
 		{"pull timeout of a day", longPull, time.Second, []string{"next poll in 4s", "expires in 23:59:59 if not polled"}},
 		{"unsubscribed: nothing ticks", closed, time.Second, nil},
+		{"stream reconnecting", reStream, 20 * time.Second, []string{"last heartbeat 20s ago"}},
+		{"pull reconnecting", rePull, 20 * time.Second, []string{"expires in 9:40 if not polled"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
