@@ -71,6 +71,9 @@ func TestActivitySeedRepeats(t *testing.T) {
 	if a == c {
 		t.Fatal("different seeds, same activity")
 	}
+	if run(0) == run(0) {
+		t.Fatal("seed 0 (random) repeated the same activity")
+	}
 	// The mix covers every kind of event.
 	for _, et := range ews.AllEventTypes {
 		if !strings.Contains(a, string(et)+" ") {

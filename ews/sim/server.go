@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ type Config struct {
 	HeartbeatInterval time.Duration // streaming OK heartbeats while idle; default 30s
 	StreamingExpiry   time.Duration // a streaming subscription with no connection expires after this; default 30m
 	Rate              float64       // activity generator, actions per second; 0 off
-	Seed              int64         // repeatable activity (and mailbox content)
+	Seed              int64         // repeatable activity and mailbox content; 0: a random seed
 	Log               io.Writer     // one line per request; nil: silent
 	PushClient        *http.Client  // for SendNotification; default a plain client with a 30s timeout
 
@@ -122,6 +123,12 @@ func New(cfg Config) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("unknown auth mode %q (want none, basic or ntlm)", cfg.Auth.Mode)
 	}
+	seed := uint64(cfg.Seed)
+	if seed == 0 {
+		var b [8]byte
+		_, _ = crand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:])
+	}
 	s := &Server{
 		cfg:      cfg,
 		clock:    cfg.Clock,
@@ -130,7 +137,7 @@ func New(cfg Config) (*Server, error) {
 		items:    map[string]*item{},
 		subs:     map[string]*subscription{},
 		gone:     map[string]string{},
-		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x65776d6f6e73696d)),
+		rng:      rand.New(rand.NewPCG(seed, 0x65776d6f6e73696d)),
 		rateWake: make(chan struct{}, 1),
 	}
 	// The salt keeps ids of different server runs apart; with a seed, ids
