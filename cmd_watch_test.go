@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -264,6 +266,60 @@ func TestWatchBinary(t *testing.T) {
 				t.Fatalf("after %v: %v\n%s", sig, err, stderr.String())
 			}
 			_, states := watchLines(t, stdout.String())
+			checkStates(t, states, "streaming")
+		})
+	}
+}
+
+// TestWatchAgainstSimBinaries is the two commands as a user runs them:
+// `ewsmon sim --auth …` in one process, `ewsmon watch --json --url …` with
+// the password in EWSMON_PASSWORD in another, an action fired over
+// POST /sim/actions, and the new mail's three events printed.
+func TestWatchAgainstSimBinaries(t *testing.T) {
+	bin := buildEwsmon(t)
+	for _, auth := range []string{"basic"} {
+		t.Run(auth, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			simCmd := exec.CommandContext(ctx, bin, "sim", "--listen", "127.0.0.1:0", "--auth", auth,
+				"--user", "alice@example.com", "--password", "Pa55 word", "--rate", "0")
+			var simOut, simErr cmdBuffer
+			simCmd.Stdout, simCmd.Stderr = &simOut, &simErr
+			if err := simCmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				_ = simCmd.Process.Signal(syscall.SIGINT)
+				_ = simCmd.Wait()
+			}()
+			url := waitOutput(t, &simOut, regexp.MustCompile(`EWS endpoint (\S+)\n`), 20*time.Second)[1]
+
+			watchCmd := exec.CommandContext(ctx, bin, "watch", "--json", "--url", url, "--auth", auth,
+				"--user", "alice@example.com", "--count", "3")
+			watchCmd.Env = append(os.Environ(), "EWSMON_PASSWORD=Pa55 word")
+			var watchOut, watchErr cmdBuffer
+			watchCmd.Stdout, watchCmd.Stderr = &watchOut, &watchErr
+			if err := watchCmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitOutput(t, &watchOut, regexp.MustCompile(`"state":"open"`), 20*time.Second)
+			resp, err := http.Post(strings.TrimSuffix(url, "/EWS/Exchange.asmx")+"/sim/actions", "application/json",
+				strings.NewReader(`{"action":"new-mail","folder":"inbox"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if err := watchCmd.Wait(); err != nil {
+				t.Fatalf("ewsmon watch: %v\n%s\nsimulator log:\n%s", err, watchErr.String(), simErr.String())
+			}
+			events, states := watchLines(t, watchOut.String())
+			var types []string
+			for _, e := range events {
+				types = append(types, e.Type)
+			}
+			if strings.Join(types, ",") != "CreatedEvent,NewMailEvent,ModifiedEvent" {
+				t.Fatalf("events %v, want the new mail cascade CreatedEvent,NewMailEvent,ModifiedEvent", types)
+			}
 			checkStates(t, states, "streaming")
 		})
 	}
