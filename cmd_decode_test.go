@@ -83,7 +83,7 @@ func TestDecodeCommandBadInput(t *testing.T) {
 	}
 
 	code, _, errs = runDecodeForTest(t, "this is not xml", "-")
-	if code != 2 || errs != "ewsmon decode: standard input: text outside any XML element: not XML at byte 15\n" {
+	if code != 2 || errs != "ewsmon decode: standard input: not XML: text outside any element at byte 0\n" {
 		t.Errorf("not XML: exit %d, stderr %q", code, errs)
 	}
 	code, _, errs = runDecodeForTest(t, "", filepath.Join(dir, "missing.xml"))

@@ -94,11 +94,11 @@ func TestDecodeBadInput(t *testing.T) {
 		nrec   int
 	}{
 		{"empty", "", 0, "no XML element", 0},
-		{"text", "hello, world\n", 13, "not XML", 0},
-		{"json", `{"type":"x"}`, 12, "not XML", 0},
+		{"text", "hello, world\n", 0, "not XML", 0},
+		{"json", `{"type":"x"}`, 0, "not XML", 0},
 		{"cut off", string(sample[:cut]), int64(cut), "cut off", 0},
-		{"mismatched tags", `<a><b></a>`, 10, "not well-formed", 0},
-		{"garbage after an envelope", string(readSample(t, "getstreamingevents-created-newmail-modified.xml")) + "<<<", int64(len(readSample(t, "getstreamingevents-created-newmail-modified.xml")) + 2), "not well-formed", 3},
+		{"mismatched tags", `<a><b></a>`, 6, "not well-formed XML: element <b> closed by </a>", 0},
+		{"garbage after an envelope", string(readSample(t, "getstreamingevents-created-newmail-modified.xml")) + "<<<", int64(len(readSample(t, "getstreamingevents-created-newmail-modified.xml")) + 1), "not well-formed", 3},
 		{"http head only", "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n", 43, "no XML element", 0},
 		{"non-SOAP root", `<html><body>Sign in</body></html>`, 33, "not a SOAP envelope", 0},
 	}

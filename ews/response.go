@@ -231,6 +231,7 @@ func parseNotification(n *node) Notification {
 		PreviousWatermark: n.text("PreviousWatermark"),
 		MoreEvents:        parseBool(n.text("MoreEvents")),
 	}
+	nt.Events = make([]Event, 0, len(n.Kids))
 	for _, k := range n.Kids {
 		if !isEWS(k.Space) {
 			continue

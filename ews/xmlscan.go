@@ -1,0 +1,752 @@
+package ews
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file is a small XML reader made for EWS traffic: it reads a stream
+// of top-level elements (one response, or the many envelopes of a
+// GetStreamingEvents body), returns each as a tree with namespaces
+// resolved as soon as its end tag arrives, and never holds more than one
+// element (bounded by a size limit) plus one read of look-ahead. It checks
+// well-formedness (matching tags, quoted attributes, entities, declared
+// prefixes) and rejects DTDs. It exists because encoding/xml's Token costs
+// about ten times more per event; parity_test.go checks that both build the
+// same trees from every sample.
+
+// DefaultMaxEnvelope is the largest single SOAP envelope the readers accept.
+const DefaultMaxEnvelope = 16 << 20
+
+// ErrEnvelopeTooLarge is returned when one envelope exceeds the size limit.
+var ErrEnvelopeTooLarge = errors.New("envelope larger than the size limit")
+
+const readChunk = 32 << 10
+
+// activityReader reports every read that returned data.
+type activityReader struct {
+	r  io.Reader
+	fn func()
+}
+
+func (a activityReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 && a.fn != nil {
+		a.fn()
+	}
+	return n, err
+}
+
+// elementReader reads a sequence of top-level XML elements.
+type elementReader struct {
+	r     io.Reader
+	buf   []byte // buf[off:] is unconsumed input
+	off   int
+	base  int64 // input offset of buf[0]
+	eof   bool
+	rerr  error // read error other than EOF
+	limit int64
+	err   error // sticky parse error
+
+	seen    bool   // an element was read
+	keepRaw bool   // keep the raw bytes of each element
+	lastRaw []byte // raw bytes of the last element
+
+	intern  map[string]string
+	scratch []byte
+	ns      []nsBinding
+	pool    []node
+	used    int
+	stack   []*node
+}
+
+type nsBinding struct{ prefix, uri string }
+
+const nsXML = "http://www.w3.org/XML/1998/namespace"
+
+func newElementReader(r io.Reader, limit int64) *elementReader {
+	if limit <= 0 {
+		limit = DefaultMaxEnvelope
+	}
+	return &elementReader{r: r, limit: limit, intern: make(map[string]string, 64)}
+}
+
+// Offset is the number of input bytes consumed so far.
+func (er *elementReader) Offset() int64 { return er.base + int64(er.off) }
+
+// captureRaw makes next keep the raw bytes of each element (see raw).
+func (er *elementReader) captureRaw() { er.keepRaw = true }
+
+// raw returns the bytes of the element next returned last (nil without
+// captureRaw). The slice is the caller's.
+func (er *elementReader) raw() []byte { return er.lastRaw }
+
+// syntaxError is a well-formedness error at an input offset.
+type syntaxError struct {
+	off int64
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+var errCutOff = errors.New("input is cut off (unexpected end inside an element)")
+
+func (er *elementReader) fail(i int, format string, args ...any) error {
+	er.off = i
+	er.err = &syntaxError{off: er.base + int64(i), msg: "not well-formed XML: " + fmt.Sprintf(format, args...)}
+	return er.err
+}
+
+// fill reads more input; false at the end of input (or a read error, kept
+// in rerr). An element in progress that reaches the limit is an error.
+func (er *elementReader) fill() (bool, error) {
+	if er.eof || er.rerr != nil {
+		return false, nil
+	}
+	if int64(len(er.buf)) >= er.limit {
+		return false, fmt.Errorf("%w (%d bytes)", ErrEnvelopeTooLarge, er.limit)
+	}
+	if cap(er.buf)-len(er.buf) < readChunk {
+		nb := make([]byte, len(er.buf), 2*cap(er.buf)+readChunk)
+		copy(nb, er.buf)
+		er.buf = nb
+	}
+	room := er.buf[len(er.buf):cap(er.buf)]
+	if rem := er.limit - int64(len(er.buf)); int64(len(room)) > rem {
+		room = room[:rem]
+	}
+	for tries := 0; ; tries++ {
+		n, err := er.r.Read(room)
+		er.buf = er.buf[:len(er.buf)+n]
+		if err == io.EOF {
+			er.eof = true
+		} else if err != nil {
+			er.rerr = err
+		}
+		if n > 0 {
+			return true, nil
+		}
+		if err != nil || tries > 100 {
+			if tries > 100 {
+				er.rerr = io.ErrNoProgress
+			}
+			return false, nil
+		}
+	}
+}
+
+// endOfInput is the error for running out of input at i.
+func (er *elementReader) endOfInput(i int, fillErr error) error {
+	if fillErr != nil {
+		er.off = i
+		er.err = fillErr
+		return fillErr
+	}
+	er.off = len(er.buf)
+	if er.rerr != nil {
+		er.err = er.rerr
+		return er.rerr
+	}
+	er.err = errCutOff
+	return errCutOff
+}
+
+// compact drops consumed input before a new element.
+func (er *elementReader) compact() {
+	if er.off == 0 {
+		return
+	}
+	n := copy(er.buf, er.buf[er.off:])
+	er.buf = er.buf[:n]
+	er.base += int64(er.off)
+	er.off = 0
+}
+
+// next returns the next top-level element, io.EOF at a clean end of input,
+// or an error (syntax, cut off, oversize, text outside elements, read
+// error). Errors are sticky. The tree is valid until the following call.
+func (er *elementReader) next() (*node, error) {
+	if er.err != nil {
+		return nil, er.err
+	}
+	er.compact()
+	i := 0
+	// Prolog: whitespace, a byte-order mark, the XML declaration,
+	// processing instructions and comments.
+	for {
+		if i >= len(er.buf) {
+			more, ferr := er.fill()
+			if !more {
+				if ferr != nil {
+					return nil, er.endOfInput(i, ferr)
+				}
+				er.off = len(er.buf)
+				if er.rerr != nil {
+					er.err = er.rerr
+					return nil, er.err
+				}
+				return nil, io.EOF
+			}
+			continue
+		}
+		c := er.buf[i]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			i++
+			continue
+		}
+		if c == 0xEF && er.base+int64(i) == 0 {
+			if ok, err := er.need(i, 3); err != nil {
+				return nil, err
+			} else if ok && er.buf[i+1] == 0xBB && er.buf[i+2] == 0xBF {
+				i += 3
+				continue
+			}
+		}
+		if c != '<' {
+			er.off = i
+			er.err = &syntaxError{off: er.base + int64(i), msg: "not XML: text outside any element"}
+			return nil, er.err
+		}
+		if _, err := er.needOrCut(i, 2); err != nil {
+			return nil, err
+		}
+		switch er.buf[i+1] {
+		case '?':
+			end, err := er.findTerm(i, i+2, "?>")
+			if err != nil {
+				return nil, err
+			}
+			if err := er.checkDecl(i, er.buf[i+2:end]); err != nil {
+				return nil, err
+			}
+			i = end + 2
+			continue
+		case '!':
+			if _, err := er.needOrCut(i, 4); err != nil {
+				return nil, err
+			}
+			if string(er.buf[i:i+4]) != "<!--" {
+				return nil, er.fail(i, "DTDs and declarations are not accepted")
+			}
+			end, err := er.findTerm(i, i+4, "-->")
+			if err != nil {
+				return nil, err
+			}
+			i = end + 3
+			continue
+		}
+		break
+	}
+	return er.element(i)
+}
+
+// need makes sure buf[i:i+n] exists; false at the end of input.
+func (er *elementReader) need(i, n int) (bool, error) {
+	for i+n > len(er.buf) {
+		more, err := er.fill()
+		if err != nil {
+			return false, er.endOfInput(i, err)
+		}
+		if !more {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// needOrCut is need where the end of input means a cut-off element.
+func (er *elementReader) needOrCut(i, n int) (bool, error) {
+	ok, err := er.need(i, n)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, er.endOfInput(i, nil)
+	}
+	return true, nil
+}
+
+// findTerm returns the index of term at or after from (the construct began
+// at start).
+func (er *elementReader) findTerm(start, from int, term string) (int, error) {
+	for {
+		if j := bytes.Index(er.buf[from:], []byte(term)); j >= 0 {
+			return from + j, nil
+		}
+		from = max(from, len(er.buf)-len(term)+1)
+		more, err := er.fill()
+		if err != nil {
+			return 0, er.endOfInput(start, err)
+		}
+		if !more {
+			return 0, er.endOfInput(start, nil)
+		}
+	}
+}
+
+// findTagEnd returns the index of the '>' that ends the tag starting at
+// start, skipping quoted attribute values.
+func (er *elementReader) findTagEnd(start int) (int, error) {
+	var quote byte
+	i := start + 1
+	for {
+		for ; i < len(er.buf); i++ {
+			c := er.buf[i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				} else if c == '<' {
+					return 0, er.fail(i, "'<' inside an attribute value")
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '>':
+				return i, nil
+			case c == '<':
+				return 0, er.fail(i, "unexpected '<' inside a tag")
+			}
+		}
+		more, err := er.fill()
+		if err != nil {
+			return 0, er.endOfInput(start, err)
+		}
+		if !more {
+			return 0, er.endOfInput(start, nil)
+		}
+	}
+}
+
+func (er *elementReader) checkDecl(i int, body []byte) error {
+	if len(body) >= 3 && string(body[:3]) == "xml" && (len(body) == 3 || isSpace(body[3])) {
+		if k := bytes.Index(body, []byte("encoding=")); k >= 0 {
+			v := body[k+9:]
+			if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+				if e := bytes.IndexByte(v[1:], v[0]); e >= 0 {
+					enc := strings.ToLower(string(v[1 : 1+e]))
+					if enc != "utf-8" && enc != "utf8" && enc != "us-ascii" && enc != "ascii" {
+						return er.fail(i, "unsupported encoding %q (only UTF-8)", enc)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80
+}
+
+func (er *elementReader) str(b []byte) string {
+	if s, ok := er.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(er.intern) >= 4096 {
+		clear(er.intern)
+	}
+	er.intern[s] = s
+	return s
+}
+
+// short interns short values (ChangeKeys, timestamps, response codes
+// repeat from event to event) and copies long ones.
+func (er *elementReader) short(b []byte) string {
+	if len(b) <= 40 {
+		return er.str(b)
+	}
+	return string(b)
+}
+
+// element reads the element whose start tag begins at i.
+func (er *elementReader) element(i int) (*node, error) {
+	start := i
+	nsBase := len(er.ns)
+	defer func() { er.ns = er.ns[:nsBase] }()
+	// Nodes (and their Kids and Attr arrays) are reused from one element
+	// to the next: a tree is valid until the following call to next.
+	er.used = 0
+	alloc := func() *node {
+		if er.used == len(er.pool) {
+			er.pool = append(er.pool, make([]node, 16)...)
+		}
+		n := &er.pool[er.used]
+		er.used++
+		*n = node{Kids: n.Kids[:0], Attr: n.Attr[:0]}
+		return n
+	}
+	stack := er.stack[:0]
+	defer func() { er.stack = stack[:0] }()
+	var nsCount []int // bindings pushed per open element
+	var root *node
+	for {
+		if i >= len(er.buf) {
+			if _, err := er.needOrCut(i, 1); err != nil {
+				return nil, err
+			}
+		}
+		if er.buf[i] != '<' {
+			// Character data up to the next '<'.
+			from := i
+			for {
+				if j := bytes.IndexByte(er.buf[from:], '<'); j >= 0 {
+					end := from + j
+					if err := er.appendText(stack[len(stack)-1], i, er.buf[i:end]); err != nil {
+						return nil, err
+					}
+					i = end
+					break
+				}
+				from = len(er.buf)
+				more, err := er.fill()
+				if err != nil {
+					return nil, er.endOfInput(i, err)
+				}
+				if !more {
+					return nil, er.endOfInput(i, nil)
+				}
+			}
+			continue
+		}
+		if _, err := er.needOrCut(i, 2); err != nil {
+			return nil, err
+		}
+		switch er.buf[i+1] {
+		case '/':
+			end, err := er.findTagEnd(i)
+			if err != nil {
+				return nil, err
+			}
+			if len(stack) == 0 {
+				return nil, er.fail(i, "unexpected end tag")
+			}
+			name := bytes.TrimRight(er.buf[i+2:end], " \t\r\n")
+			top := stack[len(stack)-1]
+			if !er.sameName(top, name) {
+				return nil, er.fail(i, "element <%s> closed by </%s>", top.Local, name)
+			}
+			stack = stack[:len(stack)-1]
+			er.ns = er.ns[:len(er.ns)-nsCount[len(nsCount)-1]]
+			nsCount = nsCount[:len(nsCount)-1]
+			i = end + 1
+			if len(stack) == 0 {
+				return er.done(root, start, i)
+			}
+			continue
+		case '?':
+			end, err := er.findTerm(i, i+2, "?>")
+			if err != nil {
+				return nil, err
+			}
+			i = end + 2
+			continue
+		case '!':
+			if _, err := er.needOrCut(i, 4); err != nil {
+				return nil, err
+			}
+			if string(er.buf[i:i+4]) == "<!--" {
+				end, err := er.findTerm(i, i+4, "-->")
+				if err != nil {
+					return nil, err
+				}
+				i = end + 3
+				continue
+			}
+			if _, err := er.needOrCut(i, 9); err != nil {
+				return nil, err
+			}
+			if string(er.buf[i:i+9]) != "<![CDATA[" {
+				return nil, er.fail(i, "DTDs and declarations are not accepted")
+			}
+			if len(stack) == 0 {
+				return nil, er.fail(i, "CDATA outside any element")
+			}
+			end, err := er.findTerm(i, i+9, "]]>")
+			if err != nil {
+				return nil, err
+			}
+			stack[len(stack)-1].Text += string(er.buf[i+9 : end])
+			i = end + 3
+			continue
+		}
+		// A start tag.
+		end, err := er.findTagEnd(i)
+		if err != nil {
+			return nil, err
+		}
+		n := alloc()
+		pushed, selfClosing, err := er.startTag(n, i, er.buf[i+1:end])
+		if err != nil {
+			return nil, err
+		}
+		if root == nil {
+			root = n
+		} else {
+			p := stack[len(stack)-1]
+			p.Kids = append(p.Kids, n)
+		}
+		i = end + 1
+		if selfClosing {
+			er.ns = er.ns[:len(er.ns)-pushed]
+			if len(stack) == 0 {
+				return er.done(root, start, i)
+			}
+			continue
+		}
+		stack = append(stack, n)
+		nsCount = append(nsCount, pushed)
+	}
+}
+
+func (er *elementReader) done(root *node, start, end int) (*node, error) {
+	er.off = end
+	er.seen = true
+	if er.keepRaw {
+		er.lastRaw = append([]byte(nil), er.buf[start:end]...)
+	}
+	return root, nil
+}
+
+// sameName reports whether the end-tag name matches n's qualified name as
+// written (prefix and local).
+func (er *elementReader) sameName(n *node, name []byte) bool {
+	local := name
+	if k := bytes.IndexByte(name, ':'); k >= 0 {
+		local = name[k+1:]
+		return string(local) == n.Local && string(name[:k]) == n.prefix
+	}
+	return string(local) == n.Local && n.prefix == ""
+}
+
+// startTag fills n from the tag body (between '<' and '>'); it returns how
+// many namespace bindings it pushed and whether the tag is self-closing.
+func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, error) {
+	self := false
+	if len(body) > 0 && body[len(body)-1] == '/' {
+		self = true
+		body = body[:len(body)-1]
+	}
+	k := 0
+	for k < len(body) && isNameByte(body[k]) {
+		k++
+	}
+	if k == 0 {
+		return 0, false, er.fail(at, "invalid element name")
+	}
+	qname := body[:k]
+	rest := body[k:]
+	if len(rest) > 0 && !isSpace(rest[0]) {
+		return 0, false, er.fail(at, "invalid character in element name")
+	}
+	type rawAttr struct{ prefix, local, value []byte }
+	var attrs [8]rawAttr
+	list := attrs[:0]
+	pushed := 0
+	for {
+		j := 0
+		for j < len(rest) && isSpace(rest[j]) {
+			j++
+		}
+		rest = rest[j:]
+		if len(rest) == 0 {
+			break
+		}
+		if j == 0 {
+			return pushed, false, er.fail(at, "attributes must be separated by spaces")
+		}
+		m := 0
+		for m < len(rest) && isNameByte(rest[m]) {
+			m++
+		}
+		if m == 0 {
+			return pushed, false, er.fail(at, "invalid attribute name")
+		}
+		aname := rest[:m]
+		rest = rest[m:]
+		for len(rest) > 0 && isSpace(rest[0]) {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 || rest[0] != '=' {
+			return pushed, false, er.fail(at, "attribute %s without a value", aname)
+		}
+		rest = rest[1:]
+		for len(rest) > 0 && isSpace(rest[0]) {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+			return pushed, false, er.fail(at, "attribute %s value is not quoted", aname)
+		}
+		q := rest[0]
+		e := bytes.IndexByte(rest[1:], q)
+		if e < 0 {
+			return pushed, false, er.fail(at, "unterminated attribute value")
+		}
+		val := rest[1 : 1+e]
+		rest = rest[2+e:]
+		var prefix, local []byte
+		if c := bytes.IndexByte(aname, ':'); c >= 0 {
+			prefix, local = aname[:c], aname[c+1:]
+		} else {
+			local = aname
+		}
+		switch {
+		case prefix == nil && string(local) == "xmlns":
+			v, err := er.decode(at, val)
+			if err != nil {
+				return pushed, false, err
+			}
+			er.ns = append(er.ns, nsBinding{"", er.str(v)})
+			pushed++
+		case string(prefix) == "xmlns":
+			v, err := er.decode(at, val)
+			if err != nil {
+				return pushed, false, err
+			}
+			er.ns = append(er.ns, nsBinding{er.str(local), er.str(v)})
+			pushed++
+		default:
+			list = append(list, rawAttr{prefix, local, val})
+		}
+	}
+	// The element's namespace.
+	var prefix, local []byte
+	if c := bytes.IndexByte(qname, ':'); c >= 0 {
+		prefix, local = qname[:c], qname[c+1:]
+		if len(prefix) == 0 || len(local) == 0 {
+			return pushed, false, er.fail(at, "invalid element name %s", qname)
+		}
+	} else {
+		local = qname
+	}
+	space, ok := er.lookup(prefix)
+	if !ok {
+		return pushed, false, er.fail(at, "undeclared namespace prefix %s", prefix)
+	}
+	n.Space, n.Local, n.prefix = space, er.str(local), er.str(prefix)
+	if len(list) > 0 {
+		n.Attr = append(n.Attr[:0], make([]xml.Attr, len(list))...)
+		for x, a := range list {
+			aspace := ""
+			if len(a.prefix) > 0 {
+				s, ok := er.lookup(a.prefix)
+				if !ok {
+					return pushed, false, er.fail(at, "undeclared namespace prefix %s", a.prefix)
+				}
+				aspace = s
+			}
+			v, err := er.decode(at, a.value)
+			if err != nil {
+				return pushed, false, err
+			}
+			n.Attr[x] = xml.Attr{Name: xml.Name{Space: aspace, Local: er.str(a.local)}, Value: er.short(v)}
+		}
+	}
+	return pushed, self, nil
+}
+
+// lookup resolves a prefix ("" = the default namespace).
+func (er *elementReader) lookup(prefix []byte) (string, bool) {
+	if string(prefix) == "xml" {
+		return nsXML, true
+	}
+	for k := len(er.ns) - 1; k >= 0; k-- {
+		if er.ns[k].prefix == string(prefix) {
+			return er.ns[k].uri, true
+		}
+	}
+	if len(prefix) == 0 {
+		return "", true
+	}
+	return "", false
+}
+
+// appendText adds character data (entities decoded) to n; whitespace-only
+// runs are dropped (every reader of Text trims it).
+func (er *elementReader) appendText(n *node, at int, b []byte) error {
+	allSpace := true
+	for _, c := range b {
+		if !isSpace(c) {
+			allSpace = false
+			break
+		}
+	}
+	if allSpace {
+		return nil
+	}
+	v, err := er.decode(at, b)
+	if err != nil {
+		return err
+	}
+	if n.Text == "" {
+		n.Text = er.short(v)
+	} else {
+		n.Text += string(v)
+	}
+	return nil
+}
+
+// decode replaces entity and character references. The result may alias b
+// or the reader's scratch buffer: copy before the next call.
+func (er *elementReader) decode(at int, b []byte) ([]byte, error) {
+	amp := bytes.IndexByte(b, '&')
+	if amp < 0 {
+		return b, nil
+	}
+	out := append(er.scratch[:0], b[:amp]...)
+	b = b[amp:]
+	for len(b) > 0 {
+		if b[0] != '&' {
+			j := bytes.IndexByte(b, '&')
+			if j < 0 {
+				j = len(b)
+			}
+			out = append(out, b[:j]...)
+			b = b[j:]
+			continue
+		}
+		semi := bytes.IndexByte(b, ';')
+		if semi < 0 || semi > 12 {
+			return nil, er.fail(at, "invalid character entity")
+		}
+		ref := string(b[1:semi])
+		switch ref {
+		case "lt":
+			out = append(out, '<')
+		case "gt":
+			out = append(out, '>')
+		case "amp":
+			out = append(out, '&')
+		case "apos":
+			out = append(out, '\'')
+		case "quot":
+			out = append(out, '"')
+		default:
+			if len(ref) < 2 || ref[0] != '#' {
+				return nil, er.fail(at, "invalid character entity &%s;", ref)
+			}
+			var v uint64
+			var err error
+			if ref[1] == 'x' {
+				v, err = strconv.ParseUint(ref[2:], 16, 32)
+			} else {
+				v, err = strconv.ParseUint(ref[1:], 10, 32)
+			}
+			if err != nil || v == 0 || v > utf8.MaxRune || !utf8.ValidRune(rune(v)) {
+				return nil, er.fail(at, "invalid character entity &%s;", ref)
+			}
+			out = utf8.AppendRune(out, rune(v))
+		}
+		b = b[semi+1:]
+	}
+	er.scratch = out
+	return out, nil
+}
