@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -26,7 +28,9 @@ flags:
   --json               JSON lines output (the only format; the default)
   --url URL            the EWS endpoint, https://host/EWS/Exchange.asmx
   --sim                start the embedded simulator on 127.0.0.1 (with demo
-                       activity) and watch it
+                       activity) and watch it; with --auth basic or ntlm it
+                       requires that authentication (user alice@example.com
+                       unless --user says otherwise)
   --sim-rate R         the simulator's demo actions per second (default 2)
   --user USER          DOMAIN\user or user@domain
   --auth MODE          none, basic, ntlm or bearer (default ntlm with --user,
@@ -114,11 +118,14 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 	default:
 		return o, fmt.Errorf("--auth %q: use none, basic, ntlm or bearer", *auth)
 	}
+	if o.useSim && o.client.User == "" {
+		o.client.User = "alice@example.com"
+	}
 	if (o.client.Auth == ews.AuthBasic || o.client.Auth == ews.AuthNTLM) && o.client.User == "" {
 		return o, fmt.Errorf("--auth %s needs --user", o.client.Auth)
 	}
-	if o.useSim && o.client.Auth != ews.AuthNone {
-		return o, errors.New("--sim runs the simulator without authentication: leave out --auth (or use --auth none)")
+	if o.useSim && o.client.Auth == ews.AuthBearer {
+		return o, errors.New("--sim speaks none, basic or ntlm authentication, not bearer")
 	}
 
 	switch *mode {
@@ -168,15 +175,21 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	if o.useSim {
-		srv, err := sim.Start(ctx, sim.Config{Rate: o.simRate}, "127.0.0.1:0")
+		cfg := sim.Config{Rate: o.simRate}
+		if o.client.Auth != ews.AuthNone {
+			// The simulator's account gets a one-off password that only
+			// this process knows; the client uses it.
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			o.client.Password = base64.RawURLEncoding.EncodeToString(b[:])
+			cfg.Auth = sim.AuthConfig{Mode: string(o.client.Auth), User: o.client.User, Password: o.client.Password}
+		}
+		srv, err := sim.Start(ctx, cfg, "127.0.0.1:0")
 		if err != nil {
 			return fail(err)
 		}
 		defer srv.Close()
 		o.client.URL = srv.URL()
-		if o.client.User == "" {
-			o.client.User = "alice@example.com"
-		}
 	} else if o.client.Auth != ews.AuthNone {
 		secret, err := watchSecret(ctx, o)
 		if err != nil {

@@ -90,6 +90,27 @@ func TestWatchSimCount(t *testing.T) {
 	}
 }
 
+// TestWatchSimAuth: --sim --auth starts the simulator requiring that
+// authentication with a one-off password, and the client passes it.
+func TestWatchSimAuth(t *testing.T) {
+	for _, auth := range []string{"basic"} {
+		t.Run(auth, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var stdout, stderr cmdBuffer
+			code := runWatch(ctx, []string{"--sim", "--auth", auth, "--user", `EXAMPLE\alice`, "--count", "5", "--sim-rate", "20"}, &stdout, &stderr)
+			if code != 0 || ctx.Err() != nil {
+				t.Fatalf("exit status %d (ctx %v); stderr:\n%s", code, ctx.Err(), stderr.String())
+			}
+			events, states := watchLines(t, stdout.String())
+			if len(events) != 5 {
+				t.Fatalf("%d events, want 5:\n%s", len(events), stdout.String())
+			}
+			checkStates(t, states, "streaming")
+		})
+	}
+}
+
 func TestWatchDuration(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -188,6 +209,7 @@ func TestWatchErrors(t *testing.T) {
 		{"bad event", []string{"--sim", "--events", "NewMail,Exploded"}, 2, "Exploded"},
 		{"bad auth", []string{"--url", srv.URL(), "--auth", "kerberos"}, 2, "--auth"},
 		{"auth without user", []string{"--url", srv.URL(), "--auth", "basic"}, 2, "--user"},
+		{"sim with bearer", []string{"--sim", "--auth", "bearer"}, 2, "bearer"},
 		{"no password flag", []string{"--sim", "--password", "x"}, 2, "password"},
 		{"not json", []string{"--sim", "--json=false"}, 2, "--json"},
 		{"bad count", []string{"--sim", "--count", "-1"}, 2, "--count"},
