@@ -81,6 +81,7 @@ func (it *item) ref() ews.ItemId {
 type journalEvent struct {
 	seq uint64
 	ev  ews.Event
+	xml string // the event element without a watermark (streaming), rendered once
 }
 
 type tombstone struct {
@@ -307,7 +308,9 @@ func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
 	}
 	seq := mb.nextSeq
 	mb.nextSeq++
-	mb.journal = append(mb.journal, journalEvent{seq: seq, ev: ev})
+	var x strings.Builder
+	eventXML(&x, ev, "")
+	mb.journal = append(mb.journal, journalEvent{seq: seq, ev: ev, xml: x.String()})
 	if len(mb.journal) > maxJournal {
 		drop := len(mb.journal) - maxJournal/2
 		mb.journal = append([]journalEvent(nil), mb.journal[drop:]...)

@@ -340,11 +340,11 @@ func notificationXML(b *strings.Builder, el string, sub *subscription, prev uint
 		b.WriteString(`<t:StatusEvent><t:Watermark>` + encodeWatermark(sub.mb.idx, statusWM) + `</t:Watermark></t:StatusEvent>`)
 	}
 	for _, je := range evs {
-		wm := ""
-		if withWM {
-			wm = encodeWatermark(sub.mb.idx, je.seq)
+		if !withWM {
+			b.WriteString(je.xml)
+			continue
 		}
-		eventXML(b, je.ev, wm)
+		eventXML(b, je.ev, encodeWatermark(sub.mb.idx, je.seq))
 	}
 	b.WriteString(`</m:` + el + `>`)
 }

@@ -134,6 +134,9 @@ func parseXML(data []byte) (*xnode, error) {
 
 // esc escapes text for element content and attribute values.
 func esc(s string) string {
+	if !strings.ContainsAny(s, "<>&'\"\r\n\t") {
+		return s // ids, names and numbers almost always
+	}
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
