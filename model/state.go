@@ -76,6 +76,7 @@ type State struct {
 	minutes [minuteSlots]minuteBucket
 
 	lastTime time.Time // the latest moment seen, for events without one
+	strs     map[string]string
 }
 
 // New returns an empty State.
@@ -94,6 +95,7 @@ func New(cfg Config) *State {
 		byID:  make(map[uint64]*Cascade),
 		tree:  newFolderTree(),
 		items: make(map[string]ews.Item),
+		strs:  make(map[string]string),
 	}
 	s.status.Totals = make(map[ews.EventType]int)
 	s.match = newMatcher(Filter{}, s)
@@ -181,6 +183,12 @@ func (s *State) Cascades() int { return s.cascades.len() }
 // grouping, the visible list, eviction.
 func (s *State) appendEvent(e ews.Event, recv time.Time) {
 	s.seq++
+	// Folder and subscription ids repeat across events; keep one copy.
+	e.ParentFolderId.Id = s.intern(e.ParentFolderId.Id)
+	e.OldParentFolderId.Id = s.intern(e.OldParentFolderId.Id)
+	e.FolderId.Id = s.intern(e.FolderId.Id)
+	e.OldFolderId.Id = s.intern(e.OldFolderId.Id)
+	e.SubscriptionId = s.intern(e.SubscriptionId)
 	ent := &Entry{Seq: s.seq, Event: e, Received: recv, prevUnread: -1}
 	s.status.Totals[e.Type]++
 	s.status.Events++
@@ -215,6 +223,22 @@ func (s *State) attach(c *Cascade, ent *Entry) {
 	if ent.match {
 		s.showEntry(c, ent)
 	}
+}
+
+// intern returns one shared copy of a folder or subscription id (there are
+// few distinct ones; the map is bounded anyway).
+func (s *State) intern(id string) string {
+	if id == "" {
+		return ""
+	}
+	if v, ok := s.strs[id]; ok {
+		return v
+	}
+	if len(s.strs) >= 50000 {
+		s.strs = make(map[string]string)
+	}
+	s.strs[id] = id
+	return id
 }
 
 // eventTime is the moment grouping uses: the server's TimeStamp (so events
