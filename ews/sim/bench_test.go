@@ -1,8 +1,12 @@
 package sim_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -135,4 +139,91 @@ func BenchmarkMemoryPerSubscription(b *testing.B) {
 		b.ReportMetric(float64(after-before)/100, "B/open-stream")
 		stop()
 	}
+}
+
+// openRawStreams is openStreams with readers that only count NewMailEvent
+// tags in the bytes, so the figure is the simulator's own cost.
+func openRawStreams(tb testing.TB, ctx context.Context, s *sim.Server, n int) (*atomic.Int64, func()) {
+	c, err := ews.NewClient(ews.Config{URL: s.URL(), Auth: ews.AuthNone, User: "alice@example.com"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: n}}
+	var got atomic.Int64
+	var wg sync.WaitGroup
+	var bodies []interface{ Close() error }
+	tag := []byte("<t:NewMailEvent>")
+	for i := 0; i < n; i++ {
+		sub, err := c.Subscribe(ctx, ews.SubscribeRequest{Mode: ews.ModeStreaming})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		body := fmt.Sprintf(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="%s" xmlns:t="%s"><soap:Body><m:GetStreamingEvents><m:SubscriptionIds><t:SubscriptionId>%s</t:SubscriptionId></m:SubscriptionIds><m:ConnectionTimeout>30</m:ConnectionTimeout></m:GetStreamingEvents></soap:Body></soap:Envelope>`, ews.NSMessages, ews.NSTypes, sub.SubscriptionId)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL(), strings.NewReader(body))
+		resp, err := hc.Do(req)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		bodies = append(bodies, resp.Body)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64<<10)
+			var tail []byte
+			for {
+				k, err := resp.Body.Read(buf)
+				data := append(tail, buf[:k]...)
+				got.Add(int64(bytes.Count(data, tag)))
+				if len(data) >= len(tag) {
+					tail = append([]byte(nil), data[len(data)-len(tag)+1:]...)
+				} else {
+					tail = data
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	return &got, func() {
+		for _, b := range bodies {
+			b.Close()
+		}
+		wg.Wait()
+		hc.CloseIdleConnections()
+		c.CloseIdleConnections()
+	}
+}
+
+// BenchmarkActionsWith100RawStreams is BenchmarkActionsWith100Streams with
+// byte-counting readers instead of the XML client.
+func BenchmarkActionsWith100RawStreams(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := sim.Start(ctx, sim.Config{HeartbeatInterval: time.Hour}, "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const streams = 100
+	got, stop := openRawStreams(b, ctx, s, streams)
+	defer stop()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Act(ctx, sim.ActionRequest{Action: "new-mail"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	want := int64(b.N) * streams
+	deadline := time.Now().Add(2 * time.Minute)
+	for got.Load() < want {
+		if time.Now().After(deadline) {
+			b.Fatalf("streams received %d of %d NewMailEvents", got.Load(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(b.N)/el.Seconds(), "actions/s")
+	b.ReportMetric(float64(b.N)*3*streams/el.Seconds(), "events-delivered/s")
 }
