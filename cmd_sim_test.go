@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -239,6 +240,64 @@ func TestSimNTLMWithCurl(t *testing.T) {
 		}
 		if string(out) != tc.want {
 			t.Errorf("curl --ntlm -u %q: %s, want %s; sim log:\n%s", tc.userpass, out, tc.want, stderr)
+		}
+	}
+}
+
+// TestSimBinaryWithExchangelib: the `ewsmon sim` binary, as a user starts
+// it, serves exchangelib over NTLM (pull, streaming, folder sync). The
+// same flow runs in-process in ews/sim/interop_test.go; docs/interop.md.
+func TestSimBinaryWithExchangelib(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import exchangelib").CombinedOutput(); err != nil {
+		t.Fatalf("this test needs Debian's %s with exchangelib: install python3-exchangelib (apt-get install python3-exchangelib): %v: %s", python, err, out)
+	}
+	bin := buildEwsmon(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	simCmd := exec.CommandContext(ctx, bin, "sim", "--listen", "127.0.0.1:0", "--auth", "ntlm",
+		"--user", "alice@example.com", "--password", "Secr3t", "--rate", "0")
+	var simOut, simErr cmdBuffer
+	simCmd.Stdout, simCmd.Stderr = &simOut, &simErr
+	if err := simCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = simCmd.Process.Signal(syscall.SIGINT)
+		_ = simCmd.Wait()
+	}()
+	url := waitOutput(t, &simOut, regexp.MustCompile(`EWS endpoint (\S+)\n`), 20*time.Second)[1]
+
+	py := exec.CommandContext(ctx, python, "ews/sim/testdata/interop/exchangelib_flow.py", url, "ntlm", "alice@example.com", "Secr3t", "2016")
+	var pyErr strings.Builder
+	py.Stderr = &pyErr
+	out, err := py.Output()
+	if err != nil {
+		t.Fatalf("exchangelib against ewsmon sim: %v\n%s\nsimulator log:\n%s", err, pyErr.String(), simErr.String())
+	}
+	var res struct {
+		Pull, Streaming []struct{ Type string }
+		Sync            []struct{ Name string }
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("exchangelib flow printed %q: %v", out, err)
+	}
+	for name, evs := range map[string][]struct{ Type string }{"pull": res.Pull, "streaming": res.Streaming} {
+		found := false
+		for _, e := range evs {
+			found = found || e.Type == "NewMailEvent"
+		}
+		if !found {
+			t.Errorf("%s: no NewMailEvent in %+v", name, evs)
+		}
+	}
+	if len(res.Sync) < 10 {
+		t.Errorf("SyncFolderHierarchy returned %d folders, want the whole tree", len(res.Sync))
+	}
+	// The simulator logged the NTLM handshakes and the operations.
+	for _, op := range []string{"GetFolder", "Subscribe", "GetEvents", "GetStreamingEvents", "Unsubscribe", "SyncFolderHierarchy", " 401 "} {
+		if !strings.Contains(simErr.String(), op) {
+			t.Errorf("simulator log lacks %q:\n%s", op, simErr.String())
 		}
 	}
 }
