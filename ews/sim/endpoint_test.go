@@ -387,3 +387,20 @@ func TestEveryFolderAndItemShapeValidates(t *testing.T) {
 		t.Errorf("FindFolder from root and an unknown folder:\n%s", doc)
 	}
 }
+
+// Requests written with default namespaces instead of prefixes, and with
+// odd prefixes, are the same request.
+func TestUnprefixedAndOddlyPrefixedRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{})
+	for _, body := range []string{
+		`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><GetFolder xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"><FolderShape><BaseShape xmlns="http://schemas.microsoft.com/exchange/services/2006/types">Default</BaseShape></FolderShape><FolderIds><DistinguishedFolderId xmlns="http://schemas.microsoft.com/exchange/services/2006/types" Id="inbox"><Mailbox><EmailAddress>alice@example.com</EmailAddress></Mailbox></DistinguishedFolderId></FolderIds></GetFolder></Body></Envelope>`,
+		`<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:ns2="http://schemas.microsoft.com/exchange/services/2006/types"><S:Header><ns2:RequestServerVersion Version="Exchange2016"/></S:Header><S:Body><ns1:GetFolder><ns1:FolderShape><ns2:BaseShape>IdOnly</ns2:BaseShape></ns1:FolderShape><ns1:FolderIds><ns2:DistinguishedFolderId Id="inbox"/></ns1:FolderIds></ns1:GetFolder></S:Body></S:Envelope>`,
+	} {
+		_, doc := e.post(body)
+		e.mustCode(doc, "NoError")
+		if field(doc, "DisplayName") != "Inbox" {
+			t.Errorf("answer:\n%s", doc)
+		}
+	}
+}
