@@ -9,6 +9,7 @@ import (
 	"os"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/term"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
@@ -39,6 +40,11 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	target, err := watchTargets(s.Folders, s.Events)
 	if err != nil {
 		fmt.Fprintln(stderr, "ewsmon:", err)
+		return 2
+	}
+
+	if f, ok := stdin.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(stderr, "ewsmon: the dashboard needs a terminal; for scripts use `ewsmon watch --json` (see ewsmon --help)")
 		return 2
 	}
 
