@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -110,5 +111,35 @@ func BenchmarkSetFilter(b *testing.B) {
 		} else {
 			s.SetFilter(model.Filter{})
 		}
+	}
+}
+
+// Heap held per retained event, with EWS-sized ids and each notification's
+// raw XML (about 2 KB, shared by its events), as the client delivers them.
+func BenchmarkMemoryPerEvent(b *testing.B) {
+	long := func(p string, i int) string {
+		return fmt.Sprintf("AAMkADkzNjJjODUzLWZhMDMtNDVkMS05ZDdjLWVmMDlkYjQ1Zjc4MwBGAAAAAABSSWVKrmGUTJE+%s%08dAAA=", p, i)
+	}
+	raw := make([]byte, 2048)
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := model.New(model.Config{})
+		ts := t0
+		for i := 0; i < 100000; i += 3 {
+			ts = ts.Add(time.Second)
+			xml := append([]byte(nil), raw...)
+			evs := []ews.Event{ICreated(long("I", i), long("F", i%20)), INewMail(long("I", i), long("F", i%20)), FModified(long("F", i%20), long("R", 0), i)}
+			for j := range evs {
+				evs[j].TimeStamp, evs[j].RawXML, evs[j].SubscriptionId = ts, xml, long("S", 0)
+				evs[j].ItemId.ChangeKey, evs[j].ParentFolderId.ChangeKey = "CQAAABYAAADZGACZQpSgSpyNkexYe2b7AAANGFYw", "AQAAAA=="
+			}
+			s.Apply(ews.Update{At: ts, Events: evs})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(s.Len()), "B/event")
+		runtime.KeepAlive(s)
 	}
 }
