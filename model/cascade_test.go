@@ -175,6 +175,20 @@ func TestSecondMessageSplitsOffWithItsFolderChange(t *testing.T) {
 	}
 }
 
+// A message arriving in a folder the tree does not know yet, right after
+// an item operation, first looks like a sent message's copy.
+func TestNewMailInUnknownFolderAfterAMove(t *testing.T) {
+	s := newState(model.Config{})
+	s.Apply(ews.Update{At: t0, Events: at(t0,
+		IMoved("m1b", "m1", archive, inbox), FModified(inbox, root, 0), FModified(archive, root, 1),
+		ICreated("m2", "unsynced-id"), INewMail("m2", "unsynced-id"), FModified("unsynced-id", inbox, 1),
+	)})
+	want := []string{"Mail moved Inbox → Archive", "New mail in " + s.Tree().Name("unsynced-id")}
+	if got := labels(s); !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
 func TestMarkReadRightAfterNewMailIsItsOwnCascade(t *testing.T) {
 	s := newState(model.Config{})
 	s.Apply(ews.Update{At: t0, Events: at(t0,

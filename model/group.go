@@ -21,7 +21,7 @@ type openCascade struct {
 	fmods      int    // folder ModifiedEvents
 	newMails   int    // NewMailEvents
 	newMailDir string // the folder of the (first) NewMailEvent
-	extraItem  string // meeting request: the calendar item created beside the new mail
+	extraItem  string // the calendar item beside a meeting request, or a sent message's copy
 
 	items          idset // ItemId and OldItemId of item events
 	newMail        idset // items with a NewMailEvent
@@ -104,8 +104,9 @@ func (s *idset) len() int { return len(s.small) + len(s.big) }
 func (s *State) group(e *Entry) *Cascade {
 	if o := s.open; o != nil {
 		if ev := &e.Event; ev.Type == ews.NewMailEvent && o.extraItem != "" && o.extraItem == ev.ItemId.Id {
-			// What looked like a meeting request's calendar item is a second
-			// message: its CreatedEvent moves to a cascade of its own.
+			// What looked like a meeting request's calendar item or a sent
+			// copy is a message arriving: its CreatedEvent and what followed
+			// move to a cascade of their own.
 			s.splitFrom(o, ev.ItemId.Id)
 		}
 	}
@@ -230,8 +231,13 @@ func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
 			return true
 		}
 		// Sending: the copy that lands in Sent Items after the draft left
-		// Drafts/Outbox.
-		return o.itemPrims > 0 && o.newMails == 0 && !o.touched.has(parent) && s.maybe(parent, "sentitems")
+		// Drafts/Outbox. (If the folder was only unknown and the item's
+		// NewMailEvent follows, group splits it off again.)
+		if o.itemPrims > 0 && o.newMails == 0 && o.extraItem == "" && !o.touched.has(parent) && s.maybe(parent, "sentitems") {
+			o.extraItem = x
+			return true
+		}
+		return false
 	case ews.ModifiedEvent:
 		// An item this action created (a draft, a calendar item) being
 		// updated once more. A change to a message that just arrived, was
