@@ -42,6 +42,11 @@ func (s *Server) runPush(sub *subscription) {
 				s.mu.Unlock()
 				return
 			}
+			if sub.pos+1 < sub.mb.firstSeq {
+				s.endSub(sub, "ErrorMissedNotificationEvents")
+				s.mu.Unlock()
+				return
+			}
 			evs, next, more := sub.mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
 			if len(evs) == 0 {
 				sub.pos = next

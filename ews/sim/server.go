@@ -58,20 +58,21 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	mailboxes []*mailbox
-	byAddr    map[string]*mailbox
-	folders   map[string]*folder
-	items     map[string]*item
-	subs      map[string]*subscription
-	gone      map[string]string // expired subscription id -> error code
-	idCounter uint64
-	subCount  uint64
-	salt      [8]byte
-	rng       *rand.Rand
-	conns     int
-	closing   bool // set by Close; no new goroutines after it
-	names     int  // counter for generated folder names
+	mu         sync.Mutex
+	mailboxes  []*mailbox
+	byAddr     map[string]*mailbox
+	folders    map[string]*folder
+	items      map[string]*item
+	subs       map[string]*subscription
+	gone       map[string]string // expired subscription id -> error code
+	idCounter  uint64
+	subCount   uint64
+	salt       [8]byte
+	rng        *rand.Rand
+	conns      int
+	journalMax int  // per mailbox; maxJournal, lowered by tests
+	closing    bool // set by Close; no new goroutines after it
+	names      int  // counter for generated folder names
 
 	rate     float64
 	rateWake chan struct{}
@@ -139,6 +140,8 @@ func New(cfg Config) (*Server, error) {
 		gone:     map[string]string{},
 		rng:      rand.New(rand.NewPCG(seed, 0x65776d6f6e73696d)),
 		rateWake: make(chan struct{}, 1),
+
+		journalMax: maxJournal,
 	}
 	// The salt keeps ids of different server runs apart; with a seed, ids
 	// repeat run to run like everything else.

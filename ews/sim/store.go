@@ -311,8 +311,8 @@ func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
 	var x strings.Builder
 	eventXML(&x, ev, "")
 	mb.journal = append(mb.journal, journalEvent{seq: seq, ev: ev, xml: x.String()})
-	if len(mb.journal) > maxJournal {
-		drop := len(mb.journal) - maxJournal/2
+	if len(mb.journal) > s.journalMax {
+		drop := len(mb.journal) - s.journalMax/2
 		mb.journal = append([]journalEvent(nil), mb.journal[drop:]...)
 		mb.firstSeq = mb.journal[0].seq
 	}

@@ -229,6 +229,13 @@ func (st *stream) deliver() bool {
 	s := st.s
 	for {
 		s.mu.Lock()
+		// A subscription whose unread events the journal has dropped is
+		// over: the stream reports ErrorMissedNotificationEvents for it.
+		for _, sub := range append([]*subscription(nil), st.sc.subs...) {
+			if sub.pos+1 < sub.mb.firstSeq {
+				s.endSub(sub, "ErrorMissedNotificationEvents")
+			}
+		}
 		var b strings.Builder
 		n := 0
 		for _, sub := range st.sc.subs {

@@ -394,15 +394,15 @@ func (c *call) getEvents() {
 		return
 	}
 	mb := sub.mb
-	if _, ok := mb.validWatermark(wm); !ok {
-		s.mu.Unlock()
-		c.replyErr(newErr("ErrorInvalidWatermark"))
-		return
-	}
 	if sub.pos+1 < mb.firstSeq {
 		s.endSub(sub, "ErrorMissedNotificationEvents")
 		s.mu.Unlock()
 		c.replyErr(newErr("ErrorMissedNotificationEvents"))
+		return
+	}
+	if _, ok := mb.validWatermark(wm); !ok {
+		s.mu.Unlock()
+		c.replyErr(newErr("ErrorInvalidWatermark"))
 		return
 	}
 	sub.lastPoll = s.clock.Now()

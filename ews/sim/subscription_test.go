@@ -363,3 +363,27 @@ func TestPushDeliveryStatusRetryAndUnsubscribe(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// A subscription whose unread events the bounded journal dropped reports
+// ErrorMissedNotificationEvents (pull and streaming).
+func TestMissedNotificationEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{})
+	e.s.mu.Lock()
+	e.s.journalMax = 20
+	e.s.mu.Unlock()
+	id, wm := e.subscribePull("", 10, "")
+	stream := e.subscribeStreaming("")
+	for i := 0; i < 10; i++ { // 30 events: the journal keeps the newest 10..20
+		e.act("new-mail", "inbox")
+	}
+	e.mustCode(e.getEvents(id, wm), "ErrorMissedNotificationEvents")
+	rs := e.openStream(1, stream)
+	e.next(rs) // OK
+	if c := e.next(rs); field(c, "ResponseCode") != "ErrorMissedNotificationEvents" {
+		t.Fatalf("stream of a subscription that fell behind:\n%s", c)
+	}
+	if _, err := rs.chunk(); err != errStreamEnd {
+		t.Fatalf("after the error: %v, want the end of the stream", err)
+	}
+}
