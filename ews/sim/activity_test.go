@@ -71,7 +71,7 @@ func TestActivitySeedRepeats(t *testing.T) {
 	if a == c {
 		t.Fatal("different seeds, same activity")
 	}
-	if run(0) == run(0) {
+	if r1, r2 := run(0), run(0); r1 == r2 {
 		t.Fatal("seed 0 (random) repeated the same activity")
 	}
 	// The mix covers every kind of event.
