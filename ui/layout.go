@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// focusable lists the panes tab cycles through, in order.
+func (m *Model) focusable() []paneID {
+	var ids []paneID
+	if _, ok := m.rects[paneFolders]; ok {
+		ids = append(ids, paneFolders)
+	}
+	ids = append(ids, paneEvents)
+	if m.wide {
+		ids = append(ids, paneStatus)
+	}
+	return ids
+}
+
+func (m *Model) pane(id paneID) pane {
+	switch id {
+	case paneFolders:
+		return m.folders
+	case paneStatus:
+		return m.status
+	}
+	return m.events
+}
+
+func (m *Model) setFocus(id paneID) {
+	m.focus = id
+	m.folders.SetFocused(id == paneFolders)
+	m.events.SetFocused(id == paneEvents)
+	m.status.SetFocused(id == paneStatus)
+}
+
+func (m *Model) cycleFocus(d int) {
+	ids := m.focusable()
+	i := 0
+	for j, id := range ids {
+		if id == m.focus {
+			i = j
+		}
+	}
+	m.setFocus(ids[(i+d+len(ids))%len(ids)])
+}
+
+// relayout sizes the panes for the window: wide screens get the status as
+// a right-hand pane, narrow ones a two-line header; below 60 columns the
+// tree goes.
+func (m *Model) relayout() {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return
+	}
+	m.wide = w >= 120 && h >= 30
+	m.headerH = 0
+	if !m.wide {
+		m.headerH = 2
+	}
+	m.bannerLines = m.banner(w)
+	m.bodyY = m.headerH + len(m.bannerLines)
+	m.bodyH = max(h-m.bodyY-1, 3)
+
+	treeW, statusW := 0, 0
+	if m.wide {
+		treeW = min(max(w/6, 24), 32)
+		statusW = min(max(w/4, 36), 46)
+	} else if w >= 60 {
+		treeW = min(max(w/4, 18), 26)
+	}
+	eventsW := w - treeW - statusW
+	clear(m.rects)
+	if treeW > 0 {
+		m.rects[paneFolders] = rect{0, m.bodyY, treeW, m.bodyH}
+		m.folders.SetSize(treeW, m.bodyH)
+	}
+	m.rects[paneEvents] = rect{treeW, m.bodyY, eventsW, m.bodyH}
+	m.events.SetSize(eventsW, m.bodyH)
+	if statusW > 0 {
+		m.rects[paneStatus] = rect{treeW + eventsW, m.bodyY, statusW, m.bodyH}
+		m.status.SetSize(statusW, m.bodyH)
+	}
+	if m.detail.w != treeW+eventsW || m.detail.h != m.bodyH {
+		m.detail.SetSize(treeW+eventsW, m.bodyH)
+	}
+	m.help.SetSize(w, m.bodyH)
+	if _, ok := m.rects[m.focus]; !ok {
+		m.setFocus(paneEvents)
+	}
+}
+
+// banner is the error state's message, shown above the panes: one clear
+// sentence and what the user can do.
+func (m *Model) banner(w int) []string {
+	st := m.st.Status()
+	if st.State != ews.StateError {
+		return nil
+	}
+	msg := st.Err
+	if msg == "" {
+		msg = "the subscription failed"
+	}
+	lines := wrap("✖ "+msg, w)
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = fit(lines[1], w-1) + "…"
+	}
+	hint := "s to retry, q to quit"
+	last := lines[len(lines)-1]
+	if len(stripped(last))+3+len(hint) <= w {
+		lines[len(lines)-1] = last + " — " + hint
+	} else {
+		lines = append(lines, "  "+hint)
+	}
+	return lines
+}
+
+// View draws the screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	if !m.opts.NoMouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
+	v.WindowTitle = "ewsmon"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return "ewsmon: starting…"
+	}
+	s := m.c.styles
+	var parts []string
+	if m.headerH > 0 {
+		parts = append(parts, m.status.Header(w))
+	}
+	for _, l := range m.bannerLines {
+		parts = append(parts, s.ErrorBanner.Render(fit(l, w)))
+	}
+	parts = append(parts, m.body())
+	parts = append(parts, m.bottomBar(w))
+	// Every part is already exactly w wide; only the line count is fixed up
+	// (a screen too small for the layout is cut at the bottom).
+	lines := strings.Split(strings.Join(parts, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) body() string {
+	if m.showHelp {
+		return m.help.View()
+	}
+	var cols []string
+	if m.showDetail {
+		cols = append(cols, m.detail.View())
+	} else {
+		if _, ok := m.rects[paneFolders]; ok {
+			cols = append(cols, m.folders.View())
+		}
+		cols = append(cols, m.events.View())
+	}
+	if _, ok := m.rects[paneStatus]; ok {
+		cols = append(cols, m.status.View())
+	}
+	body := joinColumns(cols...)
+	if m.typesDlg != nil {
+		dlg := m.typesDlg.View()
+		dw, dh := lipgloss.Size(dlg)
+		if dw > m.width || dh > m.bodyH {
+			dw, dh = min(dw, m.width), min(dh, m.bodyH)
+			dlg = block(dlg, dw, dh)
+		}
+		x := max((m.width-dw)/2, 0)
+		y := max((m.bodyH-dh)/2, 0)
+		body = lipgloss.NewCompositor(
+			lipgloss.NewLayer(body),
+			lipgloss.NewLayer(dlg).X(x).Y(y).Z(1),
+		).Render()
+	}
+	return body
+}
+
+func (m *Model) bottomBar(w int) string {
+	s := m.c.styles
+	if m.filtering {
+		return fit(m.input.View(m.c.styles, w), w)
+	}
+	if m.flash != "" {
+		st := s.Accent
+		if m.flashErr {
+			st = s.Error
+		}
+		return fit(st.Render(m.flash), w)
+	}
+	var bindings []key.Binding
+	switch {
+	case m.showHelp:
+		bindings = m.help.ShortHelp()
+	case m.typesDlg != nil:
+		return fit(s.Muted.Render("↑/↓ move · space toggle · enter resubscribe · esc cancel"), w)
+	case m.showDetail:
+		bindings = m.detail.ShortHelp()
+	default:
+		bindings = m.pane(m.focus).ShortHelp()
+	}
+	return shortHelpLine(m.c, bindings, w)
+}

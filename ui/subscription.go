@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// subscribe (re)starts the subscription as a new generation; the old one's
+// channel is cancelled and drained, its updates ignored.
+func (m *Model) subscribe() tea.Cmd {
+	if m.opts.Backend == nil {
+		m.st.Apply(ews.Update{At: m.now(), Mode: m.watchCfg.Mode, State: ews.StateError,
+			Err: errors.New("no EWS server is configured")})
+		return nil
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.gen++
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.cancel = cancel
+	m.ch = m.opts.Backend.Watch(ctx, m.watchCfg)
+	m.watching = true
+	m.unsubscribing = false
+	m.updateSession()
+	m.st.Apply(ews.Update{At: m.now(), Mode: m.watchCfg.Mode, State: ews.StateSubscribing})
+	return waitUpdates(m.gen, m.ch)
+}
+
+func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		// An old subscription winding down: keep reading so its runner can
+		// finish, drop what it says.
+		if !msg.closed {
+			return waitUpdates(msg.gen, msg.ch)
+		}
+		return nil
+	}
+	for _, u := range msg.updates {
+		m.st.Apply(u)
+	}
+	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion { // Backend is set: it made msg
+		m.updateSession()
+	}
+	if !msg.closed {
+		return waitUpdates(msg.gen, msg.ch)
+	}
+	m.watching = false
+	m.unsubscribing = false
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	switch st := m.st.Status(); st.State {
+	case ews.StateError, ews.StateUnsubscribed, ews.StateExpired:
+	default:
+		// The runner ended without saying so.
+		m.st.Apply(ews.Update{At: m.now(), Mode: st.Mode, State: ews.StateUnsubscribed})
+	}
+	if m.quitting {
+		return tea.Quit
+	}
+	return nil
+}
+
+// quit unsubscribes first (bounded), then ends the program; a second quit
+// key ends it at once.
+func (m *Model) quit() tea.Cmd {
+	if m.quitting || !m.watching {
+		m.quitting = true
+		if m.cancel != nil {
+			m.cancel()
+		}
+		return tea.Quit
+	}
+	m.quitting = true
+	m.cancel()
+	m.setFlash("unsubscribing…", false)
+	clock := m.opts.Clock
+	return func() tea.Msg {
+		<-clock.After(quitWait)
+		return quitTimeoutMsg{}
+	}
+}
