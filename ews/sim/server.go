@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -188,11 +189,16 @@ func Start(ctx context.Context, cfg Config, addr string) (*Server, error) {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String() + "/EWS/Exchange.asmx"
+	errLog := io.Discard
+	if cfg.Log != nil {
+		errLog = &lockedWriter{mu: &s.logMu, w: cfg.Log}
+	}
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
-		ErrorLog:          nil,
+		ErrorLog:          log.New(errLog, "sim: http: ", 0),
 	}
 	s.wg.Add(1)
 	go func() {
@@ -356,4 +362,16 @@ func (s *Server) mailboxForUser(user string) *mailbox {
 		}
 	}
 	return nil
+}
+
+// lockedWriter serialises the HTTP server's error log with the request log.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
