@@ -32,6 +32,11 @@ func TestStreamsEndWithClientAndServer(t *testing.T) {
 	rs := e.openStream(30, id)
 	e.next(rs)
 	waitConns(1)
+	e.subscribePull("", 5, "")
+	e.act("new-mail", "")
+	if st := e.s.Stats(); st != (Stats{Pull: 1, Streaming: 1, OpenStreams: 1, Events: 3}) {
+		t.Errorf("Stats() = %+v", st)
+	}
 	rs.conn.Close() // the client goes away
 	waitConns(0)
 
