@@ -552,3 +552,138 @@ func TestTextFilterMatchesSubjects(t *testing.T) {
 		t.Fatalf("text filter does not match the subject:\n%s", scr)
 	}
 }
+
+func TestNavigationKeysAndWheel(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	for i := 1; i <= 40; i++ {
+		at := t0.Add(time.Duration(i*10) * time.Second)
+		h.updates(h.events(at, newMail(at, itemID(i%5+1), i)...))
+	}
+	sel := func() string {
+		r, _ := h.m.events.Selected()
+		return r.Cascade.First.Format("15:04:05")
+	}
+	if sel() != "09:06:40" {
+		t.Fatalf("following selects %s, want the newest", sel())
+	}
+	h.key("pgup")
+	if h.m.events.Following() || sel() != "09:03:50" {
+		t.Fatalf("pgup: following %v, selected %s", h.m.events.Following(), sel())
+	}
+	h.key("g")
+	if sel() != "09:00:10" || !strings.Contains(h.screen(), "›▸ 09:00:10") {
+		t.Fatalf("g: selected %s\n%s", sel(), h.screen())
+	}
+	h.key("pgdown")
+	if sel() != "09:03:00" {
+		t.Fatalf("pgdown: selected %s", sel())
+	}
+	r := h.m.rects[paneEvents]
+	h.send(tea.MouseWheelMsg{X: r.x + 3, Y: r.y + 3, Button: tea.MouseWheelUp})
+	if sel() != "09:02:30" {
+		t.Fatalf("wheel up: selected %s", sel())
+	}
+	h.key("G")
+	if !h.m.events.Following() || sel() != "09:06:40" {
+		t.Fatal("G did not follow the newest again")
+	}
+
+	// The tree: collapse and expand with ←/→, the wheel moves the cursor.
+	h.send(syncMsg{res: &ews.SyncFolderHierarchyResult{SyncState: "H4sI-2", IncludesLastFolderInRange: true,
+		Changes: []ews.FolderChange{folder(idProjects, idInbox, "Projects", 0, 0)}}})
+	h.key("shift+tab")
+	h.key("down") // Inbox
+	h.key("left")
+	if strings.Contains(h.screen(), "Projects") || !strings.Contains(h.screen(), "▸ Inbox") {
+		t.Fatalf("← did not collapse the Inbox:\n%s", h.screen())
+	}
+	h.key("right")
+	if !strings.Contains(h.screen(), "Projects") {
+		t.Fatalf("→ did not expand the Inbox:\n%s", h.screen())
+	}
+	f := h.m.rects[paneFolders]
+	h.send(tea.MouseWheelMsg{X: f.x + 2, Y: f.y + 2, Button: tea.MouseWheelDown})
+	if h.m.folders.Selected() != idSent {
+		t.Fatalf("wheel down in the tree: cursor on %q", h.m.folders.Selected())
+	}
+}
+
+func TestFilterInputEditing(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.flowing()
+	h.key("/")
+	if !strings.Contains(h.screen(), "type:NewMail  folder:Inbox · enter apply · esc cancel") {
+		t.Fatalf("empty filter shows no hint:\n%s", h.screen())
+	}
+	for _, r := range "lunch wrong" {
+		h.key(string(r))
+	}
+	h.send(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl}) // delete a word
+	h.key("backspace")                                  // the space
+	if got := h.m.input.Value(); got != "lunch" {
+		t.Fatalf("after ctrl+w and backspace: %q", got)
+	}
+	h.key("esc")
+	if !h.m.st.Filter().IsZero() {
+		t.Fatal("esc applied the filter")
+	}
+	h.key("/")
+	h.send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	for _, r := range "lunch" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	if f := h.m.st.Filter(); f.Text != "lunch" {
+		t.Fatalf("filter %+v", f)
+	}
+	// Reopening shows the filter in effect, written back.
+	h.key("/")
+	if !strings.Contains(h.screen(), "/ lunch") {
+		t.Fatalf("reopened filter does not show the current one:\n%s", h.screen())
+	}
+}
+
+func TestHelpAndDetailScroll(t *testing.T) {
+	h := newHarness(t, 80, 12, true) // too short for all the help
+	h.flowing()
+	h.key("?")
+	first := h.screen()
+	h.key("down")
+	h.send(tea.MouseWheelMsg{X: 5, Y: 5, Button: tea.MouseWheelDown})
+	if h.screen() == first {
+		t.Fatal("help does not scroll")
+	}
+	h.key("?")
+	if strings.Contains(h.screen(), "─ Keys ─") {
+		t.Fatal("? did not close the help")
+	}
+	h.key("enter")
+	h.key("up")
+	h.key("enter")
+	before := h.screen()
+	h.key("pgdown")
+	if h.screen() == before {
+		t.Fatal("pgdown does not scroll the detail")
+	}
+	h.key("g")
+	if h.screen() != before {
+		t.Fatal("g does not go back to the top of the detail")
+	}
+}
+
+func TestEventTypesDialogEscCancels(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.key("e")
+	h.key("space")
+	h.key("esc")
+	if h.be.numWatches() != 1 || h.m.typesDlg != nil {
+		t.Fatal("esc in the checklist resubscribed or left it open")
+	}
+	h.key("e")
+	h.key("a") // none checked
+	h.key("enter")
+	if h.be.numWatches() != 1 {
+		t.Fatal("resubscribed with no event types")
+	}
+}
