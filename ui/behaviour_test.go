@@ -620,7 +620,7 @@ func TestFilterInputEditing(t *testing.T) {
 		h.key(string(r))
 	}
 	h.send(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl}) // delete a word
-	h.key("backspace")                                  // the space
+	h.key("backspace")                                   // the space
 	if got := h.m.input.Value(); got != "lunch" {
 		t.Fatalf("after ctrl+w and backspace: %q", got)
 	}
