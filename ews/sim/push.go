@@ -91,7 +91,7 @@ func (s *Server) runPush(sub *subscription) {
 				return
 			}
 			lastSent = sentAt
-			status = s.clock.After(sub.statusFreq - s.clock.Now().Sub(sentAt))
+			status = s.clock.After(sub.statusFreq)
 		}
 	}
 }

@@ -215,8 +215,9 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 				heartbeat = s.clock.After(interval - idle)
 			}
 		case <-closeAt:
-			st.deliver()
-			st.send(streamEnvelope(connectionStatusMsg("Closed")))
+			if st.deliver() {
+				st.send(streamEnvelope(connectionStatusMsg("Closed")))
+			}
 			return
 		}
 	}
