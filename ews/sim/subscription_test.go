@@ -387,3 +387,17 @@ func TestMissedNotificationEvents(t *testing.T) {
 		t.Fatalf("after the error: %v, want the end of the stream", err)
 	}
 }
+
+func TestConnectionLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{MaxConnections: 1})
+	a, b := e.subscribeStreaming(""), e.subscribeStreaming("")
+	rs := e.openStream(30, a)
+	e.next(rs)
+	rs2 := e.openStream(30, b)
+	body, _ := io.ReadAll(rs2.br)
+	e.v.addStream("over the connection limit", body)
+	if rs2.code != -200 || field(body, "ResponseCode") != "ErrorExceededConnectionCount" {
+		t.Fatalf("second connection over the limit: %d\n%s", rs2.code, body)
+	}
+}
