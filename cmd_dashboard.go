@@ -108,7 +108,9 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		ExportDir: s.ExportDir,
 		SimRate:   simRateOr(s.SimRate),
 	})
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout))
+	// 20 frames a second is smooth for a list of events and costs a third of
+	// the default 60 when idle (docs/performance.md).
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout), tea.WithFPS(20))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ewsmon:", err)
 		return 1
