@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/model"
+	"github.com/ewsmon/ewsmon/theme"
 )
 
 // eventsPane is the event list: cascade headers and, when a cascade is
@@ -284,7 +287,7 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 			count = c.Entries[len(c.Entries)-1].Event.Type.Short()
 		}
 		t := c.First.In(st.Config().Location).Format("15:04:05")
-		left := gutter + marker + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
+		left := gutter + kindStyle(s, c.Kind).Render(marker) + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
 		if subj := cascadeSubject(st, c); subj != "" {
 			left += s.Muted.Render(" · " + subj)
 		}
@@ -347,4 +350,26 @@ func cascadeSubject(st *model.State, c *model.Cascade) string {
 		}
 	}
 	return ""
+}
+
+// kindStyle colours a cascade's marker by what happened, in the colour of
+// the event type that says it best; an unrecognized cascade is a warning.
+func kindStyle(s theme.Styles, k model.CascadeKind) lipgloss.Style {
+	switch k {
+	case model.KindNewMail, model.KindMeetingRequest, model.KindSendMail:
+		return s.Event(ews.NewMailEvent)
+	case model.KindItemCreated, model.KindCreateFolder:
+		return s.Event(ews.CreatedEvent)
+	case model.KindMoveItem, model.KindMoveFolder:
+		return s.Event(ews.MovedEvent)
+	case model.KindCopyItem, model.KindCopyFolder:
+		return s.Event(ews.CopiedEvent)
+	case model.KindSoftDelete, model.KindHardDelete, model.KindDeleteFolder:
+		return s.Event(ews.DeletedEvent)
+	case model.KindFreeBusy:
+		return s.Event(ews.FreeBusyChangedEvent)
+	case model.KindUnrecognized:
+		return s.Warn
+	}
+	return s.Event(ews.ModifiedEvent)
 }
