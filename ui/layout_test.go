@@ -7,6 +7,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/theme"
 )
 
 // Every size draws a full screen of exactly that size, from tiny to wide,
@@ -90,5 +93,33 @@ func TestNoBackendIsAClearError(t *testing.T) {
 	scr := ansi.Strip(m.View().Content)
 	if !strings.Contains(scr, "no EWS server is configured — s to retry, q to quit") {
 		t.Fatalf("no clear error:\n%s", scr)
+	}
+}
+
+// Colour carries meaning: a cascade's marker has its kind's colour, an
+// event type its own, the state its own.
+func TestColoursMeanSomething(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.m.c.styles = theme.New("dark")
+	h.flowing()
+	h.key("up")
+	h.key("up")
+	h.key("enter") // expand the move
+	h.key("G")     // and leave it (the selected row is drawn plain)
+	out := h.m.View().Content
+	s := h.m.c.styles
+	for what, want := range map[string]string{
+		"new-mail marker":  s.Event(ews.NewMailEvent).Render("▸"),
+		"move marker":      s.Event(ews.MovedEvent).Render("▾"),
+		"folder create":    s.Event(ews.CreatedEvent).Render("▸"),
+		"Moved type":       s.Event(ews.MovedEvent).Render(fit("Moved", 9)),
+		"Modified type":    s.Event(ews.ModifiedEvent).Render(fit("Modified", 9)),
+		"open state":       s.State(ews.StateOpen).Render("● open"),
+		"focused frame":    s.PaneTitleFocused.Render(" Events 14 "),
+		"unfocused folder": s.PaneTitle.Render(" Folders "),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: %q not in the view", what, want)
+		}
 	}
 }
