@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,6 +109,51 @@ func TestWatchSimAuth(t *testing.T) {
 				t.Fatalf("%d events, want 5:\n%s", len(events), stdout.String())
 			}
 			checkStates(t, states, "streaming")
+		})
+	}
+}
+
+// TestWatchTLS serves the simulator over HTTPS with a certificate no
+// system trusts: refused by default, accepted with --ca-file, and with
+// --insecure (which warns).
+func TestWatchTLS(t *testing.T) {
+	h, err := sim.New(sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ts := httptest.NewTLSServer(h)
+	defer ts.Close()
+	url := ts.URL + "/EWS/Exchange.asmx"
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		stderrRe string
+	}{
+		{"untrusted", nil, 1, `^ewsmon watch: .*certificate.*\n$`},
+		{"ca-file", []string{"--ca-file", ca}, 0, `^$`},
+		{"insecure", []string{"--insecure"}, 0, `^ewsmon watch: warning: TLS certificate verification is off.*\n$`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var stdout, stderr cmdBuffer
+			code := runWatch(ctx, append([]string{"--url", url, "--auth", "none", "--duration", "300ms"}, tc.args...), &stdout, &stderr)
+			if code != tc.code || ctx.Err() != nil {
+				t.Fatalf("exit status %d, want %d; stderr %q", code, tc.code, stderr.String())
+			}
+			if !regexp.MustCompile(tc.stderrRe).MatchString(stderr.String()) {
+				t.Fatalf("stderr %q does not match %s", stderr.String(), tc.stderrRe)
+			}
+			if tc.code == 0 {
+				_, states := watchLines(t, stdout.String())
+				checkStates(t, states, "streaming")
+			}
 		})
 	}
 }
