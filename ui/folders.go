@@ -210,13 +210,16 @@ func (p *foldersPane) View() string {
 		lines = append(lines, line)
 	}
 	if len(nodes) == 0 && len(lines) < lh {
-		msg := "syncing…"
-		if p.syncErr != "" {
-			msg = "sync failed: " + p.syncErr
-		} else if !p.syncing && st.Tree().Synced() {
-			msg = "(no folders)"
+		switch {
+		case p.syncErr != "":
+			for _, l := range wrap("sync failed: "+p.syncErr, inner-2) {
+				lines = append(lines, "  "+s.Warn.Render(l))
+			}
+		case !p.syncing && st.Tree().Synced():
+			lines = append(lines, s.Muted.Render("  (no folders)"))
+		default:
+			lines = append(lines, s.Muted.Render("  syncing…"))
 		}
-		lines = append(lines, s.Muted.Render(fit("  "+msg, inner)))
 	}
 	note := ""
 	if p.syncing {

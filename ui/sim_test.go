@@ -125,3 +125,38 @@ func TestDashboardAgainstSimulator(t *testing.T) {
 		t.Fatalf("quit without unsubscribing: state %s", st)
 	}
 }
+
+// A refused login is one clear sentence on screen with what to do; the
+// dashboard stays up, and s retries.
+func TestLoginRefusedShowsAnErrorState(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Seed: 1, Auth: sim.AuthConfig{Mode: "basic", User: "alice@example.com", Password: "right"}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client, err := ews.NewClient(ews.Config{URL: srv.URL(), Auth: "basic", User: "alice@example.com", Password: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(ctx, Options{Backend: client, URL: srv.URL(), User: "alice@example.com", ThemeName: "none", Location: time.UTC})
+	d := newDriver(t, m)
+	d.run(m.Init())
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	d.until("the error state", func() bool { return m.st.Status().State == ews.StateError && !m.watching })
+	scr := d.screen()
+	lines := strings.Split(scr, "\n")
+	banner := strings.Join(lines[2:5], " ")
+	if !strings.Contains(banner, "✖ ") || !strings.Contains(banner, "s to retry, q to quit") {
+		t.Fatalf("no error banner:\n%s", scr)
+	}
+	if msg := m.st.Status().Err; !strings.Contains(banner, strings.Fields(msg)[0]) {
+		t.Fatalf("banner does not carry the error %q:\n%s", msg, scr)
+	}
+	d.send(keyMsg("s"))
+	if m.st.Status().State != ews.StateSubscribing {
+		t.Fatalf("s did not retry: %s", m.st.Status().State)
+	}
+	d.until("the error again", func() bool { return m.st.Status().State == ews.StateError && !m.watching })
+}
