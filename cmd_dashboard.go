@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
@@ -35,6 +36,11 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	keys := keymap.DefaultKeyMap()
 	if err := keys.Override(s.Keys); err != nil {
 		fmt.Fprintf(stderr, "ewsmon: config %s: %v\n", orNone(s.ConfigPath), err)
+		return 2
+	}
+	if c := keys.Conflicts(); len(c) > 0 {
+		// Two actions on one key: only one of them could ever run.
+		fmt.Fprintf(stderr, "ewsmon: config %s: a key is bound to two actions (%s)\n", orNone(s.ConfigPath), strings.Join(c, "; "))
 		return 2
 	}
 	target, err := watchTargets(s.Folders, s.Events)

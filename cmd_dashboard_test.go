@@ -26,3 +26,13 @@ func TestDashboardBadKeyOverride(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+func TestDashboardKeyConflict(t *testing.T) {
+	dir := writeConfig(t, "[keys]\npause = [\"q\"]\n")
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), nil, strings.NewReader(""), &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "bound to two actions") || !strings.Contains(stderr.String(), "q:") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
