@@ -139,28 +139,81 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 // roundTripper builds an HTTP/1.1 transport (NTLM authenticates a
-// connection, so HTTP/2 is never negotiated). With NTLM the ordinary
-// transport keeps a single connection, so the three legs of a handshake
-// cannot land on different connections.
+// connection, so HTTP/2 is never negotiated). With NTLM, ordinary calls go
+// one at a time, so that the legs of one handshake cannot be interleaved
+// with another's on the shared connections.
 func (c *Client) roundTripper(tlsConf *tls.Config, streaming bool) http.RoundTripper {
 	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       tlsConf.Clone(),
-		TLSHandshakeTimeout:   20 * time.Second,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 0,
-		ForceAttemptHTTP2:     false,
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     tlsConf.Clone(),
+		TLSHandshakeTimeout: 20 * time.Second,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}
 	if c.cfg.Auth == AuthNTLM {
+		var rt http.RoundTripper = ntlmTransport{Negotiator: ntlmssp.Negotiator{RoundTripper: t}, t: t}
 		if !streaming {
-			t.MaxConnsPerHost = 1
+			rt = &serialRoundTripper{rt: rt, sem: make(chan struct{}, 1)}
 		}
-		return ntlmssp.Negotiator{RoundTripper: t}
+		return rt
 	}
 	return t
+}
+
+// ntlmTransport is the NTLM negotiator that can still close idle
+// connections.
+type ntlmTransport struct {
+	ntlmssp.Negotiator
+	t *http.Transport
+}
+
+func (n ntlmTransport) CloseIdleConnections() { n.t.CloseIdleConnections() }
+
+// serialRoundTripper lets one request at a time through, until its
+// response body is closed.
+type serialRoundTripper struct {
+	rt  http.RoundTripper
+	sem chan struct{}
+}
+
+func (s *serialRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-req.Context().Done():
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, req.Context().Err()
+	}
+	resp, err := s.rt.RoundTrip(req)
+	if err != nil {
+		<-s.sem
+		return nil, err
+	}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-s.sem }}
+	return resp, nil
+}
+
+// CloseIdleConnections passes through to the transport.
+func (s *serialRoundTripper) CloseIdleConnections() {
+	if ci, ok := s.rt.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+type releaseBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
 }
 
 // URL is the EWS endpoint.
