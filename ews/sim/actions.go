@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
 )
@@ -70,7 +71,7 @@ func (s *Server) act(req ActionRequest) (ActionResult, error) {
 			return ActionResult{}, fmt.Errorf("no folder %q in mailbox %s", req.Folder, mb.smtp)
 		}
 	}
-	a := &actor{s: s, mb: mb}
+	a := &actor{s: s, mb: mb, now: s.clock.Now().UTC().Truncate(time.Second)}
 	var err error
 	switch name {
 	case "new-mail":
@@ -137,10 +138,14 @@ func (s *Server) findFolderByName(mb *mailbox, name string) *folder {
 type actor struct {
 	s      *Server
 	mb     *mailbox
+	now    time.Time // one TimeStamp for every event of the action
 	events []ews.Event
 }
 
-func (a *actor) emit(ev ews.Event) { a.events = append(a.events, a.s.appendEvent(a.mb, ev)) }
+func (a *actor) emit(ev ews.Event) {
+	ev.TimeStamp = a.now
+	a.events = append(a.events, a.s.appendEvent(a.mb, ev))
+}
 
 func (a *actor) itemEvent(t ews.EventType, it *item) {
 	a.emit(ews.Event{Type: t, ItemId: it.ref(), ParentFolderId: it.folder.ref()})

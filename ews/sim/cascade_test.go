@@ -118,6 +118,9 @@ func TestCascadesMatchTheDocumentedTable(t *testing.T) {
 			t.Errorf("%s fired\n  %s\nwant\n  %s", c.action, strings.Join(got, "\n  "), strings.Join(c.events, "\n  "))
 		}
 		for _, ev := range res.Events {
+			if !ev.TimeStamp.Equal(res.Events[0].TimeStamp) {
+				t.Errorf("%s: events with different timestamps", c.action)
+			}
 			if ev.Watermark == "" || ev.TimeStamp.IsZero() {
 				t.Errorf("%s: event %s without watermark or timestamp", c.action, ev.Type)
 			}
