@@ -99,7 +99,7 @@ func parseSyncFolderHierarchy(env *envelope) (*SyncFolderHierarchyResult, error)
 		SyncState:                 m.text("SyncState"),
 		IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange")),
 	}
-	for _, ch := range m.child("Changes").Kids {
+	for _, ch := range m.child("Changes").kids() {
 		if !isEWS(ch.Space) {
 			continue
 		}
@@ -141,7 +141,7 @@ func parseGetFolder(env *envelope) ([]Folder, error) {
 			errs = append(errs, e)
 			continue
 		}
-		for _, f := range m.child("Folders").Kids {
+		for _, f := range m.child("Folders").kids() {
 			if isEWS(f.Space) {
 				out = append(out, parseFolder(f))
 			}
@@ -173,7 +173,7 @@ func parseGetItem(env *envelope) ([]Item, error) {
 			errs = append(errs, e)
 			continue
 		}
-		for _, it := range m.child("Items").Kids {
+		for _, it := range m.child("Items").kids() {
 			if isEWS(it.Space) {
 				out = append(out, parseItem(it))
 			}

@@ -129,3 +129,23 @@ func TestReaderRejects(t *testing.T) {
 		}
 	}
 }
+
+// An envelope of very many empty elements stays under the size limit but is
+// refused before its tree grows without bound.
+func TestReaderBoundsElementCount(t *testing.T) {
+	if maxElements != 500_000 {
+		t.Fatalf("maxElements = %d", maxElements)
+	}
+	defer func(m int) { maxElements = m }(maxElements)
+	maxElements = 2000
+	doc := "<a>" + strings.Repeat("<b/>", maxElements+10) + "</a>"
+	_, err := newElementReader(strings.NewReader(doc), 0).next()
+	if err == nil || !strings.Contains(err.Error(), "more than 2000 elements") {
+		t.Fatalf("err = %v", err)
+	}
+	doc = "<a>" + strings.Repeat("<b/>", 1000) + "</a>"
+	n, err := newElementReader(strings.NewReader(doc), 0).next()
+	if err != nil || len(n.Kids) != 1000 {
+		t.Fatalf("1000 elements: %v", err)
+	}
+}

@@ -42,6 +42,14 @@ func (n *node) child(local string) *node {
 	return nil
 }
 
+// kids returns the children of n (none when n is nil).
+func (n *node) kids() []*node {
+	if n == nil {
+		return nil
+	}
+	return n.Kids
+}
+
 // children returns every EWS child named local.
 func (n *node) children(local string) []*node {
 	if n == nil {

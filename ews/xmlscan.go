@@ -29,6 +29,10 @@ var ErrEnvelopeTooLarge = errors.New("envelope larger than the size limit")
 
 const readChunk = 32 << 10
 
+// maxElements bounds the elements of one envelope, so that the tree of a
+// 16 MiB envelope of empty elements cannot take gigabytes.
+var maxElements = 500_000 // a variable for tests
+
 // activityReader reports every read that returned data.
 type activityReader struct {
 	r  io.Reader
@@ -375,6 +379,9 @@ func (er *elementReader) element(i int) (*node, error) {
 	// Nodes (and their Kids and Attr arrays) are reused from one element
 	// to the next: a tree is valid until the following call to next.
 	er.used = 0
+	if len(er.pool) > 8192 {
+		er.pool = nil // do not keep the memory of one huge envelope
+	}
 	alloc := func() *node {
 		if er.used == len(er.pool) {
 			er.pool = append(er.pool, make([]node, 16)...)
@@ -482,6 +489,9 @@ func (er *elementReader) element(i int) (*node, error) {
 		end, err := er.findTagEnd(i)
 		if err != nil {
 			return nil, err
+		}
+		if er.used >= maxElements {
+			return nil, er.fail(i, "more than %d elements in one envelope", maxElements)
 		}
 		n := alloc()
 		pushed, selfClosing, err := er.startTag(n, i, er.buf[i+1:end])
