@@ -120,8 +120,14 @@ func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult) {
 func (t *FolderTree) deleteSubtree(id string) {
 	ch := t.childIndex()
 	doomed := []string{id}
+	seen := map[string]bool{id: true}
 	for i := 0; i < len(doomed); i++ {
-		doomed = append(doomed, ch[doomed[i]]...)
+		for _, k := range ch[doomed[i]] {
+			if !seen[k] { // a server could report a cycle
+				seen[k] = true
+				doomed = append(doomed, k)
+			}
+		}
 	}
 	for _, d := range doomed {
 		if f, ok := t.nodes[d]; ok && f.DisplayName != "" {

@@ -244,3 +244,17 @@ func TestSyncDebounce(t *testing.T) {
 }
 
 func at1(t time.Time, e ews.Event) []ews.Event { return at(t, e) }
+
+// Bad data from a server (a parent cycle) neither hangs nor panics.
+func TestFolderTreeCycle(t *testing.T) {
+	s := newState(model.Config{})
+	s.ApplySync(syncOf(create(folder("a-id", "b-id", "A")), create(folder("b-id", "a-id", "B"))))
+	_ = s.Tree().Flatten(nil)
+	s.ApplySync(syncOf(remove("a-id")))
+	if _, ok := s.Tree().Folder("b-id"); ok {
+		t.Error("B survived deleting A, its parent")
+	}
+	if got := outline(s.Tree(), nil); !strings.HasPrefix(got, "Inbox +\n") {
+		t.Errorf("tree after the cycle:\n%s", got)
+	}
+}
