@@ -13,6 +13,10 @@ import (
 // GetStreamingEvents: one long chunked HTTP response holding many complete
 // SOAP envelopes, each written and flushed as its own chunk.
 
+// streamWriteTimeout bounds the wall time one streaming chunk may take to
+// write.
+const streamWriteTimeout = time.Minute
+
 // maxStreamIds is how many subscription ids one GetStreamingEvents may carry.
 const maxStreamIds = 200
 
@@ -172,10 +176,15 @@ func (st *stream) send(doc []byte) bool {
 	// The time is taken before writing: once the client has the bytes, a
 	// test may move the clock.
 	st.lastWrite = st.s.clock.Now()
+	// A client that stops reading must not pin the handler forever: each
+	// chunk gets a minute of wall time (network I/O, not protocol time, so
+	// not the simulated clock). Recorders without deadlines ignore it.
+	rc := http.NewResponseController(st.w)
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if _, err := st.w.Write(doc); err != nil {
 		return false
 	}
-	if err := http.NewResponseController(st.w).Flush(); err != nil {
+	if err := rc.Flush(); err != nil {
 		return false
 	}
 	return true
