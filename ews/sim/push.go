@@ -87,11 +87,11 @@ func (s *Server) runPush(sub *subscription) {
 			notificationXML(&b, "Notification", sub, sub.pos, false, nil, true, sub.pos)
 			s.mu.Unlock()
 			sentAt := s.clock.Now()
+			status = s.clock.After(sub.statusFreq) // armed before the listener sees the notification
 			if !s.pushDeliver(sub, sendNotificationDoc(b.String())) {
 				return
 			}
 			lastSent = sentAt
-			status = s.clock.After(sub.statusFreq)
 		}
 	}
 }

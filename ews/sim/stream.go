@@ -196,12 +196,14 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 	h.Set("Content-Type", "text/xml; charset=utf-8")
 	h.Set("Cache-Control", "private")
 	st.w.WriteHeader(http.StatusOK)
-	if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
-		return
-	}
+	// Timers are armed before the envelope that starts them is written: once
+	// a client (or a test on a fake clock) has read it, they are running.
 	interval := s.cfg.HeartbeatInterval
 	heartbeat := s.clock.After(interval)
 	closeAt := s.clock.After(timeout)
+	if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+		return
+	}
 	for {
 		if !st.deliver() {
 			return
@@ -216,10 +218,10 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 			// Heartbeats only while idle: interval after the last write.
 			idle := s.clock.Now().Sub(st.lastWrite)
 			if idle >= interval {
+				heartbeat = s.clock.After(interval)
 				if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
 					return
 				}
-				heartbeat = s.clock.After(interval)
 			} else {
 				heartbeat = s.clock.After(interval - idle)
 			}
