@@ -527,3 +527,115 @@ func TestWatchCancelDuringBackoff(t *testing.T) {
 	}
 	noLeak(t, base, c, ws)
 }
+
+// Every byte counts as a sign of life: heartbeats keep the stream open, and
+// the connection is dead 90 s after the last one.
+func TestStreamingHeartbeatsKeepConnectionAlive(t *testing.T) {
+	base := runtime.NumGoroutine()
+	beat := make(chan string)
+	ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+		io.WriteString(w, statusEnvelope("OK"))
+		flush()
+		for {
+			select {
+			case env := <-beat:
+				io.WriteString(w, env)
+				flush()
+			case <-r.http.Context().Done():
+				return
+			}
+		}
+	})
+	clock := NewFakeClock(time.Unix(1e9, 0))
+	c := ws.client(t, Config{Clock: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := c.Watch(ctx, WatchConfig{})
+	waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(60 * time.Second)
+	beat <- statusEnvelope("OK")
+	u := nextUpdate(t, ch)
+	if u.State != StateOpen || !u.Heartbeat || !u.Deadlines.LastHeartbeat.Equal(clock.Now()) {
+		t.Fatalf("heartbeat %+v", u)
+	}
+	// Another subscription's error on the shared connection is not ours.
+	beat <- streamErrorEnvelope("ErrorSubscriptionNotFound", "someone-else")
+	beat <- newMailEnvelope("sub-1", "item-9")
+	u = waitUpdate(t, ch, "events", func(u Update) bool { return len(u.Events) > 0 })
+	if u.State != StateOpen || u.Events[1].ItemId.Id != "item-9" {
+		t.Fatalf("events %+v", u)
+	}
+	// The watchdog fired at 90 s after the open and re-armed for the rest.
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(60 * time.Second) // 120 s after open, 60 s after the heartbeat
+	if n := len(ws.requests("GetStreamingEvents")); n != 1 {
+		t.Fatalf("a live stream was dropped (%d connections)", n)
+	}
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(30 * time.Second) // 90 s after the last byte
+	u = waitUpdate(t, ch, "reconnecting", func(u Update) bool { return u.State == StateReconnecting })
+	if !errors.Is(u.Err, ErrDeadConnection) {
+		t.Errorf("%+v", u)
+	}
+	finish(t, cancel, ch)
+	noLeak(t, base, c, ws)
+}
+
+// A stream that ends without Closed is retried after a backoff; ServerBusy
+// on GetEvents keeps the pull subscription and its watermark.
+func TestRetriesKeepSubscription(t *testing.T) {
+	base := runtime.NumGoroutine()
+	ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+		io.WriteString(w, statusEnvelope("OK"))
+		flush()
+		if n > 1 {
+			hold(r)
+		}
+	})
+	clock := NewFakeClock(time.Unix(1e9, 0))
+	c := ws.client(t, Config{Clock: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := c.Watch(ctx, WatchConfig{})
+	u := waitUpdate(t, ch, "reconnecting", func(u Update) bool { return u.State == StateReconnecting })
+	if u.Err == nil || !strings.Contains(u.Err.Error(), "ended without ConnectionStatus Closed") || u.SubscriptionId != "sub-1" {
+		t.Fatalf("%+v", u)
+	}
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(time.Second)
+	u = waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
+	if u.SubscriptionId != "sub-1" || len(ws.requests("Subscribe")) != 1 {
+		t.Errorf("%+v", u)
+	}
+	finish(t, cancel, ch)
+
+	var polls atomic.Int32
+	ws.handle("GetEvents", func(w http.ResponseWriter, r *fakeReq) {
+		if polls.Add(1) == 1 {
+			w.WriteHeader(500)
+			io.WriteString(w, serverBusyFault)
+			return
+		}
+		reply(getEventsResponse("sub-2", "WM-sub-2", false, pullEvent("NewMailEvent", "W9", "x")))(w, r)
+	})
+	// A fresh clock: the first runner left its watchdog's timer pending.
+	clock = NewFakeClock(time.Unix(2e9, 0))
+	ctx, cancel = context.WithCancel(context.Background())
+	ch = c.Watch(ctx, WatchConfig{Mode: ModePull, Clock: clock})
+	waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(5 * time.Second)
+	u = waitUpdate(t, ch, "busy", func(u Update) bool { return u.State == StateReconnecting })
+	if !errors.Is(u.Err, ErrServerBusy) || u.SubscriptionId != "sub-2" {
+		t.Fatalf("%+v", u)
+	}
+	clock.WaitForWaiters(1, 10*time.Second)
+	clock.Advance(297749 * time.Millisecond)
+	u = waitUpdate(t, ch, "events", func(u Update) bool { return len(u.Events) > 0 })
+	ge := ws.requests("GetEvents")
+	if len(ge) != 2 || ge[1].Body.text("Watermark") != "WM-sub-2" || ge[1].Body.text("SubscriptionId") != "sub-2" || len(ws.requests("Subscribe")) != 2 {
+		t.Errorf("after ServerBusy the same subscription and watermark are polled: %d polls", len(ge))
+	}
+	finish(t, cancel, ch)
+	noLeak(t, base, c, ws)
+}
