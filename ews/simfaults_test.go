@@ -121,7 +121,9 @@ func TestStreamingRecoversFromSimulatorFaults(t *testing.T) {
 	s.Faults().ServerBusy(1, 30*time.Second)
 	s.Faults().CutNextStream()
 	_, _ = s.Act(ctx, sim.ActionRequest{Action: "mark-read"})
-	u = w.until("busy", func(u ews.Update) bool { return u.State == ews.StateReconnecting && errors.Is(u.Err, ews.ErrServerBusy) })
+	u = w.until("busy", func(u ews.Update) bool {
+		return u.State == ews.StateReconnecting && errors.Is(u.Err, ews.ErrServerBusy)
+	})
 	busyAt := u.At
 	u = w.until("open after busy", open)
 	if u.At.Sub(busyAt) < 30*time.Second {
