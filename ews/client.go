@@ -31,19 +31,18 @@ const (
 
 // Config configures a Client.
 type Config struct {
-	URL                    string // https://host/EWS/Exchange.asmx
-	Auth                   AuthKind
-	User, Password, Token  string // User may be DOMAIN\user or user@domain
-	RequestServerVersion   string // default "Exchange2013"
-	ImpersonateSMTP        string // optional t:ExchangeImpersonation by PrimarySmtpAddress
-	AnchorMailbox          string // X-AnchorMailbox; default: the impersonated or the user's SMTP address
-	CAFile                 string
-	Insecure               bool
-	Clock                  Clock         // default RealClock{}
-	HTTPTimeout            time.Duration // ordinary (non-streaming) calls; default 100s
-	UserAgent              string        // default "ewsmon"
-	MaxEnvelopeBytes       int64         // largest response envelope; default 16 MiB
-	DisableStreamTransport bool          // test hook: share one transport (never set in production)
+	URL                   string // https://host/EWS/Exchange.asmx
+	Auth                  AuthKind
+	User, Password, Token string // User may be DOMAIN\user or user@domain
+	RequestServerVersion  string // default "Exchange2013"
+	ImpersonateSMTP       string // optional t:ExchangeImpersonation by PrimarySmtpAddress
+	AnchorMailbox         string // X-AnchorMailbox; default: the impersonated or the user's SMTP address
+	CAFile                string
+	Insecure              bool
+	Clock                 Clock         // default RealClock{}
+	HTTPTimeout           time.Duration // ordinary (non-streaming) calls; default 100s
+	UserAgent             string        // default "ewsmon"
+	MaxEnvelopeBytes      int64         // largest response envelope; default 16 MiB
 }
 
 // Client talks EWS to one server as one user. It is safe for concurrent
@@ -130,11 +129,7 @@ func NewClient(cfg Config) (*Client, error) {
 		}
 	}
 	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false)}
-	if cfg.DisableStreamTransport {
-		c.stream = c.call
-	} else {
-		c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true)}
-	}
+	c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true)}
 	return c, nil
 }
 

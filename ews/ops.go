@@ -3,7 +3,6 @@ package ews
 import (
 	"context"
 	"errors"
-	"fmt"
 )
 
 // SubscribeResult is the answer of Subscribe.
@@ -180,14 +179,4 @@ func parseGetItem(env *envelope) ([]Item, error) {
 		}
 	}
 	return out, errors.Join(errs...)
-}
-
-// opError prefixes err with a short description unless it already reads
-// as a sentence about the server.
-func opError(what string, err error) error {
-	var te *TransportError
-	if errors.As(err, &te) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }

@@ -85,20 +85,3 @@ func (n *node) attr(local string) string {
 	}
 	return ""
 }
-
-// find returns the first descendant (depth first, n included) for which
-// match is true.
-func (n *node) find(match func(*node) bool) *node {
-	if n == nil {
-		return nil
-	}
-	if match(n) {
-		return n
-	}
-	for _, k := range n.Kids {
-		if f := k.find(match); f != nil {
-			return f
-		}
-	}
-	return nil
-}
