@@ -95,7 +95,7 @@ func TestWatchSimCount(t *testing.T) {
 // TestWatchSimAuth: --sim --auth starts the simulator requiring that
 // authentication with a one-off password, and the client passes it.
 func TestWatchSimAuth(t *testing.T) {
-	for _, auth := range []string{"basic"} {
+	for _, auth := range []string{"basic", "ntlm"} {
 		t.Run(auth, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -232,6 +232,11 @@ func TestWatchErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	ntlmSrv, err := sim.Start(ctx, sim.Config{Auth: sim.AuthConfig{Mode: "ntlm", User: "alice@example.com", Password: "right"}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ntlmSrv.Close()
 	// A port that nothing listens on.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -247,6 +252,7 @@ func TestWatchErrors(t *testing.T) {
 		want string
 	}{
 		{"wrong password", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo wrong"}, 1, "authentication failed"},
+		{"wrong ntlm password", []string{"--url", ntlmSrv.URL(), "--user", `EXAMPLE\alice`, "--password-cmd", "echo wrong"}, 1, "authentication failed"},
 		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
 		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
 		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "password command"},
@@ -346,7 +352,7 @@ func TestWatchBinary(t *testing.T) {
 // POST /sim/actions, and the new mail's three events printed.
 func TestWatchAgainstSimBinaries(t *testing.T) {
 	bin := buildEwsmon(t)
-	for _, auth := range []string{"basic"} {
+	for _, auth := range []string{"basic", "ntlm"} {
 		t.Run(auth, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
