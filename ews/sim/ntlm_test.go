@@ -170,6 +170,46 @@ func TestNTLMWithGoNTLMSSP(t *testing.T) {
 	}
 }
 
+// TestNTLMConcurrentClients: many clients handshaking at once, right and
+// wrong passwords mixed, each get their own answer.
+func TestNTLMConcurrentClients(t *testing.T) {
+	n := newNTLMServer("alice", "pw", "")
+	srv := ntlmTestServer(t, n)
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		go func() {
+			password, want := "pw", 200
+			if i%3 == 0 {
+				password, want = "wrong", 401
+			}
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: ntlmssp.Negotiator{RoundTripper: tr}}
+			for j := 0; j < 5; j++ {
+				req, _ := http.NewRequest("POST", srv.URL, strings.NewReader("<x/>"))
+				req.SetBasicAuth("alice", password)
+				resp, err := client.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					errs <- fmt.Errorf("client %d request %d: status %d, want %d", i, j, resp.StatusCode, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // handshake runs the NTLM handshake by hand over one connection, with the
 // given scheme, and returns the final status.
 func handshake(t *testing.T, url, scheme, user, password string, type3Client *http.Client) int {
