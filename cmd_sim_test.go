@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
 )
 
 // cmdBuffer is an io.Writer safe for the command's goroutines and the test.
@@ -169,6 +171,36 @@ func TestSimServesLogsAndStops(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimSuffix(base, "/"), "http://"), time.Second); err == nil {
 		c.Close()
 		t.Fatal("the simulator still accepts connections after stopping")
+	}
+}
+
+// TestSimHeartbeatFlag: --heartbeat sets how often an idle stream gets an
+// OK ConnectionStatus (the default, 30s, would give none in this test).
+func TestSimHeartbeatFlag(t *testing.T) {
+	_, _, url, _ := simCommand(t, "--listen", "127.0.0.1:0", "--rate", "0", "--heartbeat", "100ms")
+	c, err := ews.NewClient(ews.Config{URL: url, Auth: ews.AuthNone, User: "alice@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	beats := 0
+	for u := range c.Watch(wctx, ews.WatchConfig{Mode: ews.ModeStreaming}) {
+		if u.State == ews.StateError {
+			t.Fatalf("watch: %v", u.Err)
+		}
+		if u.Heartbeat {
+			beats++
+			if beats == 3 {
+				stop()
+			}
+		}
+	}
+	if beats < 3 || ctx.Err() != nil {
+		t.Fatalf("%d heartbeats before the deadline, want 3 at 100ms apart", beats)
 	}
 }
 
