@@ -333,3 +333,18 @@ func TestSimBinaryWithExchangelib(t *testing.T) {
 		}
 	}
 }
+
+func TestSimListenNonLoopbackWarns(t *testing.T) {
+	for addr, nonLocal := range map[string]bool{
+		"127.0.0.1:8080": false, "localhost:8080": false, "[::1]:8080": false,
+		"0.0.0.0:8080": true, ":8080": true, "192.0.2.7:8080": true,
+	} {
+		o, err := parseSimArgs([]string{"--listen", addr}, io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v", addr, err)
+		}
+		if o.nonLocal != nonLocal {
+			t.Errorf("--listen %s: warns %v, want %v", addr, o.nonLocal, nonLocal)
+		}
+	}
+}
