@@ -100,19 +100,25 @@ func (m *Model) relayout() {
 // sentence and what the user can do.
 func (m *Model) banner(w int) []string {
 	st := m.st.Status()
-	if st.State != ews.StateError {
+	mark, hint := "✖ ", "s to retry, q to quit"
+	switch {
+	case st.State == ews.StateError:
+	case st.State == ews.StateReconnecting && st.Err != "":
+		// The runner keeps retrying on its own; the reason must still be
+		// readable on every screen size, not only in the wide status pane.
+		mark, hint = "◌ ", "retrying; u to stop, q to quit"
+	default:
 		return nil
 	}
 	msg := st.Err
 	if msg == "" {
 		msg = "the subscription failed"
 	}
-	lines := wrap("✖ "+msg, w)
+	lines := wrap(mark+msg, w)
 	if len(lines) > 2 {
 		lines = lines[:2]
 		lines[1] = fit(lines[1], w-1) + "…"
 	}
-	hint := "s to retry, q to quit"
 	last := lines[len(lines)-1]
 	if len(stripped(last))+3+len(hint) <= w {
 		lines[len(lines)-1] = last + " — " + hint

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"errors"
 	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -120,6 +122,25 @@ func TestColoursMeanSomething(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("%s: %q not in the view", what, want)
+		}
+	}
+}
+
+// While the runner retries on its own, the reason is on screen at every
+// size (the narrow header has no room for it), with what the user can do.
+func TestReconnectingShowsTheReason(t *testing.T) {
+	for _, w := range []int{80, 160} {
+		h := newHarness(t, w, 24, false)
+		h.synced()
+		h.updates(ews.Update{At: t0.Add(time.Second), Mode: ews.ModeStreaming, State: ews.StateReconnecting, Reconnects: 2,
+			Err: errors.New("cannot connect to https://mail.example.com/EWS/Exchange.asmx: connection refused")})
+		scr := h.screen()
+		if !strings.Contains(scr, "◌ cannot connect to https://mail.example.com/EWS/Exchange.asmx") || !strings.Contains(scr, "u to stop, q to quit") {
+			t.Fatalf("%d columns: reason not shown:\n%s", w, scr)
+		}
+		h.updates(h.open(t0.Add(2 * time.Second)))
+		if scr := h.screen(); strings.Contains(scr, "cannot connect") {
+			t.Fatalf("%d columns: the reason stays after the connection opened:\n%s", w, scr)
 		}
 	}
 }
