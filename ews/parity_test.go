@@ -122,6 +122,9 @@ func TestReaderRejects(t *testing.T) {
 		"attr without space":  `<a x="1"y="2"/>`,
 		"unterminated":        `<a><b>`,
 		"comment unclosed":    `<a><!-- x</a>`,
+		"digit name":          `<1/>`,
+		"two colons":          `<a:b:c xmlns:a="u"/>`,
+		"dash name":           `<a -x="1"/>`,
 	} {
 		_, err := newElementReader(strings.NewReader(doc), 0).next()
 		if err == nil {

@@ -346,6 +346,18 @@ func (er *elementReader) checkDecl(i int, body []byte) error {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// validName reports whether b is a name with at most one colon, not
+// starting with a digit, '-', '.' or ':'.
+func validName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if c := b[0]; c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' {
+		return false
+	}
+	return bytes.Count(b, []byte{':'}) <= 1 && b[len(b)-1] != ':'
+}
+
 func isNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80
 }
@@ -553,6 +565,9 @@ func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, erro
 		return 0, false, er.fail(at, "invalid element name")
 	}
 	qname := body[:k]
+	if !validName(qname) {
+		return 0, false, er.fail(at, "invalid element name %s", qname)
+	}
 	rest := body[k:]
 	if len(rest) > 0 && !isSpace(rest[0]) {
 		return 0, false, er.fail(at, "invalid character in element name")
@@ -581,6 +596,9 @@ func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, erro
 			return pushed, false, er.fail(at, "invalid attribute name")
 		}
 		aname := rest[:m]
+		if !validName(aname) {
+			return pushed, false, er.fail(at, "invalid attribute name %s", aname)
+		}
 		rest = rest[m:]
 		for len(rest) > 0 && isSpace(rest[0]) {
 			rest = rest[1:]
