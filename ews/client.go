@@ -307,7 +307,20 @@ func (c *Client) post(ctx context.Context, hc *http.Client, op string, body []by
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
-	return nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+	return nil, c.statusError(resp.StatusCode)
+}
+
+// statusError is the sentence for an HTTP error status.
+func (c *Client) statusError(status int) *TransportError {
+	if status == http.StatusUnauthorized {
+		switch c.cfg.Auth {
+		case AuthBearer:
+			return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("the bearer token was refused at %s (HTTP 401): check or renew the token", c.cfg.URL)}
+		case AuthNone:
+			return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("%s asks for authentication (HTTP 401): give a user (and --auth basic or ntlm) or a token", c.cfg.URL)}
+		}
+	}
+	return httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
 }
 
 // BackendCookie is the X-BackEndOverrideCookie value kept from the server.
@@ -353,13 +366,13 @@ func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error)
 	env, perr := parseOne(raw, c.cfg.MaxEnvelopeBytes)
 	if perr != nil {
 		if resp.StatusCode != http.StatusOK {
-			return nil, nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+			return nil, nil, c.statusError(resp.StatusCode)
 		}
 		return nil, nil, fmt.Errorf("%s: the answer from %s is not an EWS response: %v", op, c.cfg.URL, perr)
 	}
 	c.noteVersion(env)
 	if resp.StatusCode != http.StatusOK && env.Fault == nil {
-		return nil, nil, httpStatusError(c.cfg.URL, c.cfg.User, resp.StatusCode, http.StatusText(resp.StatusCode))
+		return nil, nil, c.statusError(resp.StatusCode)
 	}
 	return env, raw, nil
 }

@@ -165,8 +165,12 @@ func TestBearerToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := f.client(t, Config{Auth: AuthBearer, Token: "expired"}).GetFolder(context.Background(), Distinguished("inbox"))
-	if err == nil || !strings.Contains(err.Error(), "authentication failed") {
+	if err == nil || err.Error() != "the bearer token was refused at "+f.URL()+" (HTTP 401): check or renew the token" {
 		t.Errorf("bad token: %v", err)
+	}
+	_, err = f.client(t, Config{}).GetFolder(context.Background(), Distinguished("inbox"))
+	if err == nil || !strings.HasPrefix(err.Error(), f.URL()+" asks for authentication (HTTP 401)") {
+		t.Errorf("no credentials: %v", err)
 	}
 }
 
