@@ -3,8 +3,12 @@
 // SyncFolderHierarchy / GetFolder / GetItem operations, authentication (Basic,
 // NTLM, OAuth bearer), the streaming reader, typed EWS errors, and the
 // subscription runners that turn a live subscription into a channel of
-// Updates.
+// Updates. Decode reads saved EWS XML into the same records.
 //
 // It knows nothing of the dashboard (model, ui). Names follow the EWS element
 // names so that the code can be read next to Microsoft's reference pages.
+// It is not a general EWS library: no Autodiscover, no item or folder
+// changes, and no push listener (push Subscribe requests are written, and
+// SendNotification messages are decoded, but nothing listens for them).
+// docs/ews-client.md describes the API.
 package ews
