@@ -119,26 +119,26 @@ func TestDashboardEndToEnd(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
 			env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "NO_COLOR=1", "TERM=xterm-256color"}
 			s := newTmuxSession(t, size.w, size.h, env, bin+" --sim-rate 0")
-			s.WaitForText(20*time.Second, "open", "alice@example.com")
+			s.WaitForText(60*time.Second, "open", "alice@example.com")
 
 			s.Keys("1") // new mail
-			s.WaitForText(10*time.Second, "New mail in Inbox")
+			s.WaitForText(30*time.Second, "New mail in Inbox")
 			s.Keys("0") // meeting request
-			s.WaitForText(10*time.Second, "Meeting request")
+			s.WaitForText(30*time.Second, "Meeting request")
 			s.Keys("7") // create folder
-			s.WaitFor("a folder-created cascade", 10*time.Second, func(screen string) bool {
+			s.WaitFor("a folder-created cascade", 30*time.Second, func(screen string) bool {
 				return strings.Contains(screen, "created under")
 			})
 
 			s.Keys("u")
-			s.WaitForText(10*time.Second, "unsubscribed")
+			s.WaitForText(30*time.Second, "unsubscribed")
 			s.Keys("1") // an action while unsubscribed is not seen...
 			s.Keys("s")
-			s.WaitFor("open again", 10*time.Second, func(screen string) bool {
+			s.WaitFor("open again", 30*time.Second, func(screen string) bool {
 				return strings.Contains(screen, "open") && !strings.Contains(screen, "unsubscribed")
 			})
 			s.Keys("q")
-			s.WaitFor("the program to exit", 10*time.Second, func(string) bool { return s.PaneDead() })
+			s.WaitFor("the program to exit", 30*time.Second, func(string) bool { return s.PaneDead() })
 		})
 	}
 }
