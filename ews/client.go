@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,8 +130,12 @@ func NewClient(cfg Config) (*Client, error) {
 			c.anchor = cfg.User
 		}
 	}
-	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false)}
-	c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true)}
+	// EWS requests are never redirected: a redirect is answered with a
+	// sentence naming where it points (often a web sign-in page), rather
+	// than re-sent as a GET there.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false), CheckRedirect: noRedirect}
+	c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true), CheckRedirect: noRedirect}
 	return c, nil
 }
 
@@ -147,6 +153,12 @@ func (c *Client) roundTripper(tlsConf *tls.Config, streaming bool) http.RoundTri
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   false,
 		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+	if streaming {
+		// A stream may last 30 minutes, so the call timeout cannot bound
+		// it; but a server that never starts answering must not hang the
+		// runner before its dead-connection watchdog even starts.
+		t.ResponseHeaderTimeout = c.cfg.HTTPTimeout
 	}
 	if c.cfg.Auth == AuthNTLM {
 		var rt http.RoundTripper = ntlmTransport{Negotiator: ntlmssp.Negotiator{RoundTripper: t}, t: t}
@@ -307,12 +319,37 @@ func (c *Client) post(ctx context.Context, hc *http.Client, op string, body []by
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
-	return nil, c.statusError(resp.StatusCode)
+	return nil, c.statusError(resp)
 }
 
 // statusError is the sentence for an HTTP error status.
-func (c *Client) statusError(status int) *TransportError {
+func (c *Client) statusError(resp *http.Response) *TransportError {
+	status := resp.StatusCode
+	switch {
+	case status/100 == 3:
+		where := resp.Header.Get("Location")
+		if loc, err := resp.Location(); err == nil {
+			where = loc.String()
+		}
+		if where == "" {
+			where = "another address"
+		}
+		return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("%s redirects to %s (HTTP %d): give the EWS URL itself; a sign-in page there means EWS sits behind a web login", c.cfg.URL, where, status)}
+	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
+		te := httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
+		if d := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); d > 0 {
+			te.RetryAfter = d
+			te.Msg += fmt.Sprintf(" (retry after %s)", d)
+		}
+		return te
+	}
 	if status == http.StatusUnauthorized {
+		if offered := authSchemes(resp.Header.Values("WWW-Authenticate")); len(offered) > 0 && c.cfg.Auth != AuthNone {
+			want := map[AuthKind]string{AuthBasic: "basic", AuthNTLM: "ntlm", AuthBearer: "bearer"}[c.cfg.Auth]
+			if !slices.Contains(offered, want) {
+				return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("%s does not accept %s authentication (HTTP 401; it offers %s): %s", c.cfg.URL, c.cfg.Auth, strings.Join(offered, ", "), authHint(offered))}
+			}
+		}
 		switch c.cfg.Auth {
 		case AuthBearer:
 			return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("the bearer token was refused at %s (HTTP 401): check or renew the token", c.cfg.URL)}
@@ -321,6 +358,52 @@ func (c *Client) statusError(status int) *TransportError {
 		}
 	}
 	return httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
+}
+
+// authSchemes lists the lower-case scheme names of WWW-Authenticate
+// headers ("negotiate", "ntlm", "basic", "bearer", …).
+func authSchemes(headers []string) []string {
+	var out []string
+	for _, h := range headers {
+		// One header may list several challenges: `Basic realm="x", NTLM`.
+		for _, part := range strings.Split(h, ",") {
+			f := strings.Fields(strings.TrimSpace(part))
+			if len(f) == 0 || strings.ContainsAny(f[0], "=\"") {
+				continue // a parameter of the previous challenge
+			}
+			s := strings.ToLower(f[0])
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// authHint says what to use instead, given the offered schemes.
+func authHint(offered []string) string {
+	for _, s := range []string{"ntlm", "basic", "bearer"} {
+		if slices.Contains(offered, s) {
+			return "use --auth " + s
+		}
+	}
+	return "ewsmon speaks basic, ntlm and bearer; ask for one of them to be enabled on the EWS virtual directory"
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date); 0 when
+// absent or unreadable. It is capped at an hour.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(min(max(secs, 0), 3600)) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now).Round(time.Second)
+	}
+	return min(max(d, 0), time.Hour)
 }
 
 // BackendCookie is the X-BackEndOverrideCookie value kept from the server.
@@ -366,13 +449,13 @@ func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error)
 	env, perr := parseOne(raw, c.cfg.MaxEnvelopeBytes)
 	if perr != nil {
 		if resp.StatusCode != http.StatusOK {
-			return nil, nil, c.statusError(resp.StatusCode)
+			return nil, nil, c.statusError(resp)
 		}
 		return nil, nil, fmt.Errorf("%s: the answer from %s is not an EWS response: %v", op, c.cfg.URL, perr)
 	}
 	c.noteVersion(env)
 	if resp.StatusCode != http.StatusOK && env.Fault == nil {
-		return nil, nil, c.statusError(resp.StatusCode)
+		return nil, nil, c.statusError(resp)
 	}
 	return env, raw, nil
 }

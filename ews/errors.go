@@ -128,6 +128,8 @@ type TransportError struct {
 	URL        string
 	StatusCode int // 0 when no HTTP response arrived
 	Msg        string
+	// RetryAfter is the server's Retry-After (HTTP 503 or 429), 0 if none.
+	RetryAfter time.Duration
 	Err        error
 }
 
@@ -140,6 +142,8 @@ func (e *TransportError) Fatal() bool {
 	switch e.StatusCode {
 	case 401, 403, 404:
 		return true
+	case 300, 301, 302, 303, 307, 308:
+		return true // the URL points somewhere else: the user must change it
 	}
 	var ce *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError

@@ -188,7 +188,7 @@ func (c *Client) GetStreamingEvents(ctx context.Context, r GetStreamingEventsReq
 		if err == nil && len(m.Errors) > 0 {
 			return nil, m.Errors[0]
 		}
-		return nil, c.statusError(resp.StatusCode)
+		return nil, c.statusError(resp)
 	}
 	s := &Stream{body: resp.Body, cancel: cancel, clock: c.clock, c: c}
 	s.last.Store(c.clock.Now().UnixNano())

@@ -222,7 +222,7 @@ func (r *runner) retry(err error, atOnce bool) bool {
 }
 
 // backoff is 1s, 2s, 4s … 1min by consecutive failures, and at least the
-// server's BackOffMilliseconds.
+// server's BackOffMilliseconds or Retry-After.
 func (r *runner) backoff(err error) time.Duration {
 	d := minBackoff << min(max(r.failures-1, 0), 6)
 	d = min(d, maxBackoff)
@@ -232,6 +232,10 @@ func (r *runner) backoff(err error) time.Duration {
 		if r.failures == 1 {
 			d = re.BackOff
 		}
+	}
+	var te *TransportError
+	if errors.As(err, &te) && te.RetryAfter > 0 {
+		d = max(d, te.RetryAfter)
 	}
 	return d
 }

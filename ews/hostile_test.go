@@ -1,0 +1,148 @@
+package ews
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Hostile or misconfigured servers: each answer is one sentence naming the
+// URL, with the right retry decision.
+func TestHostileServerSentences(t *testing.T) {
+	f := newFakeEWS(t)
+	var loginHits atomic.Int32
+	cases := []struct {
+		name    string
+		auth    AuthKind
+		h       func(http.ResponseWriter, *fakeReq)
+		want    string // the whole sentence, after the URL is put in for %URL%
+		fatal   bool
+		retryIn time.Duration
+	}{
+		{"redirect to a sign-in page", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			if r.http.Method == http.MethodGet {
+				loginHits.Add(1)
+				_, _ = io.WriteString(w, "<html>Sign in</html>")
+				return
+			}
+			http.Redirect(w, r.http, "/owa/auth/logon.aspx", http.StatusFound)
+		}, "%URL% redirects to %HOST%/owa/auth/logon.aspx (HTTP 302): give the EWS URL itself; a sign-in page there means EWS sits behind a web login", true, 0},
+		{"Kerberos only", AuthNTLM, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("WWW-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusUnauthorized)
+		}, "%URL% does not accept ntlm authentication (HTTP 401; it offers negotiate): ewsmon speaks basic, ntlm and bearer; ask for one of them to be enabled on the EWS virtual directory", true, 0},
+		{"NTLM only, basic given", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Add("WWW-Authenticate", "Negotiate")
+			w.Header().Add("WWW-Authenticate", "NTLM")
+			w.WriteHeader(http.StatusUnauthorized)
+		}, "%URL% does not accept basic authentication (HTTP 401; it offers negotiate, ntlm): use --auth ntlm", true, 0},
+		{"basic offered, wrong password", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="a, b", charset="UTF-8"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}, "authentication failed for alice at %URL%: check user and password", true, 0},
+		{"503 with Retry-After", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, "server error at %URL%: HTTP 503 Service Unavailable (retry after 2m0s)", false, 2 * time.Minute},
+		{"503 with a silly Retry-After", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Retry-After", "99999999999")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, "server error at %URL%: HTTP 503 Service Unavailable (retry after 1h0m0s)", false, time.Hour},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f.handle("GetFolder", tc.h)
+			f.handle("", tc.h) // the GET a followed redirect would send
+			c := f.client(t, Config{Auth: tc.auth, User: "alice", Password: "x"})
+			_, err := c.GetFolder(context.Background(), Distinguished("inbox"))
+			want := strings.NewReplacer("%URL%", f.URL(), "%HOST%", f.srv.URL).Replace(tc.want)
+			if err == nil || err.Error() != want {
+				t.Fatalf("got  %v\nwant %s", err, want)
+			}
+			var te *TransportError
+			if !errors.As(err, &te) || te.Fatal() != tc.fatal || te.RetryAfter != tc.retryIn {
+				t.Errorf("%#v: want fatal %v, RetryAfter %v", te, tc.fatal, tc.retryIn)
+			}
+		})
+	}
+	if n := loginHits.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times (the SOAP request re-sent as a GET)", n)
+	}
+}
+
+// A gzip-encoded answer (the transport asks for it) is read as usual.
+func TestGzipResponse(t *testing.T) {
+	f := newFakeEWS(t)
+	f.handle("GetFolder", func(w http.ResponseWriter, r *fakeReq) {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		_, _ = io.WriteString(gz, getFolderResponse)
+		_ = gz.Close()
+	})
+	fs, err := f.client(t, Config{}).GetFolder(context.Background(), Distinguished("inbox"))
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("%v %v", fs, err)
+	}
+}
+
+// A server that takes a GetStreamingEvents request and never answers it
+// must not hang the runner: after the client's HTTP timeout it reconnects.
+func TestStreamingNoResponseHeaders(t *testing.T) {
+	base := runtime.NumGoroutine()
+	var conns atomic.Int32
+	ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+		conns.Add(1)
+		hold(r)
+	})
+	c := ws.client(t, Config{HTTPTimeout: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := c.Watch(ctx, WatchConfig{})
+	u := waitUpdate(t, ch, "reconnecting", func(u Update) bool { return u.State == StateReconnecting })
+	if u.Err == nil || !strings.HasPrefix(u.Err.Error(), "no answer from "+ws.URL()+" in time") {
+		t.Errorf("reconnecting: %v", u.Err)
+	}
+	finish(t, cancel, ch)
+	noLeak(t, base, c, ws)
+}
+
+// Retry-After on a 503 is waited for before the next attempt.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+		_, _ = io.WriteString(w, statusEnvelope("OK"))
+		flush()
+		hold(r)
+	})
+	var subs atomic.Int32
+	ws.handle("Subscribe", func(w http.ResponseWriter, r *fakeReq) {
+		if subs.Add(1) == 1 {
+			w.Header().Set("Retry-After", "300")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		reply(subscribeResponse("sub-1", ""))(w, r)
+	})
+	clock := NewFakeClock(time.Unix(1e9, 0))
+	c := ws.client(t, Config{Clock: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := c.Watch(ctx, WatchConfig{})
+	waitUpdate(t, ch, "reconnecting", func(u Update) bool { return u.State == StateReconnecting })
+	if !clock.WaitForWaiters(1, 10*time.Second) {
+		t.Fatal("the runner is not waiting")
+	}
+	clock.Advance(299 * time.Second)
+	if n := subs.Load(); n != 1 {
+		t.Fatalf("subscribed again before Retry-After passed (%d)", n)
+	}
+	clock.Advance(time.Second)
+	waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
+	finish(t, cancel, ch)
+}
