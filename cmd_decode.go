@@ -46,21 +46,50 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "ewsmon decode: no file given\n%s", decodeUsage)
 		return 2
 	}
-	out := bufio.NewWriter(stdout)
-	defer out.Flush()
+	sink := &errWriter{w: stdout}
+	out := bufio.NewWriter(sink)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	status := 0
 	for _, name := range files {
 		if ctx.Err() != nil {
+			out.Flush()
 			return 2
 		}
 		code := decodeFile(name, stdin, enc, out, stderr)
 		if code > status {
 			status = code
 		}
+		if sink.err != nil {
+			break
+		}
+	}
+	if err := out.Flush(); err != nil || sink.err != nil {
+		if sink.err != nil {
+			err = sink.err
+		}
+		fmt.Fprintf(stderr, "ewsmon decode: writing output: %v\n", err)
+		return 2
 	}
 	return status
+}
+
+// errWriter keeps the first write error, so that output lost to a full
+// disk or a closed pipe is reported rather than ignored.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // decodeFile decodes one file and returns its exit status.
@@ -80,6 +109,10 @@ func decodeFile(name string, stdin io.Reader, enc *json.Encoder, out *bufio.Writ
 			return 2
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			fmt.Fprintf(stderr, "ewsmon decode: cannot read %s: it is a directory\n", name)
+			return 2
+		}
 		r = f
 	}
 	status := 0

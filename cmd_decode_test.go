@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,5 +99,26 @@ func TestDecodeCommandBadInput(t *testing.T) {
 	code, out, _ = runDecodeForTest(t, "", cut, "../shared/ews-samples/getevents-newmail-x2-response.xml")
 	if code != 2 || strings.Count(out, "NewMailEvent") != 2 {
 		t.Errorf("mixed: exit %d, output %s", code, out)
+	}
+}
+
+// failWriter fails every write, like stdout on a full disk.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) {
+	return 0, errors.New("write /dev/stdout: no space left on device")
+}
+
+func TestDecodeCommandOutputFails(t *testing.T) {
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"decode", "../shared/ews-samples/getevents-newmail-x2-response.xml"}, strings.NewReader(""), failWriter{}, &errb)
+	if code != 2 || errb.String() != "ewsmon decode: writing output: write /dev/stdout: no space left on device\n" {
+		t.Errorf("exit %d, stderr %q: the lost output must be reported", code, errb.String())
+	}
+	// A directory is one sentence, and the other files still print.
+	dir := t.TempDir()
+	code, out, errs := runDecodeForTest(t, "", dir, "../shared/ews-samples/getevents-newmail-x2-response.xml")
+	if code != 2 || errs != "ewsmon decode: cannot read "+dir+": it is a directory\n" || strings.Count(out, "NewMailEvent") != 2 {
+		t.Errorf("directory: exit %d, stderr %q, output %s", code, errs, out)
 	}
 }
