@@ -134,6 +134,15 @@ func (s *State) SetExpanded(cascadeID uint64, expanded bool) {
 // VisibleCount is the number of the cascade's entries that match the filter.
 func (s *State) VisibleCount(c *Cascade) int { return len(c.vis) }
 
+// LastVisible is the newest of the cascade's entries that match the filter
+// (nil when none does).
+func (s *State) LastVisible(c *Cascade) *Entry {
+	if len(c.vis) == 0 {
+		return nil
+	}
+	return c.vis[len(c.vis)-1]
+}
+
 // showEntry adds a matching entry of the newest cascade to the visible list.
 func (s *State) showEntry(c *Cascade, ent *Entry) {
 	if !c.visible {

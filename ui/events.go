@@ -283,8 +283,10 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 		count := ""
 		if n != 1 {
 			count = fmt.Sprintf("%d events", n)
-		} else if len(c.Entries) > 0 {
-			count = c.Entries[len(c.Entries)-1].Event.Type.Short()
+		} else if e := st.LastVisible(c); e != nil {
+			// The one event the list shows under this header (with a
+			// filter on, not necessarily the cascade's last).
+			count = e.Event.Type.Short()
 		}
 		t := c.First.In(st.Config().Location).Format("15:04:05")
 		left := gutter + kindStyle(s, c.Kind).Render(marker) + " " + t + " " + s.CascadeHeader.Render(st.Label(c))

@@ -192,17 +192,24 @@ func (p *foldersPane) View() string {
 			if n.UnreadKnown && n.Unread > 0 {
 				right = s.Unread.Render(fmt.Sprint(n.Unread))
 			}
-			if n.Events > 0 && inner >= 24 {
-				right += s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
-			}
 			name := n.Folder.DisplayName
 			if name == "" {
 				name = st.Tree().Name(id)
 			}
+			left := gutter + mark + indent + twisty + name
+			if n.Events > 0 {
+				// The events the folder has seen: on a wide tree always,
+				// on a narrow one (the usual 80–150 columns) wherever the
+				// name still fits beside it.
+				withEvents := right + s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
+				if inner >= 24 || width(left)+1+width(withEvents) <= inner {
+					right = withEvents
+				}
+			}
 			if right != "" {
 				right = " " + right
 			}
-			line = spread(gutter+mark+indent+twisty+name, right, inner)
+			line = spread(left, right, inner)
 		}
 		if i == cur && p.focused {
 			line = s.Selected.Render(fit(stripped(line), inner))

@@ -84,6 +84,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		cmd := m.subscribe()
+		m.setFlash("subscribing…", false)
 		if !m.st.Tree().Synced() && !m.syncing {
 			// The first sync failed too (server unreachable): retry it.
 			cmd = tea.Batch(cmd, m.startSync(true))
@@ -195,8 +196,13 @@ func (m *Model) enter() tea.Cmd {
 	return nil
 }
 
+// pickFolder filters the list to a folder; picking the folder the list is
+// already filtered to (or "All folders") clears the folder filter.
 func (m *Model) pickFolder(id string) {
 	f := m.st.Filter()
+	if f.FolderId == id {
+		id = ""
+	}
 	if f.FolderId == id {
 		return
 	}

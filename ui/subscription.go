@@ -51,6 +51,9 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	}
 	m.watching = false
 	m.unsubscribing = false
+	if m.flash == "unsubscribing…" && !m.quitting {
+		m.flash = "" // done: the status says so now
+	}
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil

@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// lineWith is the first screen line containing s ("" when none does).
+func lineWith(scr, s string) string {
+	for _, l := range strings.Split(scr, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// A cascade header with one event shown names that event's type; with a
+// filter on, that is the event the filter kept, not the cascade's last.
+func TestSingleShownEventHeaderNamesTheShownType(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:NewMail" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	l := lineWith(h.screen(), "New mail in Inbox · Quarterly report")
+	if l == "" {
+		t.Fatalf("the new mail cascade is not shown:\n%s", h.screen())
+	}
+	if !strings.Contains(l, "NewMail") || strings.Contains(l, "Modified") {
+		t.Fatalf("header of the cascade filtered to its NewMailEvent reads %q, want it to name NewMail", strings.TrimSpace(l))
+	}
+}
+
+// The folder tree shows how many events each folder has seen on the usual
+// terminal widths too, not only on very wide ones.
+func TestFolderEventCountsOnNarrowTree(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {140, 40}} {
+		h := newHarness(t, size[0], size[1], false)
+		h.flowing()
+		l := lineWith(h.screen(), "▾ Inbox")
+		if !strings.Contains(l, "·13") {
+			t.Errorf("%dx%d: the Inbox row %q does not show its 13 events", size[0], size[1], l)
+		}
+	}
+}
+
+// enter on the folder the list is already filtered to clears the filter
+// again (docs/keys.md), as "All folders" does.
+func TestTreeEnterAgainClearsFolderFilter(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("shift+tab") // events -> folders
+	h.key("down")      // Inbox
+	h.key("enter")
+	if f := h.m.st.Filter(); f.FolderId != idInbox {
+		t.Fatalf("filter folder %q, want the Inbox", f.FolderId)
+	}
+	h.key("enter")
+	if f := h.m.st.Filter(); f.FolderId != "" {
+		t.Fatalf("enter again left the filter on %q", f.FolderId)
+	}
+	if strings.Contains(h.screen(), "filtered:") {
+		t.Fatalf("the title still says filtered:\n%s", h.screen())
+	}
+}
+
+// After u then s the bottom bar no longer says "unsubscribing…".
+func TestSubscribeAfterUnsubscribeDropsTheUnsubscribingNote(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.synced()
+	h.updates(h.open(t0.Add(time.Second)))
+	h.key("u")
+	<-h.be.watch(0).done
+	for h.m.watching {
+		h.send(await(t, waitUpdates(h.m.gen, h.m.ch), isType[updatesMsg]))
+	}
+	if strings.Contains(h.screen(), "unsubscribing…") {
+		t.Fatalf("unsubscribed, but the bottom bar still says unsubscribing…:\n%s", h.screen())
+	}
+	h.key("s")
+	lines := strings.Split(h.screen(), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "subscribing…") || strings.Contains(last, "unsubscribing") {
+		t.Fatalf("after s the bottom bar says %q, want subscribing…", strings.TrimSpace(last))
+	}
+}
