@@ -58,6 +58,7 @@ type watchOptions struct {
 	showStatus  bool // print StatusEvents too
 	count       int
 	duration    time.Duration
+	folderNames []string // --folders as typed, matching watch.Folders
 }
 
 func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
@@ -143,6 +144,11 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		return o, err
 	}
 	o.watch.Folders = target.Folders
+	for _, f := range splitList(*folders) {
+		if f = strings.TrimSpace(f); f != "" && !strings.EqualFold(f, "all") {
+			o.folderNames = append(o.folderNames, f)
+		}
+	}
 	for _, e := range splitList(*events) {
 		if strings.EqualFold(e, "all") {
 			continue
@@ -220,6 +226,20 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return fail(err)
 	}
+	// Each folder asked for must exist, or the subscription would fail
+	// with an error that does not say which folder is wrong.
+	for i, ref := range o.watch.Folders {
+		if _, err := client.GetFolder(ctx, ref); err != nil {
+			if ctx.Err() != nil {
+				return 0
+			}
+			name := ref.Id.Id
+			if i < len(o.folderNames) {
+				name = o.folderNames[i]
+			}
+			return fail(fmt.Errorf("--folders %s: %w", name, err))
+		}
+	}
 
 	watchCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -236,6 +256,7 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		lastState ews.ConnState
 		lastSub   string
 		fatal     error
+		outErr    error // stdout failed: stop after the runner unsubscribed
 	)
 	for u := range client.Watch(watchCtx, o.watch) {
 		if u.State != lastState || u.SubscriptionId != lastSub {
@@ -244,28 +265,37 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if u.Err != nil {
 				rec.Message = oneLine(u.Err.Error())
 			}
-			if err := enc.Encode(rec); err != nil {
-				return fail(fmt.Errorf("writing output: %w", err))
+			if outErr == nil {
+				if err := enc.Encode(rec); err != nil {
+					// Stop, but let the runner unsubscribe first.
+					outErr = fmt.Errorf("writing output: %w", err)
+					stop()
+				}
 			}
 		}
 		if u.State == ews.StateError && u.Err != nil {
 			fatal = u.Err
 		}
 		for _, e := range u.Events {
-			if o.count > 0 && printed >= o.count {
+			if outErr != nil || (o.count > 0 && printed >= o.count) {
 				break // stopping; the rest of this batch is not asked for
 			}
 			if e.Type == ews.StatusEvent && !o.showStatus {
 				continue
 			}
 			if err := enc.Encode(ews.EventRecord(e)); err != nil {
-				return fail(fmt.Errorf("writing output: %w", err))
+				outErr = fmt.Errorf("writing output: %w", err)
+				stop()
+				break
 			}
 			printed++
 			if o.count > 0 && printed == o.count {
 				stop() // the runner unsubscribes and closes the channel
 			}
 		}
+	}
+	if outErr != nil {
+		return fail(outErr)
 	}
 	if fatal != nil {
 		return fail(fatal)

@@ -253,6 +253,7 @@ func TestWatchErrors(t *testing.T) {
 	}{
 		{"wrong password", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo wrong"}, 1, "authentication failed"},
 		{"wrong ntlm password", []string{"--url", ntlmSrv.URL(), "--user", `EXAMPLE\alice`, "--password-cmd", "echo wrong"}, 1, "authentication failed"},
+		{"unknown folder", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo right", "--folders", "inbox,nonexistent"}, 1, "--folders nonexistent: GetFolder: ErrorInvalidIdMalformed"},
 		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
 		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
 		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "password command"},
@@ -398,4 +399,37 @@ func TestWatchAgainstSimBinaries(t *testing.T) {
 			checkStates(t, states, "streaming")
 		})
 	}
+}
+
+// Output that cannot be written (a full disk) stops watch with one line,
+// after the runner unsubscribed: no subscription is left on the server.
+func TestWatchOutputFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Rate: 5}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var stderr cmdBuffer
+	// The state lines get through; the disk fills up at the first event.
+	out := &failAfter{n: 2}
+	code := runWatch(ctx, []string{"--url", srv.URL(), "--auth", "none"}, out, &stderr)
+	if code != 1 || stderr.String() != "ewsmon watch: writing output: write /dev/stdout: no space left on device\n" {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if st := srv.Stats(); st.Streaming != 0 || st.Pull != 0 {
+		t.Errorf("subscriptions left on the server: %+v", st)
+	}
+}
+
+// failAfter accepts n writes, then fails like a full disk.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n > 0 {
+		f.n--
+		return len(p), nil
+	}
+	return failWriter{}.Write(p)
 }

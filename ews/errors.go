@@ -37,6 +37,8 @@ const (
 	ErrInternalServerError                    ErrorCode = "ErrorInternalServerError"
 	ErrInternalServerTransientError           ErrorCode = "ErrorInternalServerTransientError"
 	ErrInvalidFolderId                        ErrorCode = "ErrorInvalidFolderId"
+	ErrInvalidIdEmpty                         ErrorCode = "ErrorInvalidIdEmpty"
+	ErrInvalidIdMalformed                     ErrorCode = "ErrorInvalidIdMalformed"
 	ErrInvalidPullSubscriptionId              ErrorCode = "ErrorInvalidPullSubscriptionId"
 	ErrInvalidPushSubscriptionUrl             ErrorCode = "ErrorInvalidPushSubscriptionUrl"
 	ErrInvalidSubscription                    ErrorCode = "ErrorInvalidSubscription"

@@ -263,6 +263,7 @@ func isFatal(err error) bool {
 		ErrInvalidSubscriptionRequest, ErrImpersonateUserDenied, ErrImpersonationDenied, ErrImpersonationFailed,
 		ErrNonExistentMailbox, ErrSchemaValidation, ErrInvalidRequest, ErrInvalidServerVersion, ErrIncorrectSchemaVersion,
 		ErrExceededSubscriptionCount, ErrFolderNotFound, ErrInvalidFolderId, ErrProxyRequestNotAllowed,
+		ErrInvalidIdMalformed, ErrInvalidIdEmpty,
 	} {
 		if errors.Is(err, c) {
 			return true

@@ -511,6 +511,14 @@ func TestWatchFatalErrors(t *testing.T) {
 	if last.State != StateError || !errors.Is(last.Err, ErrSubscriptionDelegateAccessNotSupported) {
 		t.Errorf("final %+v", last)
 	}
+	// A folder id the server cannot read: retrying the same id cannot help.
+	ws.handle("Subscribe", reply(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:SubscribeResponse xmlns:m="`+NSMessages+`"><m:ResponseMessages><m:SubscribeResponseMessage ResponseClass="Error"><m:MessageText>Id is malformed.</m:MessageText><m:ResponseCode>ErrorInvalidIdMalformed</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:SubscribeResponseMessage></m:ResponseMessages></m:SubscribeResponse></s:Body></s:Envelope>`))
+	for u := range c.Watch(context.Background(), WatchConfig{Folders: []FolderRef{FolderRefOf(FolderId{Id: "nonexistent"})}}) {
+		last = u
+	}
+	if last.State != StateError || !errors.Is(last.Err, ErrInvalidIdMalformed) {
+		t.Errorf("malformed folder id: final %+v", last)
+	}
 	// Bad configuration: one error update, then the channel closes.
 	for _, cfg := range []WatchConfig{{ConnectionTimeout: 31}, {Mode: ModePull, Timeout: 2000}, {Mode: ModePush}, {Folders: []FolderRef{Distinguished("nope")}}} {
 		var ups []Update
