@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // lineWith is the first screen line containing s ("" when none does).
@@ -85,5 +87,26 @@ func TestSubscribeAfterUnsubscribeDropsTheUnsubscribingNote(t *testing.T) {
 	lines := strings.Split(h.screen(), "\n")
 	if last := lines[len(lines)-1]; !strings.Contains(last, "subscribing…") || strings.Contains(last, "unsubscribing") {
 		t.Fatalf("after s the bottom bar says %q, want subscribing…", strings.TrimSpace(last))
+	}
+}
+
+// A click on the tree selects the row drawn under the pointer, also after
+// the tree had been scrolled on a small window that then grew.
+func TestTreeClickAfterScrollAndResize(t *testing.T) {
+	h := newHarness(t, 80, 12, false)
+	h.flowing() // 7 folders + "All folders": more rows than the tree shows
+	h.key("shift+tab")
+	h.key("G") // the last folder: the tree scrolls
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	f := h.m.rects[paneFolders]
+	if l := strings.Split(h.screen(), "\n")[f.y+2]; !strings.Contains(l, "Inbox") {
+		t.Fatalf("screen line %d is %q, want the Inbox row", f.y+2, l)
+	}
+	h.send(tea.MouseClickMsg{X: f.x + 3, Y: f.y + 2, Button: tea.MouseLeft})
+	if got := h.m.folders.Selected(); got != idInbox {
+		t.Fatalf("click on the Inbox row selected %q", got)
+	}
+	if got := h.m.st.Filter().FolderId; got != idInbox {
+		t.Fatalf("click on the Inbox row filtered to %q", got)
 	}
 }

@@ -85,7 +85,7 @@ func (p *foldersPane) Selected() string {
 // and reports whether it landed on a row.
 func (p *foldersPane) ClickRow(y int) bool {
 	nodes := p.nodes()
-	i := p.top + y - 1
+	i := p.viewTop(nodes, p.index(nodes)) + y - 1
 	if y < 1 || y > p.listHeight() || i > len(nodes) {
 		return false
 	}
@@ -143,6 +143,21 @@ func (p *foldersPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	return p, nil
 }
 
+// viewTop is the first row on screen: p.top, kept so that the cursor is on
+// screen even after the tree shrank or the pane grew. View draws from it and
+// a click is mapped through it.
+func (p *foldersPane) viewTop(nodes []model.FolderNode, cur int) int {
+	lh := p.listHeight()
+	top := min(p.top, max(len(nodes)+1-lh, 0))
+	if cur < top {
+		top = cur
+	}
+	if lh > 0 && cur >= top+lh {
+		top = cur - lh + 1
+	}
+	return top
+}
+
 func (p *foldersPane) View() string {
 	s := p.c.styles
 	st := p.c.st
@@ -151,14 +166,7 @@ func (p *foldersPane) View() string {
 	cur := p.index(nodes)
 	filterID := st.Filter().FolderId
 	lh := p.listHeight()
-	// Keep the cursor on screen even after the tree shrank or the pane did.
-	top := min(p.top, max(len(nodes)+1-lh, 0))
-	if cur < top {
-		top = cur
-	}
-	if lh > 0 && cur >= top+lh {
-		top = cur - lh + 1
-	}
+	top := p.viewTop(nodes, cur)
 
 	lines := make([]string, 0, lh)
 	for i := top; i <= len(nodes) && len(lines) < lh; i++ {
