@@ -443,15 +443,43 @@ func resolveSecret(ctx context.Context, s Settings, getenv func(string) string, 
 		return "", errors.New("no password: set EWSMON_PASSWORD or --password-cmd (stdin is not a terminal to prompt on)")
 	}
 	fmt.Fprintf(prompt, "Password for %s at %s: ", s.User, s.URL)
-	b, err := term.ReadPassword(int(tty.Fd()))
+	b, err := readPassword(ctx, int(tty.Fd()))
 	fmt.Fprintln(prompt)
 	if err != nil {
-		return "", fmt.Errorf("reading the password: %v", err)
+		return "", err
 	}
 	if len(b) == 0 {
 		return "", errors.New("no password given")
 	}
 	return string(b), nil
+}
+
+// readPassword reads a line from the terminal without echo. ctrl+c ends it:
+// main catches SIGINT (cancelling ctx) so it would not end the blocked read
+// by itself; the terminal's echo is restored before returning.
+func readPassword(ctx context.Context, fd int) ([]byte, error) {
+	saved, _ := term.GetState(fd)
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("reading the password: %v", r.err)
+		}
+		return r.b, nil
+	case <-ctx.Done():
+		if saved != nil {
+			_ = term.Restore(fd, saved)
+		}
+		return nil, errors.New("interrupted at the password prompt")
+	}
 }
 
 // runSecretCmd runs cmd with sh -c and returns its first line of output.
