@@ -110,3 +110,25 @@ func TestTreeClickAfterScrollAndResize(t *testing.T) {
 		t.Fatalf("click on the Inbox row filtered to %q", got)
 	}
 }
+
+// enter on the newest cascade while following expands it and keeps the
+// selection on its header, so enter again collapses it.
+func TestEnterTwiceOnNewestCascadeCollapses(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	r, _ := h.m.events.Selected()
+	if !r.IsHeader() {
+		t.Fatal("following: the newest row is not a cascade header")
+	}
+	h.key("enter")
+	if !h.m.st.Expanded(r.Cascade.ID) {
+		t.Fatal("enter did not expand the newest cascade")
+	}
+	if s, _ := h.m.events.Selected(); !s.IsHeader() || s.Cascade.ID != r.Cascade.ID {
+		t.Fatalf("after expanding, the selection left the header:\n%s", h.screen())
+	}
+	h.key("enter")
+	if h.m.showDetail || h.m.st.Expanded(r.Cascade.ID) {
+		t.Fatalf("enter again: detail open %v, still expanded %v; want it collapsed", h.m.showDetail, h.m.st.Expanded(r.Cascade.ID))
+	}
+}

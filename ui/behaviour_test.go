@@ -457,8 +457,9 @@ func TestDetailViewEscBack(t *testing.T) {
 	h.synced()
 	at := t0.Add(50 * time.Second)
 	h.updates(h.events(at, newMail(at, itemID(4), 1)...)) // the item is not fetched yet
-	h.key("enter")
-	h.key("up")
+	h.key("enter")                                        // expand the new mail
+	h.key("down")                                         // its CreatedEvent
+	h.key("down")                                         // its NewMailEvent
 	cmd := h.key("enter")
 	msg := await(t, cmd, isType[detailItemMsg]).(detailItemMsg)
 	h.send(msg)
@@ -658,8 +659,8 @@ func TestHelpAndDetailScroll(t *testing.T) {
 	if strings.Contains(h.screen(), "─ Keys ─") {
 		t.Fatal("? did not close the help")
 	}
-	h.key("enter")
-	h.key("up")
+	h.key("enter") // expand the newest cascade
+	h.key("down")  // its first event
 	h.key("enter")
 	before := h.screen()
 	h.key("pgdown")

@@ -43,7 +43,8 @@ var scenarios = []struct {
 	{"detail_open", func(h *harness) {
 		h.flowing()
 		h.key("enter") // expand the newest cascade (new mail)
-		h.key("up")    // its NewMailEvent
+		h.key("down")  // its CreatedEvent
+		h.key("down")  // its NewMailEvent
 		h.key("enter") // open it
 		h.send(detailItemMsg{seq: h.m.detail.Seq(), item: h.be.items[itemID(4)]})
 	}},

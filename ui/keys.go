@@ -188,6 +188,11 @@ func (m *Model) enter() tea.Cmd {
 			return nil
 		}
 		if r.Entry == nil {
+			// While following, the selection is the newest row: expanding
+			// the newest cascade would move it to the cascade's last event,
+			// so a second enter opened that event instead of collapsing.
+			// Stop on the header the user chose.
+			m.events.SetFollow(false)
 			m.st.ToggleExpanded(r.Cascade.ID)
 			return nil
 		}

@@ -21,10 +21,10 @@ func TestEverySizeFillsTheScreen(t *testing.T) {
 	h.flowing()
 	modes := []func(){
 		func() {},
-		func() { h.key("enter"); h.key("up"); h.key("enter") }, // detail
-		func() { h.key("esc"); h.key("?") },                    // help
-		func() { h.key("esc"); h.key("e") },                    // dialog
-		func() { h.key("esc"); h.key("/") },                    // filter input
+		func() { h.key("enter"); h.key("down"); h.key("enter") }, // detail
+		func() { h.key("esc"); h.key("?") },                      // help
+		func() { h.key("esc"); h.key("e") },                      // dialog
+		func() { h.key("esc"); h.key("/") },                      // filter input
 	}
 	for _, mode := range modes {
 		mode()
