@@ -132,3 +132,19 @@ func TestEnterTwiceOnNewestCascadeCollapses(t *testing.T) {
 		t.Fatalf("enter again: detail open %v, still expanded %v; want it collapsed", h.m.showDetail, h.m.st.Expanded(r.Cascade.ID))
 	}
 }
+
+// The help bar keeps "? help" (the way to every other key) on narrow
+// screens, whichever pane has the focus.
+func TestHelpBarKeepsHelpWhenNarrow(t *testing.T) {
+	for _, w := range []int{60, 80, 100} {
+		h := newHarness(t, w, 24, true)
+		h.flowing()
+		for _, pane := range []string{"events", "folders"} {
+			lines := strings.Split(h.screen(), "\n")
+			if last := lines[len(lines)-1]; !strings.Contains(last, "? help") {
+				t.Errorf("%d columns, %s focused: the help bar %q has no '? help'", w, pane, strings.TrimSpace(last))
+			}
+			h.key("shift+tab")
+		}
+	}
+}

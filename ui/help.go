@@ -187,26 +187,63 @@ func (p *helpPane) View() string {
 func shortHelpLine(c *common, bindings []key.Binding, width int) string {
 	s := c.styles
 	sep := s.HelpSep.Render(" · ")
+	itemWidth := func(k key.Binding) int {
+		h := k.Help()
+		return ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
+	}
+	isHelp := func(k key.Binding) bool {
+		return k.Help() == c.keys.Help.Help()
+	}
+	// When the line is too narrow for all, "? help" (the way to every other
+	// key) stays, at the end, and the others give way.
+	total, reserve := 0, 0
+	for _, k := range bindings {
+		if k.Enabled() {
+			total += itemWidth(k) + 3
+			if isHelp(k) {
+				reserve = itemWidth(k) + 3
+			}
+		}
+	}
+	if total-3 <= width {
+		reserve = 0
+	}
 	var b strings.Builder
 	used := 0
-	for _, k := range bindings {
-		if !k.Enabled() {
-			continue
-		}
+	add := func(k key.Binding, w int) {
 		h := k.Help()
-		item := s.HelpKey.Render(h.Key) + " " + s.HelpDesc.Render(h.Desc)
-		w := ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
-		if used > 0 {
-			w += 3
-		}
-		if used+w > width {
-			break
-		}
 		if used > 0 {
 			b.WriteString(sep)
 		}
-		b.WriteString(item)
+		b.WriteString(s.HelpKey.Render(h.Key) + " " + s.HelpDesc.Render(h.Desc))
 		used += w
+	}
+	for _, k := range bindings {
+		if !k.Enabled() || (reserve > 0 && isHelp(k)) {
+			continue
+		}
+		w := itemWidth(k)
+		if used > 0 {
+			w += 3
+		}
+		if used+w+reserve > width {
+			break
+		}
+		add(k, w)
+	}
+	if reserve > 0 {
+		for _, k := range bindings {
+			if k.Enabled() && isHelp(k) {
+				w := itemWidth(k)
+				if used > 0 {
+					w += 3
+				}
+				if used+w <= width {
+					add(k, w)
+				}
+				break
+			}
+		}
 	}
 	return fit(b.String(), width)
 }
