@@ -148,3 +148,30 @@ func TestHelpBarKeepsHelpWhenNarrow(t *testing.T) {
 		}
 	}
 }
+
+// A filter's error goes away once a good filter is applied.
+func TestGoodFilterClearsTheLastFilterError(t *testing.T) {
+	h := newHarness(t, 100, 30, false)
+	h.flowing()
+	typeFilter := func(f string) {
+		h.key("/")
+		for range 40 {
+			h.key("backspace")
+		}
+		for _, r := range f {
+			h.key(string(r))
+		}
+		h.key("enter")
+	}
+	typeFilter("folder:nowhere")
+	if !strings.Contains(h.screen(), `no folder named "nowhere"`) {
+		t.Fatalf("no error for an unknown folder:\n%s", h.screen())
+	}
+	typeFilter("folder:archive")
+	if h.m.st.Filter().FolderId != idArchive {
+		t.Fatalf("the good filter was not applied")
+	}
+	if strings.Contains(h.screen(), "nowhere") {
+		t.Fatalf("the old filter error is still shown:\n%s", h.screen())
+	}
+}

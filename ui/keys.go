@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -25,6 +26,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 			m.st.SetFilter(f)
+			if m.flashErr && strings.HasPrefix(m.flash, "filter:") {
+				m.flash = "" // the last filter's error no longer holds
+			}
 			return nil
 		case "esc":
 			m.filtering = false
