@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/ews"
 )
 
 // lineWith is the first screen line containing s ("" when none does).
@@ -173,5 +175,20 @@ func TestGoodFilterClearsTheLastFilterError(t *testing.T) {
 	}
 	if strings.Contains(h.screen(), "nowhere") {
 		t.Fatalf("the old filter error is still shown:\n%s", h.screen())
+	}
+}
+
+// r says "syncing folders…" and, once the sync is back, that it is done.
+func TestResyncSaysWhenDone(t *testing.T) {
+	h := newHarness(t, 100, 30, false)
+	h.flowing()
+	h.key("r")
+	if !strings.Contains(h.screen(), "syncing folders…") {
+		t.Fatalf("r does not say it syncs:\n%s", h.screen())
+	}
+	h.send(syncMsg{res: &ews.SyncFolderHierarchyResult{SyncState: "H4sI-3", IncludesLastFolderInRange: true}})
+	scr := h.screen()
+	if strings.Contains(scr, "syncing folders…") || !strings.Contains(scr, "folders synced (0 changes)") {
+		t.Fatalf("the sync is done but the screen says:\n%s", scr)
 	}
 }

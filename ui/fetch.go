@@ -2,6 +2,7 @@ package ui
 
 import (
 	tea "charm.land/bubbletea/v2"
+	"fmt"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/model"
@@ -38,6 +39,13 @@ func (m *Model) onSync(msg syncMsg) tea.Cmd {
 	}
 	m.folders.syncErr = ""
 	m.st.ApplySync(msg.res)
+	if m.flash == "syncing folders…" && (msg.res == nil || msg.res.IncludesLastFolderInRange) {
+		n := 0
+		if msg.res != nil {
+			n = len(msg.res.Changes)
+		}
+		m.setFlash(fmt.Sprintf("folders synced (%d changes)", n), false)
+	}
 	m.updateSession() // folder names may be known now
 	var cmds []tea.Cmd
 	if !m.foldersFetched {
