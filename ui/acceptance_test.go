@@ -192,3 +192,26 @@ func TestResyncSaysWhenDone(t *testing.T) {
 		t.Fatalf("the sync is done but the screen says:\n%s", scr)
 	}
 }
+
+// ←/h and →/l (docs/keys.md: collapse, expand) work on the event list's
+// cascades too, not only in the tree.
+func TestLeftRightCollapseExpandCascades(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	r, _ := h.m.events.Selected()
+	h.key("l")
+	if !h.m.st.Expanded(r.Cascade.ID) {
+		t.Fatal("l did not expand the selected cascade")
+	}
+	h.key("down") // one of its events
+	if s, _ := h.m.events.Selected(); s.IsHeader() {
+		t.Fatal("down did not go into the cascade")
+	}
+	h.key("h")
+	if h.m.st.Expanded(r.Cascade.ID) {
+		t.Fatal("h on an event did not collapse its cascade")
+	}
+	if s, _ := h.m.events.Selected(); !s.IsHeader() || s.Cascade.ID != r.Cascade.ID {
+		t.Fatalf("after h the selection is not the cascade's header:\n%s", h.screen())
+	}
+}

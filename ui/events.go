@@ -192,6 +192,19 @@ func (p *eventsPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			p.select1(0, 0)
 		case key.Matches(msg, k.Bottom):
 			p.SetFollow(true)
+		case key.Matches(msg, k.Collapse):
+			// Collapse the selected row's cascade, from its header or any
+			// of its events, and stop on the header.
+			if r, ok := p.Selected(); ok && p.c.st.Expanded(r.Cascade.ID) {
+				p.SetFollow(false)
+				p.selC, p.selSeq = r.Cascade.ID, 0
+				p.c.st.SetExpanded(r.Cascade.ID, false)
+			}
+		case key.Matches(msg, k.Expand):
+			if r, ok := p.Selected(); ok && r.IsHeader() && !p.c.st.Expanded(r.Cascade.ID) {
+				p.SetFollow(false)
+				p.c.st.SetExpanded(r.Cascade.ID, true)
+			}
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
