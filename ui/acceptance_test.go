@@ -215,3 +215,22 @@ func TestLeftRightCollapseExpandCascades(t *testing.T) {
 		t.Fatalf("after h the selection is not the cascade's header:\n%s", h.screen())
 	}
 }
+
+// The wheel scrolls the detail view over its whole width, also over the
+// part that covers the folder tree.
+func TestWheelScrollsDetailOverTheTreeArea(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.flowing()
+	h.key("enter") // expand the newest cascade
+	h.key("down")  // its first event
+	h.key("enter") // open it
+	if !h.m.showDetail {
+		t.Fatal("no detail view")
+	}
+	before := h.screen()
+	f := h.m.rects[paneFolders]
+	h.send(tea.MouseWheelMsg{X: f.x + 3, Y: f.y + 5, Button: tea.MouseWheelDown})
+	if h.screen() == before {
+		t.Fatal("the wheel over the left part of the detail does not scroll it")
+	}
+}

@@ -267,7 +267,10 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		m.help.Update(msg)
 		return nil
 	case m.showDetail:
-		if r := m.rects[paneEvents]; r.contains(msg.X, msg.Y) {
+		// The detail covers the tree and the list: the wheel scrolls it
+		// anywhere over them.
+		ev, tr := m.rects[paneEvents], m.rects[paneFolders]
+		if ev.contains(msg.X, msg.Y) || tr.contains(msg.X, msg.Y) {
 			_, cmd := m.detail.Update(msg)
 			return cmd
 		}
