@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +233,22 @@ func TestWheelScrollsDetailOverTheTreeArea(t *testing.T) {
 	h.send(tea.MouseWheelMsg{X: f.x + 3, Y: f.y + 5, Button: tea.MouseWheelDown})
 	if h.screen() == before {
 		t.Fatal("the wheel over the left part of the detail does not scroll it")
+	}
+}
+
+// A subscription the server lost (it restarted) shows why and what happens
+// above the panes on every screen size, as a reconnect does.
+func TestExpiredSubscriptionShowsWhyOnEverySize(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		h := newHarness(t, size[0], size[1], false)
+		h.synced()
+		h.updates(h.open(t0.Add(time.Second)))
+		h.updates(ews.Update{At: t0.Add(5 * time.Second), Mode: ews.ModePull, State: ews.StateExpired,
+			Err: errors.New("GetEvents: ErrorSubscriptionNotFound: The specified subscription was not found.")})
+		lines := strings.Split(h.screen(), "\n")
+		top := strings.Join(lines[:4], "\n")
+		if !strings.Contains(top, "! GetEvents: ErrorSubscriptionNotFound") || !strings.Contains(top, "resubscribing; u to stop, q to quit") {
+			t.Errorf("%dx%d: no banner for the lost subscription:\n%s", size[0], size[1], h.screen())
+		}
 	}
 }

@@ -107,6 +107,10 @@ func (m *Model) banner(w int) []string {
 		// The runner keeps retrying on its own; the reason must still be
 		// readable on every screen size, not only in the wide status pane.
 		mark, hint = "◌ ", "retrying; u to stop, q to quit"
+	case st.State == ews.StateExpired && st.Err != "":
+		// The server lost the subscription (restarted, or not polled in
+		// time): the runner makes a new one on its own.
+		mark, hint = "! ", "resubscribing; u to stop, q to quit"
 	default:
 		return nil
 	}
