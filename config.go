@@ -254,20 +254,32 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 		s.Events = splitList(eventsFlag)
 	}
 
-	// Defaults and validation.
+	// Defaults and validation. A bad value is named where it came from: a
+	// flag, the environment, or the config file.
+	origin := func(flagName, env string) string {
+		switch {
+		case set[flagName]:
+			return "--" + flagName
+		case env != "" && getenv(env) != "":
+			return env
+		case s.ConfigPath != "":
+			return "config " + s.ConfigPath + ": " + strings.ReplaceAll(flagName, "-", "_")
+		}
+		return "--" + flagName
+	}
 	if s.Auth == "" {
 		s.Auth = "ntlm"
 	}
 	switch s.Auth {
 	case "ntlm", "basic", "bearer":
 	default:
-		return s, fmt.Errorf("--auth %q: use ntlm, basic or bearer", s.Auth)
+		return s, fmt.Errorf("%s %q: use ntlm, basic or bearer", origin("auth", "EWSMON_AUTH"), s.Auth)
 	}
 	if s.Mode == "" {
 		s.Mode = "streaming"
 	}
 	if s.Mode != "streaming" && s.Mode != "pull" {
-		return s, fmt.Errorf("--mode %q: use streaming or pull", s.Mode)
+		return s, fmt.Errorf("%s %q: use streaming or pull", origin("mode", ""), s.Mode)
 	}
 	if s.Theme == "" {
 		s.Theme = "auto"
@@ -275,7 +287,7 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 	switch s.Theme {
 	case "auto", "dark", "light", "none":
 	default:
-		return s, fmt.Errorf("--theme %q: use auto, dark, light or none", s.Theme)
+		return s, fmt.Errorf("%s %q: use auto, dark, light or none", origin("theme", ""), s.Theme)
 	}
 	if getenv("NO_COLOR") != "" {
 		s.Theme = "none"
@@ -284,7 +296,7 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 		s.MaxEvents = 100000
 	}
 	if s.MaxEvents < 0 {
-		return s, fmt.Errorf("--max-events %d: must be positive", s.MaxEvents)
+		return s, fmt.Errorf("%s %d: must be positive", origin("max-events", ""), s.MaxEvents)
 	}
 	if s.SimRate < 0 {
 		return s, fmt.Errorf("--sim-rate %g: must be 0 or more", s.SimRate)
