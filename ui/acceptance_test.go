@@ -252,3 +252,14 @@ func TestExpiredSubscriptionShowsWhyOnEverySize(t *testing.T) {
 		}
 	}
 }
+
+// A demo action that cannot run says why within 80 columns.
+func TestSimulatorErrorFitsTheBar(t *testing.T) {
+	h := newHarness(t, 80, 24, true)
+	h.synced()
+	h.send(simMsg{action: "delete-folder", err: errors.New("delete-folder in alice@example.com: no user folder: nothing to act on")})
+	lines := strings.Split(h.screen(), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "simulator delete-folder: no user folder: nothing to act on" {
+		t.Fatalf("bottom bar %q", last)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -236,7 +237,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case simMsg:
 		if msg.err != nil {
-			m.setFlash(fmt.Sprintf("simulator %s: %v", msg.action, msg.err), true)
+			// The simulator's error repeats the action and the mailbox
+			// ("delete-folder in alice@…: no user folder: …"); drop that,
+			// so the reason fits an 80-column bar.
+			e := msg.err.Error()
+			if strings.HasPrefix(e, msg.action+" in ") {
+				if i := strings.Index(e, ": "); i >= 0 {
+					e = e[i+2:]
+				}
+			}
+			m.setFlash(fmt.Sprintf("simulator %s: %s", msg.action, e), true)
 		} else {
 			m.setFlash("simulator: "+msg.action, false)
 		}
