@@ -263,3 +263,14 @@ func TestSimulatorErrorFitsTheBar(t *testing.T) {
 		t.Fatalf("bottom bar %q", last)
 	}
 }
+
+// On a list too narrow for the Extras column, a folder change still shows
+// its unread count.
+func TestNarrowListShowsUnreadCounts(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.flowing()
+	h.key("enter") // expand the newest cascade: new mail, its folder change last
+	if l := lineWith(h.screen(), "Modified  Inbox"); !strings.Contains(l, "unread 1 → 2") {
+		t.Fatalf("the Inbox change reads %q, want its unread count", strings.TrimSpace(l))
+	}
+}

@@ -309,6 +309,11 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 		line = spread(left, " "+s.Muted.Render(count)+" ", inner)
 	} else {
 		col := st.Columns(r.Entry)
+		if cols.extras == 0 && col.Extras != "" {
+			// No extras column on a narrow list: the unread count is what a
+			// folder change says, so it goes with the folder's name.
+			col.Object += " · " + col.Extras
+		}
 		et := r.Entry.Event.Type
 		line = gutter + "  " + fit(col.Time, cols.time) + " " +
 			p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ)) + " " +
