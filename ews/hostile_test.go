@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -145,4 +146,50 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	clock.Advance(time.Second)
 	waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
 	finish(t, cancel, ch)
+}
+
+// A server that ends every stream at once (with Closed, or by forgetting
+// the subscription) is not hammered: the first reconnect is at once, then
+// the runner waits 1s, 2s … between connections.
+func TestStreamsEndingAtOnceArePaced(t *testing.T) {
+	for _, end := range []string{"Closed", "ErrorSubscriptionNotFound"} {
+		t.Run(end, func(t *testing.T) {
+			base := runtime.NumGoroutine()
+			clock := NewFakeClock(time.Unix(1e9, 0))
+			start := clock.Now()
+			var mu sync.Mutex
+			var at []time.Duration // clock time of each connection, from start
+			ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+				mu.Lock()
+				at = append(at, clock.Now().Sub(start))
+				mu.Unlock()
+				_, _ = io.WriteString(w, statusEnvelope("OK"))
+				if end == "Closed" {
+					_, _ = io.WriteString(w, statusEnvelope("Closed"))
+				} else {
+					sub := strings.TrimSpace(r.Body.child("SubscriptionIds").child("SubscriptionId").Text)
+					_, _ = io.WriteString(w, streamErrorEnvelope(end, sub))
+				}
+			})
+			c := ws.client(t, Config{Clock: clock})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ch := c.Watch(ctx, WatchConfig{})
+			advanceUntil(t, clock, ch, "five connections", func(Update) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(at) >= 5
+			})
+			finish(t, cancel, ch)
+			mu.Lock()
+			defer mu.Unlock()
+			// at once, at once, then 1s, 2s, 4s later.
+			for i, min := range []time.Duration{0, 0, time.Second, 3 * time.Second, 7 * time.Second} {
+				if at[i] < min {
+					t.Errorf("connection %d at +%v, want not before +%v (all: %v)", i+1, at[i], min, at)
+				}
+			}
+			noLeak(t, base, c, ws)
+		})
+	}
 }

@@ -115,6 +115,7 @@ type runner struct {
 	dl         Deadlines
 	reconnects int
 	failures   int // consecutive failures, for backoff
+	short      int // consecutive streams that ended within shortConnection
 }
 
 func (r *runner) update(events []Event, heartbeat bool) Update {
@@ -189,13 +190,20 @@ func (r *runner) loop() error {
 			return nil
 		}
 		switch {
-		case err == nil: // Closed: reconnect at once
+		case err == nil: // Closed: reconnect at once (unless it keeps happening)
+			if !r.sleep(r.shortPace()) {
+				return nil
+			}
 		case SubscriptionGone(err):
 			r.subId, r.watermark = "", ""
 			r.dl = Deadlines{}
 			r.publish(StateExpired, err, nil, false)
 			r.failures++
-			if r.failures > 1 && !r.sleep(r.backoff(err)) {
+			d := r.shortPace()
+			if r.failures > 1 {
+				d = max(d, r.backoff(err))
+			}
+			if !r.sleep(d) {
 				return nil
 			}
 		case isFatal(err):
@@ -219,6 +227,23 @@ func (r *runner) retry(err error, atOnce bool) bool {
 		d = 0
 	}
 	return r.sleep(d)
+}
+
+// shortConnection: a stream that ends sooner than this after opening did
+// not run its course (real servers close at ConnectionTimeout, a minute
+// at least).
+const shortConnection = 30 * time.Second
+
+// shortPace is the wait before reconnecting after several streams in a row
+// ended right after opening (a server or proxy that closes every stream at
+// once, or forgets every subscription): the first reconnects at once, then
+// 1s, 2s … 1min, so that such a server is not hammered thousands of times
+// a second.
+func (r *runner) shortPace() time.Duration {
+	if r.short < 2 {
+		return 0
+	}
+	return min(minBackoff<<min(r.short-2, 6), maxBackoff)
 }
 
 // backoff is 1s, 2s, 4s … 1min by consecutive failures, and at least the
@@ -349,6 +374,13 @@ func (r *runner) stream() error {
 		<-watchdogDone
 	}()
 	opened := r.clock.Now()
+	defer func() {
+		if r.clock.Now().Sub(opened) < shortConnection {
+			r.short++
+		} else {
+			r.short = 0
+		}
+	}()
 	r.dl = Deadlines{ConnectionEnds: opened.Add(time.Duration(r.cfg.ConnectionTimeout) * time.Minute), LastHeartbeat: opened}
 	for {
 		m, err := st.Next()
