@@ -3,6 +3,7 @@ package ews
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 )
@@ -16,6 +17,9 @@ import (
 // emitted.
 func Decode(r io.Reader, emit func(Record)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(2); len(head) == 2 && (head[0] == 0xFF && head[1] == 0xFE || head[0] == 0xFE && head[1] == 0xFF) {
+		return &DecodeError{Offset: 0, Err: errUTF16}
+	}
 	skipped, err := skipHTTPHead(br)
 	if err != nil {
 		return &DecodeError{Offset: skipped, Err: err}
@@ -42,6 +46,9 @@ func Decode(r io.Reader, emit func(Record)) error {
 		walkRecords(env.Body, emit)
 	}
 }
+
+// errUTF16 is a UTF-16 file, as Windows PowerShell's Out-File writes.
+var errUTF16 = errors.New("the input is UTF-16; EWS XML is read as UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)")
 
 // skipHTTPHead skips an HTTP start line and headers ("POST … HTTP/1.1",
 // "HTTP/1.1 200 OK") up to the first '<' at the start of a line.

@@ -1,9 +1,11 @@
 package ews
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -191,5 +193,39 @@ func TestStreamsEndingAtOnceArePaced(t *testing.T) {
 			}
 			noLeak(t, base, c, ws)
 		})
+	}
+}
+
+// Saved files in the wrong encoding are one clear error, not silently
+// dropped elements.
+func TestDecodeEncodingErrors(t *testing.T) {
+	good := []byte(statusEnvelope("OK"))
+	bad := bytes.Replace(good, []byte("ConnectionStatus>OK"), []byte("ConnectionStatus>O\xffK"), 1)
+	k := bytes.IndexByte(bad, 0xff)
+	utf16 := []byte{0xFF, 0xFE}
+	for _, c := range good {
+		utf16 = append(utf16, c, 0)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"invalid UTF-8", append(append([]byte{}, good...), bad...), fmt.Sprintf("at byte %d: not well-formed XML: invalid UTF-8", len(good)+k)},
+		{"UTF-16", utf16, "at byte 0: the input is UTF-16; EWS XML is read as UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"},
+	} {
+		var recs []Record
+		err := Decode(bytes.NewReader(tc.in), func(r Record) { recs = append(recs, r) })
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v\nwant %s", tc.name, err, tc.want)
+		}
+		if tc.name == "invalid UTF-8" && len(recs) != 1 {
+			t.Errorf("%s: the good envelope before is still decoded: %+v", tc.name, recs)
+		}
+	}
+	// The stream reader says the same.
+	_, err := NewStreamReader(bytes.NewReader(bad), 0).Next()
+	if err == nil || !strings.Contains(err.Error(), "invalid UTF-8") {
+		t.Errorf("stream: %v", err)
 	}
 }

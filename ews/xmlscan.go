@@ -530,6 +530,17 @@ func (er *elementReader) element(i int) (*node, error) {
 }
 
 func (er *elementReader) done(root *node, start, end int) (*node, error) {
+	if el := er.buf[start:end]; !utf8.Valid(el) {
+		k := 0
+		for k < len(el) {
+			r, size := utf8.DecodeRune(el[k:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			k += size
+		}
+		return nil, er.fail(start+k, "invalid UTF-8")
+	}
 	er.off = end
 	er.seen = true
 	if er.keepRaw {
