@@ -48,6 +48,9 @@ flags:
   --ca-file FILE       trust this CA (PEM) for the server's certificate
 `
 
+// minPoll is the shortest --poll accepted.
+const minPoll = 100 * time.Millisecond
+
 // watchOptions are the parsed flags of `ewsmon watch`.
 type watchOptions struct {
 	client      ews.Config
@@ -106,6 +109,8 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		return o, fmt.Errorf("--sim-rate %v: must be 0 or more actions per second", o.simRate)
 	case *poll < 0:
 		return o, fmt.Errorf("--poll %v: must be positive", *poll)
+	case *poll > 0 && *poll < minPoll:
+		return o, fmt.Errorf("--poll %v: must be at least %v (shorter would hammer the server)", *poll, minPoll)
 	}
 
 	switch *auth {

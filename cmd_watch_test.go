@@ -267,6 +267,7 @@ func TestWatchErrors(t *testing.T) {
 		{"no password flag", []string{"--sim", "--password", "x"}, 2, "password"},
 		{"not json", []string{"--sim", "--json=false"}, 2, "--json"},
 		{"bad count", []string{"--sim", "--count", "-1"}, 2, "--count"},
+		{"poll too short", []string{"--sim", "--mode", "pull", "--poll", "1ms"}, 2, "--poll 1ms: must be at least 100ms"},
 		{"extra argument", []string{"--sim", "now"}, 2, "now"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
