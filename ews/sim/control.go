@@ -2,6 +2,8 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -13,6 +15,9 @@ import (
 // {"action":"new-mail","events":[Record…]}; GET /sim/actions lists the
 // action names. Errors answer {"error":"…"} with 400. It needs no
 // authentication: it is for scripts and tests next to the simulator.
+
+// maxActionBody bounds a control request's body.
+const maxActionBody = 64 << 10
 
 type actionResponse struct {
 	Action string       `json:"action"`
@@ -31,9 +36,26 @@ func (s *Server) serveActions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req ActionRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxActionBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	err := dec.Decode(&req)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value (send one action per request)")
+	} else if err == nil {
+		var extra json.RawMessage
+		if e := dec.Decode(&extra); e != io.EOF {
+			err = errors.New("more than one JSON value (send one action per request)")
+		}
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("the body is larger than %d bytes; send {\"action\":\"new-mail\"}", maxActionBody)})
+		return
+	case err == io.EOF:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `empty body: send JSON like {"action":"new-mail"}`})
+		return
+	case err != nil:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad JSON body: " + err.Error()})
 		return
 	}

@@ -279,6 +279,21 @@ func TestControlAPI(t *testing.T) {
 	if strings.Join(types, ",") != "CreatedEvent,NewMailEvent,ModifiedEvent" {
 		t.Errorf("new-mail events = %v", types)
 	}
+	// Bodies that are not one action: each a sentence, and nothing done.
+	before := e.s.Stats().Events
+	for _, tc := range []struct{ body, want string }{
+		{`{"action":"new-mail"} {"action":"move-item"}`, "bad JSON body: more than one JSON value (send one action per request)"},
+		{`{"action":"new-mail"} trailing`, "bad JSON body: more than one JSON value (send one action per request)"},
+		{``, `empty body: send JSON like {"action":"new-mail"}`},
+		{`{"action":"` + strings.Repeat("a", 100<<10) + `"}`, `the body is larger than 65536 bytes; send {"action":"new-mail"}`},
+	} {
+		if _, out := post(tc.body); out["error"] != tc.want {
+			t.Errorf("%.40q: %v, want error %q", tc.body, out, tc.want)
+		}
+	}
+	if after := e.s.Stats().Events; after != before {
+		t.Errorf("refused requests journaled %d events", after-before)
+	}
 	for _, bad := range []string{`{"action":"explode"}`, `{"action":"new-mail","mailbox":"x@y.z"}`, `{"action":"new-mail","folder":"Nowhere"}`, `not json`, `{"action":"rename-folder","folder":"inbox"}`} {
 		if code, out := post(bad); code != 400 || out["error"] == "" {
 			t.Errorf("%s: %d %v, want 400 with an error", bad, code, out)
