@@ -39,8 +39,16 @@ func (s *State) SetFilter(f Filter) {
 	}
 	s.filter = g
 	s.match = newMatcher(g, s)
+	s.matched = 0
+	s.filterGen++
 	s.rebuildVisible()
 }
+
+// Matched counts the events that matched the filter when they arrived,
+// since the filter generation FilterGen began (each SetFilter starts a new
+// one at 0). The event list's "N new" badge counts with it, so it counts
+// only what the list will show.
+func (s *State) Matched() (n int, gen uint64) { return s.matched, s.filterGen }
 
 // Filter is the filter in effect.
 func (s *State) Filter() Filter {

@@ -25,3 +25,19 @@ func TestLastVisibleFollowsTheFilter(t *testing.T) {
 		t.Fatalf("no entry matches, yet last visible is %+v", e)
 	}
 }
+
+// Matched counts the events that match the filter as they arrive; a new
+// filter starts a new count.
+func TestMatchedCountsWhatTheFilterShows(t *testing.T) {
+	s := newState(model.Config{})
+	s.SetFilter(model.Filter{Types: map[ews.EventType]bool{ews.NewMailEvent: true}})
+	_, gen := s.Matched()
+	mailDay(s) // one NewMailEvent among nine events
+	if n, g := s.Matched(); n != 1 || g != gen {
+		t.Fatalf("Matched = %d (gen %d), want 1 (gen %d)", n, g, gen)
+	}
+	s.SetFilter(model.Filter{})
+	if n, g := s.Matched(); n != 0 || g == gen {
+		t.Fatalf("after SetFilter: Matched = %d (gen %d), want 0 in a new generation", n, g)
+	}
+}

@@ -70,6 +70,10 @@ type State struct {
 
 	filter Filter
 	match  matcher
+	// matched counts the events that matched the filter as they arrived,
+	// since filterGen last changed (SetFilter).
+	matched   int
+	filterGen uint64
 
 	tree    *FolderTree
 	items   map[string]ews.Item
@@ -198,6 +202,9 @@ func (s *State) appendEvent(e ews.Event, recv time.Time) {
 	c := s.group(ent)
 	s.entries.push(ent)
 	ent.match = s.match.matches(ent)
+	if ent.match {
+		s.matched++
+	}
 	s.attach(c, ent)
 	for s.entries.len() > s.cfg.MaxEvents {
 		s.evictOldest()

@@ -274,3 +274,33 @@ func TestNarrowListShowsUnreadCounts(t *testing.T) {
 		t.Fatalf("the Inbox change reads %q, want its unread count", strings.TrimSpace(l))
 	}
 }
+
+// While paused with a filter on, the "N new" badge counts only the events
+// the list will show, not those the filter hides.
+func TestPausedBadgeCountsOnlyWhatTheFilterShows(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:Moved" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	h.key("space")
+	at := t0.Add(60 * time.Second)
+	h.updates(h.events(at, newMail(at, itemID(5), 3)...)) // hidden by the filter
+	if strings.Contains(h.screen(), " new ") {
+		t.Fatalf("events the filter hides are counted as new:\n%s", lineWith(h.screen(), "paused"))
+	}
+	at = t0.Add(70 * time.Second)
+	h.updates(h.events(at, moveMail(at, itemID(2), itemID(6))...)) // one MovedEvent shown
+	if l := lineWith(h.screen(), "paused"); !strings.Contains(l, " 1 new ") {
+		t.Fatalf("one shown event arrived; the title reads %q", strings.TrimSpace(l))
+	}
+	// Without a filter every event counts, as before.
+	h.key("esc")
+	at = t0.Add(80 * time.Second)
+	h.updates(h.events(at, newMail(at, itemID(7), 4)...))
+	if l := lineWith(h.screen(), "paused"); !strings.Contains(l, " 3 new ") {
+		t.Fatalf("three events arrived after the filter was cleared; the title reads %q", strings.TrimSpace(l))
+	}
+}

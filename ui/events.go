@@ -27,7 +27,8 @@ type eventsPane struct {
 	focused bool
 
 	follow    bool
-	pausedAt  int    // Status().Events when the list was paused
+	pausedAt  int    // st.Matched() when the list was paused
+	pausedGen uint64 // and its filter generation
 	selC      uint64 // selected cascade
 	selSeq    uint64 // selected event in it; 0: the header row
 	lastIdx   int    // the selection's row the last time it was found
@@ -42,9 +43,21 @@ func (p *eventsPane) SetSize(w, h int)  { p.w, p.h = w, h }
 func (p *eventsPane) SetFocused(f bool) { p.focused = f }
 func (p *eventsPane) listHeight() int   { return max(p.h-3, 0) } // borders and the column header
 func (p *eventsPane) Following() bool   { return p.follow }
-func (p *eventsPane) newCount() int     { return max(p.c.st.Status().Events-p.pausedAt, 0) }
-func (p *eventsPane) innerWidth() int   { return max(p.w-2, 0) }
-func (p *eventsPane) firstRowY() int    { return 2 } // below the top border and the column header
+
+// newCount is how many events the list would show that arrived since it was
+// paused (since the filter changed, when it changed while paused).
+func (p *eventsPane) newCount() int {
+	n, gen := p.c.st.Matched()
+	if gen != p.pausedGen {
+		p.pausedAt, p.pausedGen = 0, gen
+	}
+	return max(n-p.pausedAt, 0)
+}
+
+// markSeen makes what arrived so far not new.
+func (p *eventsPane) markSeen()       { p.pausedAt, p.pausedGen = p.c.st.Matched() }
+func (p *eventsPane) innerWidth() int { return max(p.w-2, 0) }
+func (p *eventsPane) firstRowY() int  { return 2 } // below the top border and the column header
 func (p *eventsPane) ShortHelp() []key.Binding {
 	k := p.c.keys
 	return []key.Binding{k.Enter, k.Pause, k.Filter, k.Export, k.NextPane, k.Help, k.Quit, k.Up, k.Down}
@@ -59,7 +72,7 @@ func (p *eventsPane) SetFollow(on bool) {
 		idx := p.selIndex()
 		top, _ := p.window()
 		p.select1(idx, idx-top)
-		p.pausedAt = p.c.st.Status().Events
+		p.markSeen()
 	}
 	p.follow = on
 }

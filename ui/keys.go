@@ -134,7 +134,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Clear):
 		m.st.Clear()
-		m.events.pausedAt = m.st.Status().Events
+		m.events.markSeen()
 		m.showDetail = false
 		return nil
 	case key.Matches(msg, k.Export):
