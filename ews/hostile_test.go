@@ -229,3 +229,31 @@ func TestDecodeEncodingErrors(t *testing.T) {
 		t.Errorf("stream: %v", err)
 	}
 }
+
+// A server that always says MoreEvents but gives nothing new (no events,
+// or the same watermark again) is polled at the interval, not in a loop.
+func TestPullMoreEventsWithoutProgress(t *testing.T) {
+	for name, events := range map[string]string{"no events": "", "same watermark": pullEvent("ModifiedEvent", "WM-sub-1", "a")} {
+		t.Run(name, func(t *testing.T) {
+			ws := newWatchServer(t, nil)
+			ws.handle("GetEvents", reply(getEventsResponse("sub-1", "WM-sub-1", true, events)))
+			clock := NewFakeClock(time.Unix(1e9, 0))
+			c := ws.client(t, Config{Clock: clock})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ch := c.Watch(ctx, WatchConfig{Mode: ModePull, PollInterval: 5 * time.Second})
+			waitUpdate(t, ch, "open", func(u Update) bool { return u.State == StateOpen })
+			// Three polls, each a poll interval after the one before.
+			for i := 0; i < 3; i++ {
+				u := advanceUntil(t, clock, ch, "a poll", func(u Update) bool { return u.State == StateOpen })
+				if want := clock.Now().Add(5 * time.Second); !u.Deadlines.NextPoll.Equal(want) {
+					t.Fatalf("poll %d: next poll at %v, want %v (the interval)", i+1, u.Deadlines.NextPoll, want)
+				}
+			}
+			if n, elapsed := len(ws.requests("GetEvents")), clock.Now().Sub(time.Unix(1e9, 0)); n > int(elapsed/(5*time.Second))+1 {
+				t.Errorf("%d GetEvents in %v of clock time", n, elapsed)
+			}
+			finish(t, cancel, ch)
+		})
+	}
+}

@@ -331,6 +331,7 @@ func (r *runner) poll() error {
 		r.failures = 0
 		now := r.clock.Now()
 		r.dl.Expires = now.Add(timeout)
+		sent := r.watermark
 		heartbeat := len(n.Events) > 0
 		for _, e := range n.Events {
 			if e.Watermark != "" {
@@ -340,7 +341,10 @@ func (r *runner) poll() error {
 				heartbeat = false
 			}
 		}
-		if n.MoreEvents {
+		// MoreEvents drains at once, but only while the watermark moves: a
+		// server that says MoreEvents with nothing new is polled at the
+		// interval, not in a tight loop.
+		if n.MoreEvents && r.watermark != sent {
 			r.dl.NextPoll = now
 			r.publish(StateOpen, nil, n.Events, heartbeat)
 			continue
