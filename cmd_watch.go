@@ -260,16 +260,20 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printed   int
 		lastState ews.ConnState
 		lastSub   string
+		lastMsg   string
 		fatal     error
 		outErr    error // stdout failed: stop after the runner unsubscribed
 	)
 	for u := range client.Watch(watchCtx, o.watch) {
-		if u.State != lastState || u.SubscriptionId != lastSub {
-			lastState, lastSub = u.State, u.SubscriptionId
-			rec := ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId}
-			if u.Err != nil {
-				rec.Message = oneLine(u.Err.Error())
-			}
+		msg := ""
+		if u.Err != nil {
+			msg = oneLine(u.Err.Error())
+		}
+		// A new reason while still reconnecting (the stream broke, then
+		// the server is unreachable) is news too.
+		if u.State != lastState || u.SubscriptionId != lastSub || msg != lastMsg {
+			lastState, lastSub, lastMsg = u.State, u.SubscriptionId, msg
+			rec := ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId, Message: msg}
 			if outErr == nil {
 				if err := enc.Encode(rec); err != nil {
 					// Stop, but let the runner unsubscribe first.

@@ -434,3 +434,46 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	}
 	return failWriter{}.Write(p)
 }
+
+// While reconnecting, a new reason is printed: the stream broke, then the
+// server cannot be reached at all.
+func TestWatchPrintsEachNewReason(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var stdout, stderr cmdBuffer
+	done := make(chan int, 1)
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { done <- runWatch(watchCtx, []string{"--url", srv.URL(), "--auth", "none"}, &stdout, &stderr) }()
+	waitFor := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stdout.String(), what); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in output:\n%s", what, stdout.String())
+			}
+			time.Sleep(10 * time.Millisecond) // polling the output, with a deadline
+		}
+	}
+	waitFor(`"state":"open"`)
+	srv.Close()
+	waitFor("connection refused")
+	stop()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	_, states := watchLines(t, stdout.String())
+	var reasons []string
+	for _, s := range states {
+		if s.State == string(ews.StateReconnecting) {
+			reasons = append(reasons, s.Message)
+		}
+	}
+	if len(reasons) < 2 || !strings.Contains(reasons[len(reasons)-1], "cannot connect to "+srv.URL()) {
+		t.Errorf("reconnecting reasons %q: want the stream's end, then the refused connection", reasons)
+	}
+}
