@@ -257,3 +257,33 @@ func TestPullMoreEventsWithoutProgress(t *testing.T) {
 		})
 	}
 }
+
+// A raw saved streaming response (Fiddler "Save Raw") keeps its chunk-size
+// lines; decode reads through them.
+func TestDecodeChunkedHTTPMessage(t *testing.T) {
+	envs := []string{statusEnvelope("OK"), newMailEnvelope("sub-1", "item-1"), statusEnvelope("OK")}
+	var body strings.Builder
+	for _, e := range envs {
+		// Split each envelope over two chunks, like a server may.
+		for _, part := range []string{e[:len(e)/2], e[len(e)/2:]} {
+			fmt.Fprintf(&body, "%x\r\n%s\r\n", len(part), part)
+		}
+	}
+	whole := "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n" + body.String() + "0\r\n\r\n"
+	decode := func(in string) ([]string, error) {
+		var types []string
+		err := Decode(strings.NewReader(in), func(r Record) { types = append(types, r.Type) })
+		return types, err
+	}
+	types, err := decode(whole)
+	if err != nil || strings.Join(types, " ") != "ConnectionStatus CreatedEvent NewMailEvent ConnectionStatus" {
+		t.Fatalf("chunked: %v %v", types, err)
+	}
+	// Cut inside the last envelope: the others still decode, and the error
+	// says cut off.
+	cut := whole[:strings.LastIndex(whole, "ConnectionStatus>OK")]
+	types, err = decode(cut)
+	if strings.Join(types, " ") != "ConnectionStatus CreatedEvent NewMailEvent" || err == nil || !strings.Contains(err.Error(), "input is cut off") {
+		t.Errorf("cut: %v %v", types, err)
+	}
+}
