@@ -287,3 +287,21 @@ func TestDecodeChunkedHTTPMessage(t *testing.T) {
 		t.Errorf("cut: %v %v", types, err)
 	}
 }
+
+// An envelope of many elements (within maxElements) costs memory in
+// proportion: the node pool used to be a growing slice that copied itself
+// at each growth while the tree kept every old copy alive (345 MiB here).
+func TestManyElementsMemory(t *testing.T) {
+	in := []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` + strings.Repeat("<a/>", maxElements-10) + `</s:Body></s:Envelope>`)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	root, err := newElementReader(bytes.NewReader(in), 0).next()
+	runtime.ReadMemStats(&after)
+	if err != nil || len(root.Kids[0].Kids) != maxElements-10 {
+		t.Fatalf("%v", err)
+	}
+	if mib := (after.TotalAlloc - before.TotalAlloc) >> 20; mib > 120 {
+		t.Errorf("reading %d elements allocated %d MiB", maxElements, mib)
+	}
+}

@@ -33,6 +33,9 @@ const readChunk = 32 << 10
 // 16 MiB envelope of empty elements cannot take gigabytes.
 var maxElements = 500_000 // a variable for tests
 
+// maxSlab is the largest slab of nodes allocated at once.
+const maxSlab = 4096
+
 // activityReader reports every read that returned data.
 type activityReader struct {
 	r  io.Reader
@@ -65,8 +68,9 @@ type elementReader struct {
 	intern  map[string]string
 	scratch []byte
 	ns      []nsBinding
-	pool    []node
-	used    int
+	pool    []node // the current slab of nodes
+	used    int    // nodes used in pool
+	count   int    // nodes of the element being read
 	stack   []*node
 }
 
@@ -390,16 +394,19 @@ func (er *elementReader) element(i int) (*node, error) {
 	defer func() { er.ns = er.ns[:nsBase] }()
 	// Nodes (and their Kids and Attr arrays) are reused from one element
 	// to the next: a tree is valid until the following call to next.
-	er.used = 0
-	if len(er.pool) > 8192 {
-		er.pool = nil // do not keep the memory of one huge envelope
-	}
+	// Nodes come from slabs that are never reallocated (a growing slice
+	// would copy every node at each growth while the tree still points
+	// into the old arrays: five times the memory); the last slab is
+	// reused by the next element.
+	er.used, er.count = 0, 0
 	alloc := func() *node {
 		if er.used == len(er.pool) {
-			er.pool = append(er.pool, make([]node, 16)...)
+			er.pool = make([]node, min(max(2*len(er.pool), 16), maxSlab))
+			er.used = 0
 		}
 		n := &er.pool[er.used]
 		er.used++
+		er.count++
 		*n = node{Kids: n.Kids[:0], Attr: n.Attr[:0]}
 		return n
 	}
@@ -502,7 +509,7 @@ func (er *elementReader) element(i int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if er.used >= maxElements {
+		if er.count >= maxElements {
 			return nil, er.fail(i, "more than %d elements in one envelope", maxElements)
 		}
 		n := alloc()
