@@ -222,37 +222,43 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "ewsmon watch: %s\n", w)
 	}
 
+	// --duration bounds the whole run, the checks below included (a
+	// server that never answers them).
+	runCtx := ctx
+	if o.duration > 0 {
+		var cancelTimer context.CancelFunc
+		runCtx, cancelTimer = context.WithTimeout(ctx, o.duration)
+		defer cancelTimer()
+	}
+	checkFailed := func(err error) int {
+		switch {
+		case ctx.Err() != nil: // interrupted
+			return 0
+		case runCtx.Err() != nil:
+			return fail(fmt.Errorf("no answer from %s within --duration %v", client.URL(), o.duration))
+		}
+		return fail(err)
+	}
 	// One ordinary call first, so a wrong password, a wrong URL or an
 	// unreachable server is one clear sentence and exit status 1 rather
 	// than a subscription that keeps retrying.
-	if _, err := client.GetFolder(ctx, ews.Distinguished("msgfolderroot")); err != nil {
-		if ctx.Err() != nil {
-			return 0
-		}
-		return fail(err)
+	if _, err := client.GetFolder(runCtx, ews.Distinguished("msgfolderroot")); err != nil {
+		return checkFailed(err)
 	}
 	// Each folder asked for must exist, or the subscription would fail
 	// with an error that does not say which folder is wrong.
 	for i, ref := range o.watch.Folders {
-		if _, err := client.GetFolder(ctx, ref); err != nil {
-			if ctx.Err() != nil {
-				return 0
-			}
+		if _, err := client.GetFolder(runCtx, ref); err != nil {
 			name := ref.Id.Id
 			if i < len(o.folderNames) {
 				name = o.folderNames[i]
 			}
-			return fail(fmt.Errorf("--folders %s: %w", name, err))
+			return checkFailed(fmt.Errorf("--folders %s: %w", name, err))
 		}
 	}
 
-	watchCtx, stop := context.WithCancel(ctx)
+	watchCtx, stop := context.WithCancel(runCtx)
 	defer stop()
-	if o.duration > 0 {
-		var cancelTimer context.CancelFunc
-		watchCtx, cancelTimer = context.WithTimeout(watchCtx, o.duration)
-		defer cancelTimer()
-	}
 
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

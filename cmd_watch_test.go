@@ -477,3 +477,33 @@ func TestWatchPrintsEachNewReason(t *testing.T) {
 		t.Errorf("reconnecting reasons %q: want the stream's end, then the refused connection", reasons)
 	}
 }
+
+// --duration bounds the whole run, even against a server that takes the
+// request and never answers.
+func TestWatchDurationBoundsSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold every connection open, say nothing
+		}
+	}()
+	url := "http://" + ln.Addr().String() + "/EWS/Exchange.asmx"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, stderr cmdBuffer
+	code := runWatch(ctx, []string{"--url", url, "--auth", "none", "--duration", "300ms"}, &stdout, &stderr)
+	if ctx.Err() != nil {
+		t.Fatal("--duration 300ms did not end the run")
+	}
+	if code != 1 || stderr.String() != "ewsmon watch: no answer from "+url+" within --duration 300ms\n" {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
