@@ -55,6 +55,13 @@ type simOptions struct {
 	heartbeat time.Duration
 }
 
+// Bounds of the simulator's flags: beyond them it would only burn CPU (a
+// 1ns heartbeat on every stream, a generator that never sleeps).
+const (
+	maxSimRate   = 1000.0
+	minHeartbeat = 10 * time.Millisecond
+)
+
 // parseSimArgs parses `ewsmon sim` flags. flag.ErrHelp means help was shown.
 func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	fs := flag.NewFlagSet("ewsmon sim", flag.ContinueOnError)
@@ -86,11 +93,11 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	default:
 		return o, fmt.Errorf("--auth %q: use none, basic or ntlm", *auth)
 	}
-	if *rate < 0 {
-		return o, fmt.Errorf("--rate %v: must be 0 (off) or more actions per second", *rate)
+	if !(*rate >= 0 && *rate <= maxSimRate) { // NaN too
+		return o, fmt.Errorf("--rate %v: must be 0 (off) up to %v actions per second", *rate, maxSimRate)
 	}
-	if o.heartbeat <= 0 {
-		return o, fmt.Errorf("--heartbeat %v: must be positive", o.heartbeat)
+	if o.heartbeat < minHeartbeat {
+		return o, fmt.Errorf("--heartbeat %v: must be at least %v", o.heartbeat, minHeartbeat)
 	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {

@@ -230,6 +230,10 @@ func TestSimBadFlags(t *testing.T) {
 		{"--listen", "8080"},
 		{"--mailbox", "alice"},
 		{"--heartbeat", "0s"},
+		{"--heartbeat", "1ns"},
+		{"--rate", "NaN"},
+		{"--rate", "+Inf"},
+		{"--rate", "1e9"},
 		{"extra"},
 	} {
 		var stdout, stderr cmdBuffer

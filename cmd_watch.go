@@ -105,8 +105,8 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		return o, fmt.Errorf("--count %d: must be positive", o.count)
 	case o.duration < 0:
 		return o, fmt.Errorf("--duration %v: must be positive", o.duration)
-	case o.simRate < 0:
-		return o, fmt.Errorf("--sim-rate %v: must be 0 or more actions per second", o.simRate)
+	case !(o.simRate >= 0 && o.simRate <= maxSimRate): // NaN too
+		return o, fmt.Errorf("--sim-rate %v: must be 0 (off) up to %v actions per second", o.simRate, maxSimRate)
 	case *poll < 0:
 		return o, fmt.Errorf("--poll %v: must be positive", *poll)
 	case *poll > 0 && *poll < minPoll:

@@ -267,6 +267,8 @@ func TestWatchErrors(t *testing.T) {
 		{"no password flag", []string{"--sim", "--password", "x"}, 2, "password"},
 		{"not json", []string{"--sim", "--json=false"}, 2, "--json"},
 		{"bad count", []string{"--sim", "--count", "-1"}, 2, "--count"},
+		{"sim rate NaN", []string{"--sim", "--sim-rate", "NaN"}, 2, "--sim-rate NaN: must be 0 (off) up to 1000"},
+		{"sim rate huge", []string{"--sim", "--sim-rate", "1e9"}, 2, "--sim-rate 1e+09"},
 		{"poll too short", []string{"--sim", "--mode", "pull", "--poll", "1ms"}, 2, "--poll 1ms: must be at least 100ms"},
 		{"extra argument", []string{"--sim", "now"}, 2, "now"},
 	} {
