@@ -58,7 +58,7 @@ type simOptions struct {
 // Bounds of the simulator's flags: beyond them it would only burn CPU (a
 // 1ns heartbeat on every stream, a generator that never sleeps).
 const (
-	maxSimRate   = 1000.0
+	maxSimRate   = sim.MaxRate
 	minHeartbeat = 10 * time.Millisecond
 )
 

@@ -24,12 +24,18 @@ var actionWeights = []struct {
 	{"move-folder", 2}, {"delete-folder", 2}, {"meeting-request", 6}, {"send-mail", 7},
 }
 
+// MaxRate is the fastest the activity generator runs, in actions per
+// second; faster rates (+Inf included) are slowed to it, so the generator
+// always sleeps between actions.
+const MaxRate = 1000.0
+
 // SetActivity sets the generator's rate in actions per second; 0 stops it.
-// Negative rates count as 0.
+// Negative rates count as 0, rates above MaxRate as MaxRate.
 func (s *Server) SetActivity(rate float64) {
 	if rate < 0 || math.IsNaN(rate) {
 		rate = 0
 	}
+	rate = min(rate, MaxRate)
 	s.mu.Lock()
 	s.rate = rate
 	start := rate > 0 && !s.genOn && !s.closing

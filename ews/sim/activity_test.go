@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,23 @@ func TestActErrors(t *testing.T) {
 	for _, bad := range []Config{{Mailboxes: []string{"not-an-address"}}, {Mailboxes: []string{"a@x.y", "A@x.y"}}, {Rate: -1}} {
 		if _, err := New(bad); err == nil {
 			t.Errorf("New(%+v) accepted", bad)
+		}
+	}
+}
+
+// Rates the generator cannot keep (a typo, +Inf) are slowed to MaxRate, so
+// it still sleeps between actions instead of spinning.
+func TestActivityRateBounded(t *testing.T) {
+	t.Parallel()
+	s, err := New(Config{Clock: ews.NewFakeClock(epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct{ set, want float64 }{{math.Inf(1), MaxRate}, {1e9, MaxRate}, {math.NaN(), 0}, {-1, 0}, {3, 3}} {
+		s.SetActivity(tc.set)
+		if got := s.Activity(); got != tc.want {
+			t.Errorf("SetActivity(%v): Activity() = %v, want %v", tc.set, got, tc.want)
 		}
 	}
 }
