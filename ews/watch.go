@@ -73,7 +73,9 @@ func (cfg *WatchConfig) setDefaults(c *Client) error {
 // Update{State: StateError, Err} (fatal: the channel then closes) or
 // StateReconnecting / StateExpired (the runner retries: at once after a
 // dead connection or a lost subscription, with backoff after failures,
-// after BackOffMilliseconds when the server is busy).
+// after BackOffMilliseconds when the server is busy or Retry-After on an
+// HTTP 503/429; when streams keep ending right after opening, 1s, 2s …
+// apart). A redirect, like 401/403/404, is fatal.
 //
 // Streaming: Subscribe, then GetStreamingEvents; when the server says
 // Closed a new connection is opened at once for the same subscription.
