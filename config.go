@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
 )
 
 // Profile is one named server in the config file, and also the shape of the
@@ -298,8 +299,8 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 	if s.MaxEvents < 0 {
 		return s, fmt.Errorf("%s %d: must be positive", origin("max-events", ""), s.MaxEvents)
 	}
-	if s.SimRate < 0 {
-		return s, fmt.Errorf("--sim-rate %g: must be 0 or more", s.SimRate)
+	if !(s.SimRate >= 0 && s.SimRate <= sim.MaxRate) { // also NaN
+		return s, fmt.Errorf("--sim-rate %g: use 0 to %g actions per second", s.SimRate, sim.MaxRate)
 	}
 	if _, err := watchTargets(s.Folders, s.Events); err != nil {
 		return s, err
