@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strconv"
@@ -214,6 +215,8 @@ func transportError(rawURL string, err error) error {
 		msg = fmt.Sprintf("cannot resolve host %q of %s: %s", host, rawURL, dns.Err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		msg = fmt.Sprintf("cannot connect to %s: connection refused (is the server running on that port?)", rawURL)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg = fmt.Sprintf("the answer from %s was cut off: the connection closed before its end", rawURL)
 	case errors.Is(err, syscall.ECONNRESET):
 		msg = fmt.Sprintf("connection to %s was reset by the server", rawURL)
 	default:

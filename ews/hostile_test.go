@@ -50,6 +50,10 @@ func TestHostileServerSentences(t *testing.T) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="a, b", charset="UTF-8"`)
 			w.WriteHeader(http.StatusUnauthorized)
 		}, "authentication failed for alice at %URL%: check user and password", true, 0},
+		{"answer cut off", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Content-Length", "10000")
+			_, _ = io.WriteString(w, getFolderResponse[:100])
+		}, "the answer from %URL% was cut off: the connection closed before its end", false, 0},
 		{"503 with Retry-After", AuthBasic, func(w http.ResponseWriter, r *fakeReq) {
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(http.StatusServiceUnavailable)
