@@ -220,11 +220,8 @@ func (p *eventsPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			}
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.move(-3)
-		case tea.MouseWheelDown:
-			p.move(3)
+		if d := wheelDelta(msg); d != 0 {
+			p.move(d)
 		}
 	}
 	return p, nil

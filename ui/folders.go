@@ -133,11 +133,8 @@ func (p *foldersPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			}
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.setCursor(nodes, cur-3)
-		case tea.MouseWheelDown:
-			p.setCursor(nodes, cur+3)
+		if d := wheelDelta(msg); d != 0 {
+			p.setCursor(nodes, cur+d)
 		}
 	}
 	return p, nil

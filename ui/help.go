@@ -43,12 +43,7 @@ func (p *helpPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			p.top = 0
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.top = max(p.top-3, 0)
-		case tea.MouseWheelDown:
-			p.top += 3
-		}
+		p.top = max(p.top+wheelDelta(msg), 0)
 	}
 	return p, nil
 }

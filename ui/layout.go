@@ -229,3 +229,15 @@ func (m *Model) bottomBar(w int) string {
 	}
 	return shortHelpLine(m.c, bindings, w)
 }
+
+// wheelDelta is how many rows one notch of the mouse wheel scrolls: up is
+// negative, down positive, any other button 0.
+func wheelDelta(msg tea.MouseWheelMsg) int {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		return -3
+	case tea.MouseWheelDown:
+		return 3
+	}
+	return 0
+}
