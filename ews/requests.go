@@ -340,12 +340,16 @@ var folderProperties = []string{
 	"folder:TotalCount", "folder:UnreadCount", "folder:ChildFolderCount",
 }
 
-func writeFolderShape(w *xw, name string) {
+func writeFolderShape(w *xw, name string, changeMarks bool) {
 	w.start(name)
 	w.elem("t:BaseShape", "Default")
 	w.start("t:AdditionalProperties")
 	for _, p := range folderProperties {
 		w.empty("t:FieldURI", "FieldURI", p)
+	}
+	if changeMarks {
+		w.empty("t:ExtendedFieldURI", "PropertyTag", PropLocalCommitTimeMax, "PropertyType", "SystemTime")
+		w.empty("t:ExtendedFieldURI", "PropertyTag", PropDeletedCountTotal, "PropertyType", "Integer")
 	}
 	w.end("t:AdditionalProperties")
 	w.end(name)
@@ -370,7 +374,7 @@ func (r SyncFolderHierarchyRequest) validate() error {
 
 func (r SyncFolderHierarchyRequest) write(w *xw) {
 	w.start("m:SyncFolderHierarchy")
-	writeFolderShape(w, "m:FolderShape")
+	writeFolderShape(w, "m:FolderShape", false)
 	if r.SyncFolder != (FolderRef{}) {
 		w.start("m:SyncFolderId")
 		writeFolderRef(w, r.SyncFolder)
@@ -382,9 +386,11 @@ func (r SyncFolderHierarchyRequest) write(w *xw) {
 	w.end("m:SyncFolderHierarchy")
 }
 
-// GetFolderRequest reads folders (Default shape plus the Folder fields).
+// GetFolderRequest reads folders (Default shape plus the Folder fields, and
+// with ChangeMarks the two change properties of FolderChangeMark).
 type GetFolderRequest struct {
-	Folders []FolderRef
+	Folders     []FolderRef
+	ChangeMarks bool
 }
 
 func (GetFolderRequest) op() string { return "GetFolder" }
@@ -398,7 +404,7 @@ func (r GetFolderRequest) validate() error {
 
 func (r GetFolderRequest) write(w *xw) {
 	w.start("m:GetFolder")
-	writeFolderShape(w, "m:FolderShape")
+	writeFolderShape(w, "m:FolderShape", r.ChangeMarks)
 	w.start("m:FolderIds")
 	for _, f := range r.Folders {
 		writeFolderRef(w, f)

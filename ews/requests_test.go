@@ -112,6 +112,9 @@ func requestVariants(t *testing.T) map[string][]byte {
 		"syncfolderhierarchy-subtree-id": mustEnvelope(t, def, SyncFolderHierarchyRequest{SyncFolder: byID}),
 		"getfolder-distinguished":        mustEnvelope(t, def, GetFolderRequest{Folders: []FolderRef{Distinguished("msgfolderroot"), inbox}}),
 		"getfolder-ids":                  mustEnvelope(t, def, GetFolderRequest{Folders: []FolderRef{byID, byIDNoCK, other}}),
+		"getfolder-change-marks":         mustEnvelope(t, def, GetFolderRequest{Folders: []FolderRef{inbox, byID}, ChangeMarks: true}),
+		"syncfolderitems-initial":        mustEnvelope(t, def, SyncFolderItemsRequest{SyncFolder: inbox}),
+		"syncfolderitems-syncstate":      mustEnvelope(t, def, SyncFolderItemsRequest{SyncFolder: byID, SyncState: "H4sIAAA==", MaxChangesReturned: 1}),
 		"getitem-one":                    mustEnvelope(t, def, GetItemRequest{ItemIds: []ItemId{{Id: "AQApAHR", ChangeKey: "CQAAAA=="}}}),
 		"getitem-many":                   mustEnvelope(t, def, GetItemRequest{ItemIds: []ItemId{{Id: "AQApAHR"}, {Id: "AQApAHRw", ChangeKey: "CQAAAA=="}}}),
 		// header options

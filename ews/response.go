@@ -283,6 +283,7 @@ func parseFolder(n *node) Folder {
 		TotalCount:       num("TotalCount"),
 		UnreadCount:      num("UnreadCount"),
 		ChildFolderCount: num("ChildFolderCount"),
+		ChangeMark:       parseChangeMark(n),
 	}
 }
 

@@ -60,6 +60,8 @@ type Folder struct {
 	TotalCount       int
 	UnreadCount      int
 	ChildFolderCount int
+	// ChangeMark is read when GetFolder asked for it (GetFolderChangeMarks).
+	ChangeMark FolderChangeMark
 }
 
 // ChangeKind is the kind of a SyncFolderHierarchy change.

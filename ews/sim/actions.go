@@ -252,6 +252,7 @@ func (a *actor) markRead(f *folder, read bool) error {
 	}
 	it.read = read
 	it.ver++
+	a.s.itemChanged(it, true)
 	if read {
 		it.folder.unread--
 	} else {

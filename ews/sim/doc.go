@@ -28,13 +28,19 @@
 //
 // # Subscriptions
 //
-//   - pull: GetEvents returns at most 50 events, each with a watermark, and
-//     MoreEvents; a StatusEvent when nothing is new. The server keeps the
-//     queue position, so an old watermark sent again while paging gives no
-//     duplicates. Subscribe with a Watermark replays the journal after it;
-//     an unknown watermark is ErrorInvalidWatermark. Not polled within
-//     Timeout: ErrorExpiredSubscription.
-//   - streaming: events are queued while no connection is open; with no
+//   - pull: GetEvents returns at most 50 events after the watermark the
+//     client sends, each with a watermark, and MoreEvents; a StatusEvent
+//     when nothing is new. The client's watermark is the bookmark
+//     (Microsoft's GetEvents reference: it "describes where the GetEvents
+//     operation begins to return events"), so an answer lost in transit is
+//     had again by sending the same watermark. Subscribe with a Watermark
+//     replays the journal after it. Watermarks belong to one event history
+//     (a GUID in each, as in Exchange's); one of another history, or one
+//     the bounded journal no longer holds, is ErrorInvalidWatermark
+//     (Subscribe) or ErrorMissedNotificationEvents (GetEvents, trimmed).
+//     Not polled within Timeout: ErrorExpiredSubscription.
+//   - streaming: events count as delivered once their envelope is written;
+//     they are queued while no connection is open; with no
 //     connection for Config.StreamingExpiry the subscription expires. One
 //     connection carries up to 200 ids; opening a second connection for a
 //     subscription ends it on the first with

@@ -55,6 +55,54 @@ func (f *Faults) Expire(id string) bool {
 	return true
 }
 
+// Restart is an EWS restart (an IIS application pool recycle, a server
+// reboot): every subscription and open stream is gone — streams are cut
+// without a final envelope, later requests for the old ids get
+// ErrorSubscriptionNotFound (Microsoft's error table names "the EWS process
+// may have restarted" as a cause) — while the mailboxes and their event
+// history stay, as Exchange's event table lives in the mailbox database,
+// not in the EWS process. Old watermarks stay valid. It returns how many
+// subscriptions there were.
+func (f *Faults) Restart() int {
+	s := f.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.restartLocked()
+}
+
+func (s *Server) restartLocked() int {
+	for sc := range s.streams {
+		sc.aborted = true
+		select {
+		case sc.wake <- struct{}{}:
+		default:
+		}
+	}
+	n := 0
+	for _, sub := range s.subs {
+		s.endSub(sub, "")
+		n++
+	}
+	clear(s.gone)
+	return n
+}
+
+// LoseHistory makes the event history before now gone, as after a mailbox
+// database restored from backup or a failover that lost its event table
+// (modelled: the outcome Microsoft documents is ErrorInvalidWatermark for a
+// watermark the server cannot find). Every mailbox starts a new history, so
+// every earlier watermark is ErrorInvalidWatermark, and the EWS process
+// restarts as in Restart. Mailbox contents and SyncStates stay.
+func (f *Faults) LoseHistory() int {
+	s := f.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, mb := range s.mailboxes {
+		mb.newHistory()
+	}
+	return s.restartLocked()
+}
+
 // ServerBusy answers the next n EWS requests with an ErrorServerBusy SOAP
 // fault (HTTP 500) carrying BackOffMilliseconds = backoff.
 func (f *Faults) ServerBusy(n int, backoff time.Duration) {
@@ -120,4 +168,24 @@ func (f *Faults) takeCorrupt() bool {
 func corrupt(doc []byte) []byte {
 	out := append([]byte(nil), doc[:len(doc)/2]...)
 	return append(out, []byte("<<\x00garbage")...)
+}
+
+// FaultState is what GET /sim/faults answers: the fault names and what is
+// still pending.
+type FaultState struct {
+	Faults       []string `json:"faults"`
+	CutStreams   int      `json:"cut_stream_pending"`
+	CorruptNext  int      `json:"corrupt_next_pending"`
+	ServerBusy   int      `json:"server_busy_pending"`
+	ServerBusyMs int64    `json:"server_busy_back_off_ms"`
+	DelayMs      int64    `json:"delay_ms"`
+}
+
+func (f *Faults) snapshot() FaultState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return FaultState{
+		Faults: FaultNames, CutStreams: f.cut, CorruptNext: f.corrupt, ServerBusy: f.busy,
+		ServerBusyMs: f.busyBackoff.Milliseconds(), DelayMs: f.delay.Milliseconds(),
+	}
 }

@@ -54,7 +54,7 @@ func (c *call) resolveFolder(ref *xnode) (*folder, *ewsError) {
 
 // folderXML renders a folder with the Default shape plus counts. Calendar and
 // contacts folders have no UnreadCount in the schema.
-func folderXML(b *strings.Builder, f *folder) {
+func folderXML(b *strings.Builder, f *folder, marks bool) {
 	el := "Folder"
 	switch f.class {
 	case "IPF.Appointment":
@@ -75,6 +75,9 @@ func folderXML(b *strings.Builder, f *folder) {
 	b.WriteString(`<t:DisplayName>` + esc(f.name) + `</t:DisplayName>`)
 	b.WriteString(`<t:TotalCount>` + strconv.Itoa(len(f.items)) + `</t:TotalCount>`)
 	b.WriteString(`<t:ChildFolderCount>` + strconv.Itoa(len(f.children)) + `</t:ChildFolderCount>`)
+	if marks {
+		changeMarkXML(b, f)
+	}
 	if el == "Folder" || el == "TasksFolder" {
 		b.WriteString(`<t:UnreadCount>` + strconv.Itoa(f.unread) + `</t:UnreadCount>`)
 	}
@@ -87,6 +90,7 @@ func (c *call) getFolder() {
 		c.schema("GetFolder needs FolderIds with at least one FolderId or DistinguishedFolderId.")
 		return
 	}
+	marks := wantsChangeMarks(c.op.child("FolderShape"))
 	s := c.s
 	s.mu.Lock()
 	msgs := make([]string, 0, len(refs))
@@ -98,7 +102,7 @@ func (c *call) getFolder() {
 		}
 		var b strings.Builder
 		b.WriteString(`<m:Folders>`)
-		folderXML(&b, f)
+		folderXML(&b, f, marks)
 		b.WriteString(`</m:Folders>`)
 		msgs = append(msgs, c.ok(b.String()))
 	}
@@ -163,7 +167,7 @@ func (c *call) findFolder() {
 		var b strings.Builder
 		b.WriteString(`<m:RootFolder IndexedPagingOffset="` + strconv.Itoa(end) + `" TotalItemsInView="` + strconv.Itoa(total) + `" IncludesLastItemInRange="` + strconv.FormatBool(end == total) + `"><t:Folders>`)
 		for _, ch := range found[start:end] {
-			folderXML(&b, ch)
+			folderXML(&b, ch, false)
 		}
 		b.WriteString(`</t:Folders></m:RootFolder>`)
 		msgs = append(msgs, c.ok(b.String()))
@@ -277,11 +281,11 @@ func (c *call) syncFolderHierarchy() {
 			switch {
 			case initial || f.createdSeq > since:
 				b.WriteString(`<t:Create>`)
-				folderXML(&b, f)
+				folderXML(&b, f, false)
 				b.WriteString(`</t:Create>`)
 			case f.changedSeq > since:
 				b.WriteString(`<t:Update>`)
-				folderXML(&b, f)
+				folderXML(&b, f, false)
 				b.WriteString(`</t:Update>`)
 			}
 			walk(f)

@@ -69,11 +69,13 @@ type Server struct {
 	idCounter  uint64
 	subCount   uint64
 	salt       [8]byte
+	run        [4]byte // random per process even with a seed: names this run's event history and sync states
 	rng        *rand.Rand
 	conns      int
-	journalMax int  // per mailbox; maxJournal, lowered by tests
-	closing    bool // set by Close; no new goroutines after it
-	names      int  // counter for generated folder names
+	streams    map[*streamConn]bool // open GetStreamingEvents connections
+	journalMax int                  // per mailbox; maxJournal, lowered by tests
+	closing    bool                 // set by Close; no new goroutines after it
+	names      int                  // counter for generated folder names
 
 	rate     float64
 	rateWake chan struct{}
@@ -139,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 		items:    map[string]*item{},
 		subs:     map[string]*subscription{},
 		gone:     map[string]string{},
+		streams:  map[*streamConn]bool{},
 		rng:      rand.New(rand.NewPCG(seed, 0x65776d6f6e73696d)),
 		rateWake: make(chan struct{}, 1),
 
@@ -153,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		_, _ = crand.Read(s.salt[:])
 	}
+	_, _ = crand.Read(s.run[:])
 	s.faults = &Faults{s: s}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Auth.Mode == "ntlm" {
@@ -268,6 +272,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/sim/actions":
 		op = "actions"
 		s.serveActions(rec, r)
+	case r.URL.Path == "/sim/faults":
+		op = "faults"
+		s.serveFaults(rec, r)
 	default:
 		http.NotFound(rec, r)
 	}

@@ -149,6 +149,7 @@ var handlers = map[string]func(*call){
 	"FindFolder":          (*call).findFolder,
 	"GetItem":             (*call).getItem,
 	"SyncFolderHierarchy": (*call).syncFolderHierarchy,
+	"SyncFolderItems":     (*call).syncFolderItems,
 	"Subscribe":           (*call).subscribe,
 	"GetEvents":           (*call).getEvents,
 	"GetStreamingEvents":  (*call).getStreamingEvents,
@@ -165,7 +166,7 @@ var unimplemented = map[string]bool{
 	"CreateFolderPath": true, "CreateAttachment": true, "DeleteAttachment": true, "GetAttachment": true,
 	"UploadItems": true, "ExportItems": true, "MarkAllItemsAsRead": true, "FindItem": true, "MoveItem": true,
 	"ArchiveItem": true, "CopyItem": true, "ResolveNames": true, "ExpandDL": true, "GetServerTimeZones": true,
-	"SyncFolderItems": true, "ConvertId": true, "GetUserConfiguration": true, "CreateUserConfiguration": true,
+	"ConvertId": true, "GetUserConfiguration": true, "CreateUserConfiguration": true,
 	"DeleteUserConfiguration": true, "UpdateUserConfiguration": true, "MarkAsJunk": true,
 }
 

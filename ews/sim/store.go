@@ -1,6 +1,7 @@
 package sim
 
 import (
+	crand "crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -33,6 +34,11 @@ type folder struct {
 	unread        int
 	// hierarchy journal positions (SyncFolderHierarchy)
 	createdSeq, changedSeq uint64
+	// item sync (itemsync.go): the change properties and the tombstones
+	commitMax    time.Time
+	deletedTotal int64
+	tombs        []itemTomb
+	tombFloor    uint64
 }
 
 func (f *folder) ref() ews.FolderId {
@@ -70,6 +76,8 @@ type item struct {
 	from     ews.Mailbox
 	received time.Time
 	read     bool
+	// item sync positions (itemsync.go)
+	placedSeq, changeSeq, readSeq uint64
 }
 
 func (it *item) ref() ews.ItemId {
@@ -101,9 +109,12 @@ type mailbox struct {
 	journal  []journalEvent
 	firstSeq uint64 // seq of journal[0]
 	nextSeq  uint64
+	history  [16]byte // names this event history in watermarks
 
 	hierSeq    uint64
 	tombstones []tombstone
+
+	itemSeq uint64 // item sync sequence (itemsync.go)
 }
 
 func (mb *mailbox) head() uint64 { return mb.nextSeq - 1 }
@@ -125,6 +136,7 @@ var standardFolders = []struct{ dist, name, class string }{
 // newMailbox builds the standard tree plus a few user folders and items.
 func (s *Server) newMailbox(idx int, smtp string) *mailbox {
 	mb := &mailbox{idx: idx, smtp: smtp, dist: map[string]*folder{}, firstSeq: 1, nextSeq: 1}
+	_, _ = crand.Read(mb.history[:])
 	local := smtp
 	if i := strings.IndexByte(local, '@'); i >= 0 {
 		local = local[:i]
@@ -197,6 +209,7 @@ func (s *Server) placeItem(it *item, f *folder) {
 	it.folder = f
 	it.idx = len(f.items)
 	f.items = append(f.items, it)
+	s.itemPlaced(it)
 }
 
 // unplaceItem removes the item from its folder (not from the id index).
@@ -209,6 +222,7 @@ func (s *Server) unplaceItem(it *item) {
 	if !it.read {
 		f.unread--
 	}
+	s.itemLeft(it, f)
 	it.folder = nil
 }
 
@@ -252,32 +266,54 @@ func changeKey(kind byte, id string, ver uint32) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// Watermarks: 13 bytes like Exchange's ("AAAAAHgGAAAAAAAAAQ=="): the mailbox
-// index, the journal sequence number, and a trailing 1.
-func encodeWatermark(mb int, seq uint64) string {
-	b := make([]byte, 0, 13)
-	b = binary.LittleEndian.AppendUint32(b, uint32(mb))
+// Watermarks: 29 bytes in the shape of Exchange 2010 and later's
+// (Microsoft's push Subscribe sample carries
+// "AQAAAOpvG0LURVdOhQkPOWZLPcI8EgAAAAAAAAE=": 4 bytes, a 16-byte GUID, an
+// 8-byte counter and a trailing 1). Here: the mailbox index, the GUID of the
+// mailbox's event history, the journal sequence number and a 1. A watermark
+// of another history (another simulator run, or one from before
+// lose-history) names no position in this one: ErrorInvalidWatermark.
+func encodeWatermark(mb *mailbox, seq uint64) string {
+	b := make([]byte, 0, 29)
+	b = binary.LittleEndian.AppendUint32(b, uint32(mb.idx))
+	b = append(b, mb.history[:]...)
 	b = binary.LittleEndian.AppendUint64(b, seq)
 	b = append(b, 1)
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func decodeWatermark(w string) (mb int, seq uint64, ok bool) {
+func decodeWatermark(w string) (mb int, history [16]byte, seq uint64, ok bool) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(w))
-	if err != nil || len(b) != 13 || b[12] != 1 {
-		return 0, 0, false
+	if err != nil || len(b) != 29 || b[28] != 1 {
+		return 0, history, 0, false
 	}
-	return int(binary.LittleEndian.Uint32(b)), binary.LittleEndian.Uint64(b[4:]), true
+	copy(history[:], b[4:20])
+	return int(binary.LittleEndian.Uint32(b)), history, binary.LittleEndian.Uint64(b[20:]), true
 }
 
 // validWatermark reports whether w names a position this mailbox's journal
 // still holds (events after it can be replayed).
 func (mb *mailbox) validWatermark(w string) (uint64, bool) {
-	idx, seq, ok := decodeWatermark(w)
-	if !ok || idx != mb.idx || seq > mb.head() || seq+1 < mb.firstSeq {
+	idx, hist, seq, ok := decodeWatermark(w)
+	if !ok || idx != mb.idx || hist != mb.history || seq > mb.head() || seq+1 < mb.firstSeq {
 		return 0, false
 	}
 	return seq, true
+}
+
+// trimmedWatermark reports a watermark of this history whose events the
+// bounded journal has dropped.
+func (mb *mailbox) trimmedWatermark(w string) bool {
+	idx, hist, seq, ok := decodeWatermark(w)
+	return ok && idx == mb.idx && hist == mb.history && seq+1 < mb.firstSeq
+}
+
+// newHistory starts a new event history: every earlier watermark becomes
+// invalid.
+func (mb *mailbox) newHistory() {
+	_, _ = crand.Read(mb.history[:])
+	mb.journal = nil
+	mb.firstSeq = mb.nextSeq
 }
 
 // SyncState for SyncFolderHierarchy.
@@ -321,7 +357,7 @@ func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
 			sub.wake()
 		}
 	}
-	ev.Watermark = encodeWatermark(mb.idx, seq)
+	ev.Watermark = encodeWatermark(mb, seq)
 	return ev
 }
 

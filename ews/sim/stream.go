@@ -26,6 +26,9 @@ type streamConn struct {
 	subs    []*subscription
 	wake    chan struct{} // cap 1: new events or dropped subscriptions
 	dropped []droppedSub
+	// aborted: the EWS process "restarted" (Faults.Restart): the connection
+	// is cut without a word, as when the process dies.
+	aborted bool
 }
 
 type droppedSub struct{ id, code string }
@@ -135,11 +138,13 @@ func (c *call) getStreamingEvents() {
 		sc.subs = append(sc.subs, sub)
 	}
 	s.conns++
+	s.streams[sc] = true
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
+		delete(s.streams, sc)
 		now := s.clock.Now()
 		for _, sub := range subs {
 			if sub.conn == sc {
@@ -204,6 +209,14 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 	if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
 		return
 	}
+	defer func() {
+		s.mu.Lock()
+		aborted := st.sc.aborted
+		s.mu.Unlock()
+		if aborted {
+			panic(http.ErrAbortHandler) // net/http closes the connection without the final chunk
+		}
+	}()
 	for {
 		if !st.deliver() {
 			return
@@ -219,7 +232,9 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 			idle := s.clock.Now().Sub(st.lastWrite)
 			if idle >= interval {
 				heartbeat = s.clock.After(interval)
-				if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+				// Events that came in meanwhile go first: a heartbeat
+				// then vouches for everything before it.
+				if !st.deliver() || !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
 					return
 				}
 			} else {
@@ -241,6 +256,10 @@ func (st *stream) deliver() bool {
 	s := st.s
 	for {
 		s.mu.Lock()
+		if st.sc.aborted {
+			s.mu.Unlock()
+			return false
+		}
 		// A subscription whose unread events the journal has dropped is
 		// over: the stream reports ErrorMissedNotificationEvents for it.
 		for _, sub := range append([]*subscription(nil), st.sc.subs...) {
@@ -250,9 +269,16 @@ func (st *stream) deliver() bool {
 		}
 		var b strings.Builder
 		n := 0
+		type advance struct {
+			sub      *subscription
+			from, to uint64
+		}
+		var moved []advance
 		for _, sub := range st.sc.subs {
 			evs, next, _ := sub.mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
-			sub.pos = next
+			if next != sub.pos {
+				moved = append(moved, advance{sub, sub.pos, next})
+			}
 			if len(evs) == 0 {
 				continue
 			}
@@ -269,6 +295,19 @@ func (st *stream) deliver() bool {
 			if !st.send(streamEnvelope(msg)) {
 				return false
 			}
+		}
+		// Events count as delivered only once their envelope is written: a
+		// connection that fails before leaves them queued for the next
+		// one. (What the network loses after a successful write nobody
+		// can tell: the client treats a broken stream as a possible gap.)
+		if len(moved) > 0 {
+			s.mu.Lock()
+			for _, m := range moved {
+				if m.sub.pos == m.from && m.sub.conn == st.sc {
+					m.sub.pos = m.to
+				}
+			}
+			s.mu.Unlock()
 		}
 		if len(dropped) > 0 {
 			byCode := map[string][]string{}

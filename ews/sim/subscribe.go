@@ -42,8 +42,9 @@ type subscription struct {
 	folders map[string]bool
 	types   map[ews.EventType]bool
 
-	// pos is the journal sequence number of the last event this
-	// subscription has consumed: the server-side queue position.
+	// pos is the journal sequence number of the last event delivered:
+	// streaming and push deliver from it; pull answers from the client's
+	// watermark and only records it.
 	pos uint64
 
 	// pull
@@ -319,7 +320,7 @@ func (c *call) subscribe() {
 	}
 	inner := `<m:SubscriptionId>` + sub.id + `</m:SubscriptionId>`
 	if kind != kindStreaming {
-		inner += `<m:Watermark>` + encodeWatermark(mb.idx, pos) + `</m:Watermark>`
+		inner += `<m:Watermark>` + encodeWatermark(mb, pos) + `</m:Watermark>`
 	}
 	s.mu.Unlock()
 	// Affinity: the cookie that a client must send back on the group's
@@ -333,18 +334,18 @@ func (c *call) subscribe() {
 func notificationXML(b *strings.Builder, el string, sub *subscription, prev uint64, more bool, evs []journalEvent, withWM bool, statusWM uint64) {
 	b.WriteString(`<m:` + el + `><t:SubscriptionId>` + sub.id + `</t:SubscriptionId>`)
 	if withWM {
-		b.WriteString(`<t:PreviousWatermark>` + encodeWatermark(sub.mb.idx, prev) + `</t:PreviousWatermark>`)
+		b.WriteString(`<t:PreviousWatermark>` + encodeWatermark(sub.mb, prev) + `</t:PreviousWatermark>`)
 		b.WriteString(`<t:MoreEvents>` + strconv.FormatBool(more) + `</t:MoreEvents>`)
 	}
 	if len(evs) == 0 {
-		b.WriteString(`<t:StatusEvent><t:Watermark>` + encodeWatermark(sub.mb.idx, statusWM) + `</t:Watermark></t:StatusEvent>`)
+		b.WriteString(`<t:StatusEvent><t:Watermark>` + encodeWatermark(sub.mb, statusWM) + `</t:Watermark></t:StatusEvent>`)
 	}
 	for _, je := range evs {
 		if !withWM {
 			b.WriteString(je.xml)
 			continue
 		}
-		eventXML(b, je.ev, encodeWatermark(sub.mb.idx, je.seq))
+		eventXML(b, je.ev, encodeWatermark(sub.mb, je.seq))
 	}
 	b.WriteString(`</m:` + el + `>`)
 }
@@ -394,26 +395,31 @@ func (c *call) getEvents() {
 		return
 	}
 	mb := sub.mb
-	if sub.pos+1 < mb.firstSeq {
-		s.endSub(sub, "ErrorMissedNotificationEvents")
+	// The watermark the client sends is where GetEvents "begins to return
+	// events" (Microsoft's GetEvents operation and Watermark reference
+	// pages: it must be the last one the client received). The client's
+	// watermark is the bookmark, not a position the server keeps: a client
+	// that lost an answer sends the same watermark and gets the same events
+	// again. One this history does not hold (another run, or dropped from
+	// the journal) is ErrorInvalidWatermark.
+	pos, ok := mb.validWatermark(wm)
+	if !ok {
+		code := "ErrorInvalidWatermark"
+		if mb.trimmedWatermark(wm) {
+			// Of this history, but the bounded journal dropped the
+			// events after it: they are lost to this subscription.
+			code = "ErrorMissedNotificationEvents"
+			s.endSub(sub, code)
+		}
 		s.mu.Unlock()
-		c.replyErr(newErr("ErrorMissedNotificationEvents"))
-		return
-	}
-	if _, ok := mb.validWatermark(wm); !ok {
-		s.mu.Unlock()
-		c.replyErr(newErr("ErrorInvalidWatermark"))
+		c.replyErr(newErr(code))
 		return
 	}
 	sub.lastPoll = s.clock.Now()
-	// The watermark the client sent is only checked: the server keeps the
-	// queue position itself, so re-sending an older watermark while paging
-	// does not repeat events (as Exchange does).
-	evs, next, more := mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
-	prev := sub.pos
+	evs, next, more := mb.eventsAfter(pos, maxEventsPerNotification, sub.wants)
 	sub.pos = next
 	var b strings.Builder
-	notificationXML(&b, "Notification", sub, prev, more, evs, true, next)
+	notificationXML(&b, "Notification", sub, pos, more, evs, true, next)
 	s.mu.Unlock()
 	c.reply(c.ok(b.String()))
 }

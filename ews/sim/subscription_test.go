@@ -31,11 +31,16 @@ func TestPullPagingWatermarksAndStatus(t *testing.T) {
 	if len(wms) != 50 || field(first, "PreviousWatermark") != wm {
 		t.Fatalf("each pull event carries a watermark and PreviousWatermark is the one sent: %d, %s vs %s", len(wms), field(first, "PreviousWatermark"), wm)
 	}
-	// A client that re-sends the old watermark while paging gets the rest,
-	// not the first page again: the server keeps the queue position.
-	second := e.getEvents(id, wm)
-	if n := len(eventTypes(second)); n != 10 || field(second, "MoreEvents") != "false" {
-		t.Fatalf("second page (old watermark re-sent): %d events, MoreEvents %s; want 10, false", n, field(second, "MoreEvents"))
+	// The client's watermark is the bookmark: re-sending the old one (an
+	// answer lost in transit) gets the same first page again, and the
+	// page's last watermark gets the rest.
+	again := e.getEvents(id, wm)
+	if got := fields(again, "Watermark"); len(got) != 50 || got[0] != wms[0] || got[49] != wms[49] {
+		t.Fatalf("old watermark re-sent: %d events from %v; want the first page again", len(got), got[:min(len(got), 1)])
+	}
+	second := e.getEvents(id, wms[49])
+	if n := len(eventTypes(second)); n != 10 || field(second, "MoreEvents") != "false" || field(second, "PreviousWatermark") != wms[49] {
+		t.Fatalf("second page: %d events, MoreEvents %s; want 10, false", n, field(second, "MoreEvents"))
 	}
 	ids := map[string]bool{}
 	for _, d := range [][]byte{first, second} {
@@ -61,7 +66,7 @@ func TestPullPagingWatermarksAndStatus(t *testing.T) {
 		t.Errorf("replay starts at %s, want %s", fields(replay, "Watermark")[0], wms[45])
 	}
 	// Unknown watermarks.
-	for _, bad := range []string{"AAAAAP//////////AQ==", "garbage!", encodeWatermark(7, 1)} {
+	for _, bad := range []string{"AAAAAP//////////AQ==", "garbage!", encodeWatermark(&mailbox{idx: 7}, 1)} {
 		_, doc := e.post(soap(`<m:Subscribe><m:PullSubscriptionRequest SubscribeToAllFolders="true">` + allTypes + `<t:Watermark>` + bad + `</t:Watermark><t:Timeout>5</t:Timeout></m:PullSubscriptionRequest></m:Subscribe>`))
 		e.mustCode(doc, "ErrorInvalidWatermark")
 		e.mustCode(e.getEvents(id, bad), "ErrorInvalidWatermark")
