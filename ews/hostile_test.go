@@ -189,8 +189,8 @@ func TestStreamsEndingAtOnceArePaced(t *testing.T) {
 			finish(t, cancel, ch)
 			mu.Lock()
 			defer mu.Unlock()
-			// at once, at once, then 1s, 2s, 4s later.
-			for i, min := range []time.Duration{0, 0, time.Second, 3 * time.Second, 7 * time.Second} {
+			// at once three times, then 250ms, 500ms later.
+			for i, min := range []time.Duration{0, 0, 0, 250 * time.Millisecond, 750 * time.Millisecond} {
 				if at[i] < min {
 					t.Errorf("connection %d at +%v, want not before +%v (all: %v)", i+1, at[i], min, at)
 				}

@@ -31,6 +31,12 @@ type FolderChangeMark struct {
 	Known bool
 }
 
+// same reports whether two marks say the folder did not change between
+// them (unknown marks never do).
+func (m FolderChangeMark) same(o FolderChangeMark) bool {
+	return m.Known && o.Known && m.LocalCommitTimeMax.Equal(o.LocalCommitTimeMax) && m.DeletedCountTotal == o.DeletedCountTotal
+}
+
 // ChangeReadFlag is SyncFolderItems' t:ReadFlagChange (only for items).
 const ChangeReadFlag ChangeKind = "ReadFlagChange"
 

@@ -53,10 +53,56 @@ type Update struct {
 	Heartbeat  bool // an OK ConnectionStatus (streaming) or a StatusEvent (pull) arrived
 	Deadlines  Deadlines
 	Reconnects int
+	// Gaps counts the gaps so far. Gap is set on the update that reports a
+	// new one (as soon as coverage is back); Reconciled on the update that
+	// reports what changed across it (WatchConfig.Reconcile).
+	Gaps       int
+	Gap        *Gap
+	Reconciled *Reconciliation
 }
 
-// WatchConfig says what Client.Watch subscribes to and how. (Added by the
-// lead from the contract so that ui compiles; the runner owns its meaning.)
+// Gap is an interval in which events may have happened that the
+// subscription did not deliver: a streaming subscription lost or a stream
+// that broke with events possibly in flight, a watermark the server
+// refused, ErrorMissedNotificationEvents. From is the last moment known to
+// be covered (the last envelope or answer received), To when coverage was
+// back (the new subscription made, or the new connection's first envelope).
+type Gap struct {
+	ID       uint64
+	From, To time.Time
+	Reason   string
+}
+
+// Reconciliation is what changed in the watched folders across a gap, found
+// as Microsoft recommends for lost subscriptions: the folders whose
+// PR_LOCAL_COMMIT_TIME_MAX / PR_DELETED_COUNT_TOTAL moved, then
+// SyncFolderItems on those from the sync state taken before the gap
+// (docs/reliability.md).
+type Reconciliation struct {
+	GapID uint64
+	// Changes are item changes (Create, Update, Delete, ReadFlagChange) and
+	// folder-level ones (ItemId zero: a folder created, changed or deleted,
+	// or whose contents changed with nothing to list).
+	Changes []ReconciledChange
+	Folders int // folders compared
+	Changed int // folders whose change marks moved, or that came or went
+	// Truncated: a folder had more changes than the bound; its rest is
+	// reported as one folder-level Update.
+	Truncated bool
+	// Err is why reconciliation could not run, or ran only in part.
+	Err error
+}
+
+// ReconciledChange is one change found by reconciliation.
+type ReconciledChange struct {
+	Change   ChangeKind // ChangeCreate, ChangeUpdate, ChangeDelete or ChangeReadFlag
+	ItemId   ItemId     // zero for a folder-level change
+	FolderId FolderId   // the folder synced; for a folder-level change the folder itself
+	Subject  string
+	IsRead   *bool // ReadFlagChange
+}
+
+// WatchConfig says what Client.Watch subscribes to and how.
 type WatchConfig struct {
 	Mode              Mode          // ModeStreaming (default) or ModePull
 	Folders           []FolderRef   // empty: SubscribeToAllFolders
@@ -65,4 +111,9 @@ type WatchConfig struct {
 	PollInterval      time.Duration // pull, default 5s
 	Timeout           int           // pull subscription Timeout, minutes 1..1440, default 10
 	Clock             Clock         // default: the client's clock
+	// Reconcile takes a baseline of the watched folders when a subscription
+	// starts and, after every gap, reports what changed across it
+	// (Update.Reconciled). It costs a few calls per folder at the start
+	// and after each gap (bounds in docs/reliability.md).
+	Reconcile bool
 }

@@ -5,13 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// DeadConnectionAfter is how long a stream may stay silent before the
-// runner treats the connection as dead (servers send a heartbeat at least
-// every ~45 s).
+// DeadConnectionAfter is the longest a stream may go without a complete
+// envelope before the runner treats the connection as dead (servers send a
+// heartbeat at least every ~45 s). Once heartbeats have been seen, twice
+// their interval is the limit, when that is shorter.
 const DeadConnectionAfter = 90 * time.Second
+
+// minDeadAfter is the least the heartbeat-based limit goes down to.
+const minDeadAfter = time.Second
+
+// closedGrace is how long past its ConnectionTimeout a stream may stay open
+// before it is dead: the server should have said Closed.
+const closedGrace = time.Minute
 
 // UnsubscribeTimeout bounds the Unsubscribe a runner sends when its context
 // ends.
@@ -23,9 +34,9 @@ const (
 	maxBackoff = time.Minute
 )
 
-// ErrDeadConnection is the error of a stream that stayed silent for
-// DeadConnectionAfter.
-var ErrDeadConnection = errors.New("no data on the stream for 90s: the connection is dead")
+// ErrDeadConnection is the error of a stream that delivered no complete
+// envelope for too long, or stayed open well past its ConnectionTimeout.
+var ErrDeadConnection = errors.New("no complete envelope on the stream for too long: the connection is dead")
 
 func (cfg *WatchConfig) setDefaults(c *Client) error {
 	if cfg.Mode == "" {
@@ -71,19 +82,34 @@ func (cfg *WatchConfig) setDefaults(c *Client) error {
 // heartbeat; on ctx cancel it unsubscribes (bounded wait), sends a final
 // StateUnsubscribed update and closes the channel. Errors appear as
 // Update{State: StateError, Err} (fatal: the channel then closes) or
-// StateReconnecting / StateExpired (the runner retries: at once after a
-// dead connection or a lost subscription, with backoff after failures,
-// after BackOffMilliseconds when the server is busy or Retry-After on an
-// HTTP 503/429; when streams keep ending right after opening, 1s, 2s …
-// apart). A redirect, like 401/403/404, is fatal.
+// StateReconnecting / StateExpired (the runner retries). A redirect, like
+// 401/403/404, is fatal.
 //
-// Streaming: Subscribe, then GetStreamingEvents; when the server says
-// Closed a new connection is opened at once for the same subscription.
-// Pull: Subscribe, then GetEvents every PollInterval, draining MoreEvents
-// and carrying the last watermark forward. When the server says the
-// subscription is gone (ErrorSubscriptionNotFound, ErrorExpiredSubscription,
-// …), a new one is created without the old watermark, as Microsoft's
-// "Handling notification-related errors in EWS" advises.
+// Pull is at-least-once: the runner keeps the last watermark it received
+// and, after a lost answer, an expired or forgotten subscription or an EWS
+// restart, polls or resubscribes from it (Subscribe's Watermark: "the
+// subscription is created from the watermark forward"); events it has
+// already delivered are dropped by watermark. Only a watermark the server
+// refuses (ErrorInvalidWatermark on Subscribe) makes it start afresh, and
+// that is a gap.
+//
+// Streaming: Subscribe, then GetStreamingEvents; after Closed a new
+// connection for the same subscription is opened at once. A lost
+// subscription is replaced at once; a stream that broke, or went silent
+// (no complete envelope for twice the heartbeat interval, 90 s at most), is
+// reopened at once. Both are gaps: streaming events carry no watermark, so
+// what was in flight or happened while no subscription existed cannot be
+// asked for again.
+//
+// Every gap is reported (Update.Gap) as soon as coverage is back, and with
+// WatchConfig.Reconcile what changed across it follows (Update.Reconciled).
+//
+// Waits: after BackOffMilliseconds when the server is busy, Retry-After on
+// an HTTP 503/429, 1 s, 2 s … 1 min after repeated failures; and when
+// streams or subscriptions keep ending right after they start (a server or
+// proxy that closes every stream at once, or forgets every subscription),
+// from the third such end in a row 250 ms, 500 ms … 5 s, so such a server
+// is not hammered.
 func (c *Client) Watch(ctx context.Context, cfg WatchConfig) <-chan Update {
 	out := make(chan Update, 16)
 	r := &runner{c: c, cfg: cfg, out: out, ctx: ctx}
@@ -93,11 +119,14 @@ func (c *Client) Watch(ctx context.Context, cfg WatchConfig) <-chan Update {
 		}
 		r.clock = r.cfg.Clock
 		r.state, r.err = StateError, err
-		out <- r.update(nil, false)
+		out <- r.update()
 		close(out)
 		return out
 	}
 	r.clock = r.cfg.Clock
+	if cfg.Reconcile {
+		r.rec = newReconciler(c, r.cfg.Folders)
+	}
 	go r.run()
 	return out
 }
@@ -112,28 +141,60 @@ type runner struct {
 	state      ConnState
 	err        error
 	subId      string
-	watermark  string
-	fresh      bool // subscribed and not polled yet (pull)
+	watermark  string // pull: the last one received; kept across subscriptions
+	resumed    string // pull: the watermark the current subscription was resumed from
+	fresh      bool   // subscribed and not polled yet (pull)
 	dl         Deadlines
 	reconnects int
 	failures   int // consecutive failures, for backoff
-	short      int // consecutive streams that ended within shortConnection
+
+	// quick counts consecutive streams and subscriptions that ended within
+	// quickEnd of starting; subStart is when the current subscription was
+	// made.
+	quick    int
+	subStart time.Time
+
+	// Coverage. coveredAt is the last moment known to be covered: the last
+	// envelope (streaming) or answer (pull) received. A gap opens when
+	// coverage is lost and is reported when it is back.
+	coveredAt time.Time
+	gapOpen   bool
+	gapFrom   time.Time
+	gapReason string
+	gaps      int
+	gapID     uint64
+
+	seen wmSet // pull: watermarks of events already delivered
+	rec  *reconciler
+	bg   sync.WaitGroup // background baselines
+
+	// streaming: when the last complete envelope arrived (clock UnixNano),
+	// and the heartbeat interval seen, for the watchdog
+	lastEnvelope atomic.Int64
+	hbInterval   atomic.Int64
 }
 
-func (r *runner) update(events []Event, heartbeat bool) Update {
+func (r *runner) update() Update {
 	return Update{
 		At: r.clock.Now(), Mode: r.cfg.Mode, State: r.state, SubscriptionId: r.subId, Err: r.err,
-		Events: events, Heartbeat: heartbeat, Deadlines: r.dl, Reconnects: r.reconnects,
+		Deadlines: r.dl, Reconnects: r.reconnects, Gaps: r.gaps,
+	}
+}
+
+// send delivers an update; it gives up when ctx ends.
+func (r *runner) send(u Update) {
+	select {
+	case r.out <- u:
+	case <-r.ctx.Done():
 	}
 }
 
 // publish sets the state and sends an update; it gives up when ctx ends.
 func (r *runner) publish(state ConnState, err error, events []Event, heartbeat bool) {
 	r.state, r.err = state, err
-	select {
-	case r.out <- r.update(events, heartbeat):
-	case <-r.ctx.Done():
-	}
+	u := r.update()
+	u.Events, u.Heartbeat = events, heartbeat
+	r.send(u)
 }
 
 func (r *runner) run() {
@@ -144,6 +205,7 @@ func (r *runner) run() {
 		_ = r.c.Unsubscribe(uctx, r.subId)
 		cancel()
 	}
+	r.bg.Wait()
 	r.dl = Deadlines{}
 	if fatal != nil {
 		r.state, r.err = StateError, fatal
@@ -155,7 +217,7 @@ func (r *runner) run() {
 	t := time.NewTimer(5 * time.Second)
 	defer t.Stop()
 	select {
-	case r.out <- r.update(nil, false):
+	case r.out <- r.update():
 	case <-t.C:
 	}
 }
@@ -193,29 +255,53 @@ func (r *runner) loop() error {
 		}
 		switch {
 		case err == nil: // Closed: reconnect at once (unless it keeps happening)
-			if !r.sleep(r.shortPace()) {
+			if !r.sleep(r.quickPace()) {
 				return nil
 			}
 		case SubscriptionGone(err):
-			r.subId, r.watermark = "", ""
-			r.dl = Deadlines{}
-			r.publish(StateExpired, err, nil, false)
-			r.failures++
-			d := r.shortPace()
-			if r.failures > 1 {
-				d = max(d, r.backoff(err))
-			}
-			if !r.sleep(d) {
+			r.lost(err)
+			if !r.sleep(r.quickPace()) {
 				return nil
 			}
 		case isFatal(err):
 			return err
 		default:
-			if !r.retry(err, errors.Is(err, ErrDeadConnection)) {
+			if !r.retry(err, errors.Is(err, ErrDeadConnection) || errors.Is(err, errStreamBroke)) {
 				return nil
 			}
 		}
 	}
+}
+
+// lost handles a subscription the server no longer has. Pull keeps its
+// watermark and resubscribes from it; streaming has nothing to resume
+// from, so the time until the new subscription is a gap.
+func (r *runner) lost(err error) {
+	if r.clock.Now().Sub(r.subStart) < quickEnd {
+		r.quick++
+	} else {
+		r.quick = 0
+	}
+	if r.cfg.Mode == ModeStreaming || errors.Is(err, ErrMissedNotificationEvents) {
+		r.openGap("subscription lost (" + codeOf(err) + ")")
+	}
+	if errors.Is(err, ErrInvalidWatermark) && r.watermark == r.resumed {
+		// The server took the watermark for Subscribe but will not page
+		// from it: start afresh rather than loop.
+		r.openGap("the server refused the watermark (ErrorInvalidWatermark)")
+		r.watermark = ""
+	}
+	r.subId = ""
+	r.dl = Deadlines{}
+	r.publish(StateExpired, err, nil, false)
+}
+
+func codeOf(err error) string {
+	var re *ResponseError
+	if errors.As(err, &re) && re.Code != "" {
+		return re.Code
+	}
+	return err.Error()
 }
 
 // retry reports a failure and waits before the next attempt; false when
@@ -228,24 +314,24 @@ func (r *runner) retry(err error, atOnce bool) bool {
 	if atOnce && r.failures == 1 {
 		d = 0
 	}
-	return r.sleep(d)
+	return r.sleep(max(d, r.quickPace()))
 }
 
-// shortConnection: a stream that ends sooner than this after opening did
-// not run its course (real servers close at ConnectionTimeout, a minute
-// at least).
-const shortConnection = 30 * time.Second
+// quickEnd: a stream or subscription that ends sooner than this after it
+// started did not run its course (real servers close streams at
+// ConnectionTimeout, a minute at least).
+const quickEnd = time.Second
 
-// shortPace is the wait before reconnecting after several streams in a row
-// ended right after opening (a server or proxy that closes every stream at
-// once, or forgets every subscription): the first reconnects at once, then
-// 1s, 2s … 1min, so that such a server is not hammered thousands of times
-// a second.
-func (r *runner) shortPace() time.Duration {
-	if r.short < 2 {
+// quickPace is the wait before starting again after several streams or
+// subscriptions in a row ended right after they started: the first two go
+// again at once, then 250 ms, 500 ms … 5 s, so that such a server is not
+// hammered thousands of times a second, while a burst of real faults
+// costs little.
+func (r *runner) quickPace() time.Duration {
+	if r.quick < 3 {
 		return 0
 	}
-	return min(minBackoff<<min(r.short-2, 6), maxBackoff)
+	return min(250*time.Millisecond<<min(r.quick-3, 5), 5*time.Second)
 }
 
 // backoff is 1s, 2s, 4s … 1min by consecutive failures, and at least the
@@ -299,16 +385,82 @@ func isFatal(err error) bool {
 	return false
 }
 
+// openGap notes that coverage was lost; the gap starts at the last moment
+// known covered. Before anything was covered there is nothing to lose.
+func (r *runner) openGap(reason string) {
+	if r.gapOpen || r.coveredAt.IsZero() {
+		return
+	}
+	r.gapOpen, r.gapFrom, r.gapReason = true, r.coveredAt, reason
+}
+
+// closeGap reports the open gap, now that coverage is back, and with
+// Reconcile what changed across it.
+func (r *runner) closeGap(to time.Time) {
+	if !r.gapOpen {
+		return
+	}
+	r.gapOpen = false
+	r.gaps++
+	r.gapID++
+	g := &Gap{ID: r.gapID, From: r.gapFrom, To: to, Reason: r.gapReason}
+	if g.To.Before(g.From) {
+		g.To = g.From
+	}
+	u := r.update()
+	u.Gap = g
+	r.send(u)
+	if r.rec == nil {
+		return
+	}
+	rc := r.rec.reconcile(r.ctx, g.ID, &r.bg)
+	if r.ctx.Err() != nil {
+		return
+	}
+	u = r.update()
+	u.Reconciled = rc
+	r.send(u)
+}
+
 func (r *runner) subscribe() error {
-	res, err := r.c.Subscribe(r.ctx, SubscribeRequest{
-		Mode: r.cfg.Mode, Folders: r.cfg.Folders, EventTypes: r.cfg.EventTypes, Timeout: r.cfg.Timeout,
-	})
+	req := SubscribeRequest{Mode: r.cfg.Mode, Folders: r.cfg.Folders, EventTypes: r.cfg.EventTypes, Timeout: r.cfg.Timeout}
+	if r.cfg.Mode == ModePull {
+		req.Watermark = r.watermark
+	}
+	res, err := r.c.Subscribe(r.ctx, req)
+	if err != nil && req.Watermark != "" && errors.Is(err, ErrInvalidWatermark) {
+		// The server no longer has the events after our watermark (too old,
+		// or a different event history): start afresh, and say so.
+		r.openGap("the server refused the watermark (ErrorInvalidWatermark): subscribed afresh")
+		r.watermark = ""
+		req.Watermark = ""
+		res, err = r.c.Subscribe(r.ctx, req)
+	}
 	if err != nil {
 		return err
 	}
-	r.subId, r.watermark, r.fresh = res.SubscriptionId, res.Watermark, true
+	now := r.clock.Now()
+	r.subId, r.fresh, r.subStart = res.SubscriptionId, true, now
+	r.resumed = req.Watermark
+	if req.Watermark == "" {
+		r.watermark = res.Watermark
+		if r.coveredAt.IsZero() || r.gapOpen {
+			r.coveredAt = now
+		}
+		// A new subscription with nothing to resume from: coverage starts
+		// now, and so does the baseline for later gaps.
+		if !r.gapOpen && r.rec != nil {
+			r.rec.startBaseline(r.ctx, &r.bg)
+		}
+	} else {
+		r.fresh = false // resumed: poll at once for what happened meanwhile
+	}
 	if r.cfg.Mode == ModePull {
-		r.dl.Expires = r.clock.Now().Add(time.Duration(r.cfg.Timeout) * time.Minute)
+		r.dl.Expires = now.Add(time.Duration(r.cfg.Timeout) * time.Minute)
+		r.closeGap(now)
+	} else if r.gapOpen {
+		// The new subscription queues events from now on.
+		r.closeGap(now)
 	}
 	return nil
 }
@@ -331,37 +483,55 @@ func (r *runner) poll() error {
 			return err
 		}
 		r.failures = 0
+		if r.clock.Now().Sub(r.subStart) >= quickEnd || len(n.Events) > 0 {
+			r.quick = 0
+		}
 		now := r.clock.Now()
+		r.coveredAt = now
 		r.dl.Expires = now.Add(timeout)
 		sent := r.watermark
 		heartbeat := len(n.Events) > 0
+		events := n.Events[:0:0]
 		for _, e := range n.Events {
 			if e.Watermark != "" {
 				r.watermark = e.Watermark
 			}
 			if e.Type != StatusEvent {
 				heartbeat = false
+				if e.Watermark != "" && !r.seen.add(e.Watermark) {
+					continue // delivered before (a replay after resubscribing)
+				}
 			}
+			events = append(events, e)
 		}
 		// MoreEvents drains at once, but only while the watermark moves: a
 		// server that says MoreEvents with nothing new is polled at the
 		// interval, not in a tight loop.
 		if n.MoreEvents && r.watermark != sent {
 			r.dl.NextPoll = now
-			r.publish(StateOpen, nil, n.Events, heartbeat)
+			r.publish(StateOpen, nil, events, heartbeat)
 			continue
 		}
 		r.dl.NextPoll = now.Add(interval)
-		r.publish(StateOpen, nil, n.Events, heartbeat)
+		r.publish(StateOpen, nil, events, heartbeat)
 		if !r.sleep(interval) {
 			return r.ctx.Err()
 		}
 	}
 }
 
+// errStreamBroke marks a stream that ended other than by Closed
+// (errors.Is), without changing its message.
+var errStreamBroke = errors.New("the stream broke")
+
+type brokenStream struct{ error }
+
+func (b brokenStream) Unwrap() error        { return b.error }
+func (b brokenStream) Is(target error) bool { return target == errStreamBroke }
+
 // stream runs one GetStreamingEvents connection: nil when the server says
 // Closed, an error otherwise.
-func (r *runner) stream() error {
+func (r *runner) stream() (err error) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	st, err := r.c.GetStreamingEvents(ctx, GetStreamingEventsRequest{SubscriptionIds: []string{r.subId}, ConnectionTimeout: r.cfg.ConnectionTimeout})
@@ -369,50 +539,75 @@ func (r *runner) stream() error {
 		return err
 	}
 	defer st.Close()
+	opened := r.clock.Now()
+	r.lastEnvelope.Store(opened.UnixNano())
+	r.hbInterval.Store(0)
 	dead := make(chan struct{})
 	watchdogDone := make(chan struct{})
 	go func() {
 		defer close(watchdogDone)
-		r.watchdog(ctx, st, dead)
+		r.watchdog(ctx, st, opened, dead)
 	}()
 	defer func() {
 		cancel()
 		<-watchdogDone
 	}()
-	opened := r.clock.Now()
+	got := false // an envelope arrived on this connection
 	defer func() {
-		if r.clock.Now().Sub(opened) < shortConnection {
-			r.short++
+		if r.clock.Now().Sub(opened) < quickEnd {
+			r.quick++
 		} else {
-			r.short = 0
+			r.quick = 0
+		}
+		// A stream that ended other than by Closed may have lost what was
+		// in flight: the server counts an event delivered once written.
+		if err != nil && got && !SubscriptionGone(err) && r.ctx.Err() == nil {
+			r.openGap("the stream broke: events in flight may be lost")
 		}
 	}()
 	r.dl = Deadlines{ConnectionEnds: opened.Add(time.Duration(r.cfg.ConnectionTimeout) * time.Minute), LastHeartbeat: opened}
+	var prev time.Time
 	for {
 		m, err := st.Next()
 		if err != nil {
 			select {
 			case <-dead:
-				return ErrDeadConnection
+				return brokenStream{ErrDeadConnection}
 			default:
 			}
 			if r.ctx.Err() != nil {
 				return r.ctx.Err()
 			}
 			if err == io.EOF {
-				return fmt.Errorf("the stream from %s ended without ConnectionStatus Closed", r.c.URL())
+				return brokenStream{fmt.Errorf("the stream from %s ended without ConnectionStatus Closed", r.c.URL())}
 			}
-			return fmt.Errorf("the stream from %s broke: %w", r.c.URL(), err)
+			return brokenStream{fmt.Errorf("the stream from %s broke: %w", r.c.URL(), err)}
 		}
-		r.dl.LastHeartbeat = r.clock.Now()
+		now := r.clock.Now()
 		var fail error
 		for _, e := range m.Errors {
-			if len(e.SubscriptionIds) == 0 || contains(e.SubscriptionIds, r.subId) {
+			if len(e.SubscriptionIds) == 0 || slices.Contains(e.SubscriptionIds, r.subId) {
 				fail = e
 				break
 			}
 		}
 		events := m.Events()
+		if !got {
+			got = true
+			if fail == nil {
+				// Coverage is back: the gap since the last stream ends here.
+				r.closeGap(now)
+			}
+		}
+		if fail == nil {
+			r.coveredAt = now
+		}
+		r.dl.LastHeartbeat = now
+		if len(events) == 0 && m.ConnectionStatus == ConnectionOK && !prev.IsZero() {
+			r.hbInterval.Store(int64(now.Sub(prev)))
+		}
+		prev = now
+		r.lastEnvelope.Store(r.clock.Now().UnixNano())
 		if fail == nil || len(events) > 0 {
 			r.failures = 0
 			r.publish(StateOpen, nil, events, m.ConnectionStatus == ConnectionOK)
@@ -427,10 +622,26 @@ func (r *runner) stream() error {
 	}
 }
 
-// watchdog closes the stream when no byte arrived for DeadConnectionAfter.
-func (r *runner) watchdog(ctx context.Context, st *Stream, dead chan<- struct{}) {
+// deadAfter is how long the stream may go without a complete envelope:
+// twice the heartbeat interval seen, 90 s at most.
+func (r *runner) deadAfter() time.Duration {
+	d := DeadConnectionAfter
+	if hb := time.Duration(r.hbInterval.Load()); hb > 0 {
+		d = min(d, max(2*hb, minDeadAfter))
+	}
+	return d
+}
+
+// watchdog closes the stream when no complete envelope arrived for
+// deadAfter (bytes that never make an envelope do not count: a server that
+// trickles one byte every 30 s is dead), or when the stream stays open well
+// past its ConnectionTimeout.
+func (r *runner) watchdog(ctx context.Context, st *Stream, opened time.Time, dead chan<- struct{}) {
+	limit := opened.Add(time.Duration(r.cfg.ConnectionTimeout)*time.Minute + closedGrace)
 	for {
-		wait := st.LastActivity().Add(DeadConnectionAfter).Sub(r.clock.Now())
+		now := r.clock.Now()
+		wait := time.Unix(0, r.lastEnvelope.Load()).Add(r.deadAfter()).Sub(now)
+		wait = min(wait, limit.Sub(now))
 		if wait <= 0 {
 			close(dead)
 			st.Close()
@@ -444,11 +655,30 @@ func (r *runner) watchdog(ctx context.Context, st *Stream, dead chan<- struct{})
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// wmSet remembers the watermarks of the last events delivered (bounded), so
+// that events replayed after resubscribing from a watermark are dropped.
+type wmSet struct {
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+const wmSetSize = 4096
+
+// add reports whether w is new, and remembers it.
+func (s *wmSet) add(w string) bool {
+	if s.set == nil {
+		s.set = make(map[string]struct{}, wmSetSize)
+		s.ring = make([]string, wmSetSize)
 	}
-	return false
+	if _, ok := s.set[w]; ok {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.set, old)
+	}
+	s.ring[s.next] = w
+	s.next = (s.next + 1) % wmSetSize
+	s.set[w] = struct{}{}
+	return true
 }

@@ -1,0 +1,394 @@
+package ews
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Reconciliation across gaps, as Microsoft's "Handling notification-related
+// errors in EWS in Exchange" recommends for a lost subscription: compare the
+// watched folders' PR_LOCAL_COMMIT_TIME_MAX and PR_DELETED_COUNT_TOTAL before
+// and after to find which folders changed, then synchronise those
+// (SyncFolderItems from a sync state taken before). A baseline — the folder
+// list, both properties of every folder and a SyncFolderItems state per
+// folder — is taken in the background when a subscription starts; after a
+// gap the new state of everything is compared with it and becomes the next
+// baseline. Bounds (docs/reliability.md):
+const (
+	// MaxReconcileFolders: folders beyond this are not compared.
+	MaxReconcileFolders = 500
+	// maxBaselinePages: a folder whose initial SyncFolderItems needs more
+	// pages (of 512 items) than this gets no item baseline; its changes
+	// are reported at folder level only.
+	maxBaselinePages = 4
+	// maxReconcilePages: the changes of one folder across one gap that are
+	// listed (pages of 512); beyond, the rest is one folder-level Update.
+	maxReconcilePages = 4
+	// reconcileTimeout bounds one reconciliation.
+	reconcileTimeout = 2 * time.Minute
+	// changeMarkBatch: folders per GetFolder call.
+	changeMarkBatch = 100
+)
+
+type reconciler struct {
+	c       *Client
+	folders []FolderRef // as configured; empty: every folder
+
+	mu      sync.Mutex
+	base    *snapshot
+	pending chan struct{} // closed when the running baseline is done
+}
+
+// snapshot is what the watched folders looked like at one moment.
+type snapshot struct {
+	hier  string   // SyncFolderHierarchy state (all folders); "" for named folders
+	order []string // folder ids, in the order found
+	refs  map[string]FolderRef
+	marks map[string]FolderChangeMark
+	items map[string]string // SyncFolderItems state; absent: no item baseline
+}
+
+func newSnapshot() *snapshot {
+	return &snapshot{refs: map[string]FolderRef{}, marks: map[string]FolderChangeMark{}, items: map[string]string{}}
+}
+
+func (s *snapshot) add(id FolderId) {
+	if _, ok := s.refs[id.Id]; ok || len(s.order) >= MaxReconcileFolders {
+		return
+	}
+	s.order = append(s.order, id.Id)
+	s.refs[id.Id] = FolderRefOf(FolderId{Id: id.Id})
+}
+
+func newReconciler(c *Client, folders []FolderRef) *reconciler {
+	return &reconciler{c: c, folders: folders}
+}
+
+// startBaseline takes a new baseline in the background (unless one is
+// being taken). wg tracks the goroutine so that the runner can wait for it.
+func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.pending != nil {
+		select {
+		case <-rc.pending:
+		default:
+			return // one is running
+		}
+	}
+	done := make(chan struct{})
+	rc.pending = done
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		s, err := rc.snapshot(ctx, nil)
+		rc.mu.Lock()
+		if err == nil {
+			rc.base = s
+		} else {
+			rc.base = nil
+		}
+		rc.mu.Unlock()
+	}()
+}
+
+// reconcile compares the folders now with the baseline and makes the new
+// state the next baseline.
+func (rc *reconciler) reconcile(ctx context.Context, gapID uint64, wg *sync.WaitGroup) *Reconciliation {
+	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
+	defer cancel()
+	res := &Reconciliation{GapID: gapID}
+	rc.mu.Lock()
+	pending := rc.pending
+	rc.mu.Unlock()
+	if pending != nil {
+		select {
+		case <-pending:
+		case <-ctx.Done():
+			res.Err = fmt.Errorf("the baseline was not ready: %w", ctx.Err())
+			return res
+		}
+	}
+	rc.mu.Lock()
+	base := rc.base
+	rc.mu.Unlock()
+	if base == nil {
+		res.Err = errors.New("no baseline of the folders was taken before the gap (the server did not answer it): what changed is unknown")
+		rc.startBaseline(context.WithoutCancel(ctx), wg)
+		return res
+	}
+	after, err := rc.snapshot(ctx, &diff{base: base, res: res})
+	if err != nil {
+		res.Err = err
+		rc.mu.Lock()
+		rc.base = nil
+		rc.mu.Unlock()
+		return res
+	}
+	res.Folders = len(after.order)
+	rc.mu.Lock()
+	rc.base = after
+	rc.mu.Unlock()
+	return res
+}
+
+// diff collects changes while a snapshot is taken against a baseline.
+type diff struct {
+	base    *snapshot
+	res     *Reconciliation
+	changed map[string]bool
+}
+
+func (d *diff) folderChange(kind ChangeKind, id string) {
+	if d.changed == nil {
+		d.changed = map[string]bool{}
+	}
+	if !d.changed[id] {
+		d.changed[id] = true
+		d.res.Changed++
+	}
+	d.res.Changes = append(d.res.Changes, ReconciledChange{Change: kind, FolderId: FolderId{Id: id}})
+}
+
+// snapshot reads the folders' state; with d it also compares each step
+// with d.base and records what changed, reusing the baseline's sync states
+// so that only the changes since are read.
+func (rc *reconciler) snapshot(ctx context.Context, d *diff) (*snapshot, error) {
+	s := newSnapshot()
+	if err := rc.listFolders(ctx, s, d); err != nil {
+		return nil, err
+	}
+	if err := rc.readMarks(ctx, s); err != nil {
+		return nil, err
+	}
+	for _, id := range s.order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rc.syncFolder(ctx, s, d, id)
+	}
+	return s, nil
+}
+
+// listFolders fills s.order: the named folders, or every folder of the
+// mailbox by SyncFolderHierarchy (from the baseline's state when diffing,
+// so that folders created, changed or deleted meanwhile are reported).
+func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) error {
+	if len(rc.folders) > 0 {
+		fs, err := rc.c.GetFolderChangeMarks(ctx, rc.folders...)
+		if fs == nil && err != nil {
+			return fmt.Errorf("reading the watched folders: %w", err)
+		}
+		for _, f := range fs {
+			if f != nil {
+				s.add(f.FolderId)
+			}
+		}
+		if d != nil {
+			for _, id := range d.base.order {
+				if _, ok := s.refs[id]; !ok {
+					d.folderChange(ChangeDelete, id)
+				}
+			}
+		}
+		return nil
+	}
+	state := ""
+	if d != nil {
+		state = d.base.hier
+		for _, id := range d.base.order {
+			s.add(FolderId{Id: id})
+		}
+	}
+	for page := 0; ; page++ {
+		res, err := rc.c.SyncFolderHierarchy(ctx, state)
+		if err != nil && d != nil && state != "" && errors.Is(err, ErrInvalidSyncStateData) {
+			// The server forgot the hierarchy state: list afresh and
+			// compare the sets.
+			ns, err := rc.snapshotList(ctx)
+			if err != nil {
+				return err
+			}
+			for _, id := range ns.order {
+				if _, ok := d.base.refs[id]; !ok {
+					d.folderChange(ChangeCreate, id)
+				}
+			}
+			for _, id := range d.base.order {
+				if _, ok := ns.refs[id]; !ok {
+					d.folderChange(ChangeDelete, id)
+				}
+			}
+			s.order, s.refs, s.hier = ns.order, ns.refs, ns.hier
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("listing the folders: %w", err)
+		}
+		for _, ch := range res.Changes {
+			id := ch.Folder.FolderId
+			switch {
+			case ch.Kind == ChangeDelete:
+				if d != nil {
+					d.folderChange(ChangeDelete, id.Id)
+				}
+				s.remove(id.Id)
+			default:
+				if d != nil {
+					d.folderChange(ch.Kind, id.Id)
+				}
+				s.add(id)
+			}
+		}
+		state = res.SyncState
+		if res.IncludesLastFolderInRange || page >= 50 || res.SyncState == "" {
+			break
+		}
+	}
+	s.hier = state
+	return nil
+}
+
+// snapshotList lists every folder from an empty SyncFolderHierarchy state.
+func (rc *reconciler) snapshotList(ctx context.Context) (*snapshot, error) {
+	s := newSnapshot()
+	if err := rc.listFolders(ctx, s, nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *snapshot) remove(id string) {
+	if _, ok := s.refs[id]; !ok {
+		return
+	}
+	delete(s.refs, id)
+	for i, x := range s.order {
+		if x == id {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// readMarks reads both change properties of every listed folder. Folders
+// that are gone by now are dropped from the list.
+func (rc *reconciler) readMarks(ctx context.Context, s *snapshot) error {
+	for i := 0; i < len(s.order); i += changeMarkBatch {
+		ids := s.order[i:min(i+changeMarkBatch, len(s.order))]
+		refs := make([]FolderRef, len(ids))
+		for j, id := range ids {
+			refs[j] = s.refs[id]
+		}
+		fs, err := rc.c.GetFolderChangeMarks(ctx, refs...)
+		if fs == nil && err != nil {
+			return fmt.Errorf("reading the folders' change properties: %w", err)
+		}
+		for j, f := range fs {
+			if f != nil {
+				s.marks[ids[j]] = f.ChangeMark
+			}
+		}
+	}
+	for _, id := range append([]string(nil), s.order...) {
+		if _, ok := s.marks[id]; !ok {
+			s.remove(id)
+		}
+	}
+	return nil
+}
+
+// syncFolder takes the folder's item sync state: from the baseline's when
+// diffing a folder whose change properties moved (reporting the changes),
+// carried over unchanged when they did not, from scratch otherwise.
+func (rc *reconciler) syncFolder(ctx context.Context, s *snapshot, d *diff, id string) {
+	ref := s.refs[id]
+	if d == nil {
+		if st, ok := rc.drain(ctx, ref, "", maxBaselinePages, nil); ok {
+			s.items[id] = st
+		}
+		return
+	}
+	before, known := d.base.marks[id]
+	state, hasState := d.base.items[id]
+	if known && before.same(s.marks[id]) {
+		if hasState {
+			s.items[id] = state
+		}
+		return
+	}
+	if !known {
+		// A folder that came meanwhile: every item in it is new.
+		state, hasState = "", true
+		if d.changed == nil || !d.changed[id] {
+			d.folderChange(ChangeCreate, id)
+		}
+	} else if d.changed == nil || !d.changed[id] {
+		d.changed = ensure(d.changed)
+		d.changed[id] = true
+		d.res.Changed++
+	}
+	if !hasState {
+		// No item baseline (too large): the folder changed, which items is
+		// not listed.
+		d.res.Changes = append(d.res.Changes, ReconciledChange{Change: ChangeUpdate, FolderId: FolderId{Id: id}})
+		if st, ok := rc.drain(ctx, ref, "", maxBaselinePages, nil); ok {
+			s.items[id] = st
+		}
+		return
+	}
+	n := len(d.res.Changes)
+	st, ok := rc.drain(ctx, ref, state, maxReconcilePages, func(ch ItemChange) {
+		rcd := ReconciledChange{Change: ch.Kind, ItemId: ch.Item.ItemId, FolderId: FolderId{Id: id}, Subject: ch.Item.Subject}
+		if ch.Kind == ChangeReadFlag {
+			v := ch.IsRead
+			rcd.IsRead = &v
+		}
+		d.res.Changes = append(d.res.Changes, rcd)
+	})
+	if !ok {
+		d.res.Truncated = true
+	}
+	if !ok || len(d.res.Changes) == n {
+		// Its contents changed, yet nothing (more) to list: items that
+		// came and went within the gap, or more than the bound.
+		d.res.Changes = append(d.res.Changes, ReconciledChange{Change: ChangeUpdate, FolderId: FolderId{Id: id}})
+	}
+	if ok {
+		s.items[id] = st
+	} else if st2, ok2 := rc.drain(ctx, ref, "", maxBaselinePages, nil); ok2 {
+		s.items[id] = st2
+	}
+}
+
+func ensure(m map[string]bool) map[string]bool {
+	if m == nil {
+		return map[string]bool{}
+	}
+	return m
+}
+
+// drain runs SyncFolderItems from state until IncludesLastItemInRange, at
+// most pages calls; false when it did not get to the end (or failed).
+func (rc *reconciler) drain(ctx context.Context, ref FolderRef, state string, pages int, each func(ItemChange)) (string, bool) {
+	for range pages {
+		res, err := rc.c.SyncFolderItems(ctx, SyncFolderItemsRequest{SyncFolder: ref, SyncState: state})
+		if err != nil {
+			return "", false
+		}
+		if each != nil {
+			for _, ch := range res.Changes {
+				each(ch)
+			}
+		}
+		state = res.SyncState
+		if res.IncludesLastItemInRange {
+			return state, true
+		}
+	}
+	return "", false
+}
