@@ -107,7 +107,7 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		Sim:       simCtl,
 		URL:       cfg.URL,
 		User:      cfg.User,
-		Watch:     ews.WatchConfig{Mode: mode, Folders: target.Folders, EventTypes: target.EventTypes},
+		Watch:     ews.WatchConfig{Mode: mode, Folders: target.Folders, EventTypes: target.EventTypes, Reconcile: true},
 		Keys:      keys,
 		ThemeName: s.Theme,
 		MaxEvents: s.MaxEvents,

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -21,7 +23,10 @@ const watchUsage = `usage: ewsmon watch --json (--url URL | --sim) [flags]
 
 Runs the subscription engine headless and prints one JSON object per event
 (the fields of ewsmon decode) and a {"type":"State",...} object whenever the
-connection state changes. Ends after --count events, after --duration, or on
+connection state changes. A {"type":"Gap","from":...,"to":...,"reason":...}
+line says events may have been missed in that interval, followed by the
+{"type":"Reconciled","change":...,"item_id":...,"folder_id":...} changes found
+across it and a {"type":"ReconcileSummary",...} line. Ends after --count events, after --duration, or on
 Ctrl-C / SIGTERM, after unsubscribing.
 
 flags:
@@ -42,7 +47,11 @@ flags:
   --folders LIST       all, or distinguished names / folder ids: inbox,drafts
   --events LIST        all, or NewMail,Created,Deleted,Modified,Moved,Copied,
                        FreeBusyChanged (Status adds pull/push StatusEvents)
-  --count N            stop after N events
+  --count N            stop after N events (Gap / Reconciled lines not counted)
+  --reconcile=false    do not reconcile gaps (by default a baseline of the
+                       watched folders is taken at the start, and after each
+                       gap the folders that changed are listed; see
+                       docs/reliability.md)
   --duration D         stop after D (e.g. 30s, 5m)
   --insecure           do not verify the server's TLS certificate
   --ca-file FILE       trust this CA (PEM) for the server's certificate
@@ -76,6 +85,7 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		folders = fs.String("folders", "all", "")
 		events  = fs.String("events", "all", "")
 		poll    = fs.Duration("poll", 0, "")
+		recon   = fs.Bool("reconcile", true, "")
 	)
 	fs.StringVar(&o.client.URL, "url", "", "")
 	fs.BoolVar(&o.useSim, "sim", false, "")
@@ -143,6 +153,7 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		return o, fmt.Errorf("--mode %q: use streaming or pull", *mode)
 	}
 	o.watch.PollInterval = *poll
+	o.watch.Reconcile = *recon
 
 	target, err := watchTargets(splitList(*folders), nil)
 	if err != nil {
@@ -259,6 +270,13 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	watchCtx, stop := context.WithCancel(runCtx)
 	defer stop()
+	// A reader that goes away (`| head -3`) ends the run quietly, after
+	// the unsubscribe, even while the mailbox is quiet and nothing is
+	// being written.
+	var closed atomic.Bool
+	if f, ok := stdout.(*os.File); ok {
+		go watchClosed(watchCtx, f, func() { closed.Store(true); stop() })
+	}
 
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -291,6 +309,22 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if u.State == ews.StateError && u.Err != nil {
 			fatal = u.Err
 		}
+		var extra []ews.Record
+		if u.Gap != nil {
+			extra = append(extra, ews.GapRecord(*u.Gap))
+		}
+		if u.Reconciled != nil {
+			extra = append(extra, ews.ReconciledRecords(u.Reconciled)...)
+		}
+		for _, rec := range extra {
+			if outErr != nil {
+				break
+			}
+			if err := enc.Encode(rec); err != nil {
+				outErr = fmt.Errorf("writing output: %w", err)
+				stop()
+			}
+		}
 		for _, e := range u.Events {
 			if outErr != nil || (o.count > 0 && printed >= o.count) {
 				break // stopping; the rest of this batch is not asked for
@@ -308,6 +342,9 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				stop() // the runner unsubscribes and closes the channel
 			}
 		}
+	}
+	if closed.Load() || errors.Is(outErr, syscall.EPIPE) {
+		return 0 // the reader is gone: nothing to say, and no one to say it to
 	}
 	if outErr != nil {
 		return fail(outErr)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -508,4 +510,137 @@ func TestWatchDurationBoundsSilentServer(t *testing.T) {
 	if code != 1 || stderr.String() != "ewsmon watch: no answer from "+url+" within --duration 300ms\n" {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
+}
+
+// `ewsmon watch --json | head -3` on a quiet mailbox: once the reader has
+// gone, watch notices without waiting for the next event, unsubscribes and
+// exits 0 with nothing on stderr.
+func TestWatchClosedPipe(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var stderr cmdBuffer
+	done := make(chan int, 1)
+	go func() { done <- runWatch(ctx, []string{"--url", srv.URL(), "--auth", "none"}, w, &stderr) }()
+	// Read up to the "open" state line, like head would, then go away.
+	buf := make([]byte, 0, 4096)
+	for !strings.Contains(string(buf), `"state":"open"`) {
+		tmp := make([]byte, 512)
+		n, err := r.Read(tmp)
+		if err != nil {
+			t.Fatalf("reading: %v (%q)", err, buf)
+		}
+		buf = append(buf, tmp[:n]...)
+	}
+	if st := srv.Stats(); st.Streaming != 1 {
+		t.Fatalf("subscriptions before: %+v", st)
+	}
+	r.Close()
+	select {
+	case code := <-done:
+		if code != 0 || stderr.String() != "" {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch did not notice its reader had gone")
+	}
+	if st := srv.Stats(); st.Streaming != 0 {
+		t.Errorf("subscription left on the server: %+v", st)
+	}
+}
+
+// A gap is a Gap line as soon as coverage is back, then what changed
+// across it: here the simulator restarts (streaming subscriptions are
+// dropped) and a mail arrives before the new subscription exists.
+func TestWatchGapLines(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// The baseline is taken in the background once subscribed; its last
+	// call is a SyncFolderItems of the inbox. Wait for that answer.
+	synced := make(chan struct{}, 16)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		srv.ServeHTTP(w, r)
+		if bytes.Contains(body, []byte("SyncFolderItems")) {
+			synced <- struct{}{}
+		}
+	}))
+	defer ts.Close()
+	var stdout, stderr cmdBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runWatch(ctx, []string{"--url", ts.URL + "/EWS/Exchange.asmx", "--auth", "none", "--folders", "inbox", "--duration", "40s"}, &stdout, &stderr)
+	}()
+	select {
+	case <-synced:
+	case <-ctx.Done():
+		t.Fatal("no baseline taken")
+	}
+	// The restart and the mail happen under one lock-step: the mail is in
+	// the store before any new subscription can exist.
+	srv.Faults().Restart()
+	res, err := srv.Act(ctx, sim.ActionRequest{Action: "new-mail", Folder: "inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var itemID string
+	for _, e := range res.Events {
+		if e.Type == ews.CreatedEvent {
+			itemID = e.ItemId.Id
+		}
+	}
+	m := waitOutput(t, &stdout, regexp.MustCompile(`\{"type":"ReconcileSummary"[^\n]*\n`), 30*time.Second)
+	var gap, summary ews.Record
+	var recs []ews.Record
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		var rec ews.Record
+		if line == "" || json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		switch rec.Type {
+		case "Gap":
+			gap = rec
+		case "Reconciled":
+			recs = append(recs, rec)
+		case "ReconcileSummary":
+			summary = rec
+		}
+	}
+	from, err1 := time.Parse(time.RFC3339, gap.From)
+	to, err2 := time.Parse(time.RFC3339, gap.To)
+	if err1 != nil || err2 != nil || to.Before(from) || gap.Reason == "" || gap.Gap != 1 {
+		t.Fatalf("gap line %+v (%v %v)\n%s", gap, err1, err2, m[0])
+	}
+	if to.Sub(from) > 20*time.Second {
+		t.Errorf("gap %v – %v is not tight", from, to)
+	}
+	found := false
+	for _, r := range recs {
+		if r.Gap != 1 || r.FolderId == "" {
+			t.Errorf("reconciled line %+v", r)
+		}
+		if r.Change == "Create" && itemID != "" && r.ItemId == itemID {
+			found = true
+		}
+	}
+	if !found || summary.Changes == nil || *summary.Changes != len(recs) {
+		t.Fatalf("the new mail %q not among the reconciled changes %+v (summary %+v)\n%s", itemID, recs, summary, stdout.String())
+	}
+	cancel()
+	<-done
 }

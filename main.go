@@ -16,6 +16,11 @@ var version = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Asking for SIGPIPE makes a write to a closed stdout return EPIPE
+	// instead of killing the process (os/signal: "If the program is
+	// not calling Notify for SIGPIPE"), so `watch | head` can still
+	// unsubscribe before it exits.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

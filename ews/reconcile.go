@@ -35,6 +35,7 @@ const (
 
 type reconciler struct {
 	c       *Client
+	clock   Clock
 	folders []FolderRef // as configured; empty: every folder
 
 	mu      sync.Mutex
@@ -49,6 +50,7 @@ type snapshot struct {
 	refs  map[string]FolderRef
 	marks map[string]FolderChangeMark
 	items map[string]string // SyncFolderItems state; absent: no item baseline
+	done  time.Time         // when it was complete
 }
 
 func newSnapshot() *snapshot {
@@ -63,8 +65,8 @@ func (s *snapshot) add(id FolderId) {
 	s.refs[id.Id] = FolderRefOf(FolderId{Id: id.Id})
 }
 
-func newReconciler(c *Client, folders []FolderRef) *reconciler {
-	return &reconciler{c: c, folders: folders}
+func newReconciler(c *Client, clock Clock, folders []FolderRef) *reconciler {
+	return &reconciler{c: c, clock: clock, folders: folders}
 }
 
 // startBaseline takes a new baseline in the background (unless one is
@@ -97,11 +99,12 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // reconcile compares the folders now with the baseline and makes the new
-// state the next baseline.
-func (rc *reconciler) reconcile(ctx context.Context, gapID uint64, wg *sync.WaitGroup) *Reconciliation {
-	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
+// state the next baseline. ctx is the runner's: a baseline started from
+// here ends with it.
+func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGroup) *Reconciliation {
+	ctx, cancel := context.WithTimeout(runCtx, reconcileTimeout)
 	defer cancel()
-	res := &Reconciliation{GapID: gapID}
+	res := &Reconciliation{GapID: g.ID}
 	rc.mu.Lock()
 	pending := rc.pending
 	rc.mu.Unlock()
@@ -118,7 +121,7 @@ func (rc *reconciler) reconcile(ctx context.Context, gapID uint64, wg *sync.Wait
 	rc.mu.Unlock()
 	if base == nil {
 		res.Err = errors.New("no baseline of the folders was taken before the gap (the server did not answer it): what changed is unknown")
-		rc.startBaseline(context.WithoutCancel(ctx), wg)
+		rc.startBaseline(runCtx, wg)
 		return res
 	}
 	after, err := rc.snapshot(ctx, &diff{base: base, res: res})
@@ -130,6 +133,12 @@ func (rc *reconciler) reconcile(ctx context.Context, gapID uint64, wg *sync.Wait
 		return res
 	}
 	res.Folders = len(after.order)
+	if base.done.After(g.From) {
+		// The gap began while the baseline was still being read (it is
+		// taken after the subscription, so nothing before the gap is
+		// lost, but a change inside the gap may already be in it).
+		res.Err = fmt.Errorf("the baseline was complete only at %s, after the gap began: changes before then may be missing", base.done.Format("15:04:05"))
+	}
 	rc.mu.Lock()
 	rc.base = after
 	rc.mu.Unlock()
@@ -171,6 +180,7 @@ func (rc *reconciler) snapshot(ctx context.Context, d *diff) (*snapshot, error) 
 		}
 		rc.syncFolder(ctx, s, d, id)
 	}
+	s.done = rc.clock.Now()
 	return s, nil
 }
 

@@ -6,7 +6,7 @@ import "time"
 // or an error: one line of `ewsmon decode`, `ewsmon watch --json` and the
 // dashboard's NDJSON export. Absent fields are omitted.
 type Record struct {
-	Type              string   `json:"type"` // EWS element name, "ConnectionStatus", "Error" or "State"
+	Type              string   `json:"type"` // EWS element name, "ConnectionStatus", "Error", "State", "Gap", "Reconciled" or "ReconcileSummary"
 	TimeStamp         string   `json:"timestamp,omitempty"`
 	Watermark         string   `json:"watermark,omitempty"`
 	SubscriptionId    string   `json:"subscription_id,omitempty"`
@@ -24,6 +24,57 @@ type Record struct {
 	Message           string   `json:"message,omitempty"`
 	BackOffMs         *int64   `json:"back_off_ms,omitempty"`
 	SubscriptionIds   []string `json:"subscription_ids,omitempty"`
+	// Gap: the interval (RFC 3339) and why. Reconciled / ReconcileSummary
+	// name the gap they belong to by its number.
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Gap    uint64 `json:"gap,omitempty"`
+	// Reconciled: Create, Update, Delete or ReadFlagChange.
+	Change  string `json:"change,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	IsRead  *bool  `json:"is_read,omitempty"`
+	// ReconcileSummary: folders compared, folders changed, changes listed.
+	Folders   *int `json:"folders,omitempty"`
+	Changed   *int `json:"changed,omitempty"`
+	Changes   *int `json:"changes,omitempty"`
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// GapRecord is the JSON form of a gap: {"type":"Gap","from":…,"to":…,
+// "reason":…,"gap":N}.
+func GapRecord(g Gap) Record {
+	return Record{
+		Type:   "Gap",
+		From:   g.From.UTC().Format(time.RFC3339Nano),
+		To:     g.To.UTC().Format(time.RFC3339Nano),
+		Reason: g.Reason,
+		Gap:    g.ID,
+	}
+}
+
+// ReconciledRecords are the JSON form of a reconciliation: one "Reconciled"
+// line per change, then a "ReconcileSummary" that says how much was
+// compared and whether anything stopped it (Message).
+func ReconciledRecords(rc *Reconciliation) []Record {
+	out := make([]Record, 0, len(rc.Changes)+1)
+	for _, ch := range rc.Changes {
+		out = append(out, Record{
+			Type:     "Reconciled",
+			Gap:      rc.GapID,
+			Change:   string(ch.Change),
+			ItemId:   ch.ItemId.Id,
+			FolderId: ch.FolderId.Id,
+			Subject:  ch.Subject,
+			IsRead:   ch.IsRead,
+		})
+	}
+	folders, changed, changes := rc.Folders, rc.Changed, len(rc.Changes)
+	sum := Record{Type: "ReconcileSummary", Gap: rc.GapID, Folders: &folders, Changed: &changed, Changes: &changes, Truncated: rc.Truncated}
+	if rc.Err != nil {
+		sum.Message = rc.Err.Error()
+	}
+	return append(out, sum)
 }
 
 // EventRecord is the JSON form of an event.

@@ -125,7 +125,7 @@ func (c *Client) Watch(ctx context.Context, cfg WatchConfig) <-chan Update {
 	}
 	r.clock = r.cfg.Clock
 	if cfg.Reconcile {
-		r.rec = newReconciler(c, r.cfg.Folders)
+		r.rec = newReconciler(c, r.clock, r.cfg.Folders)
 	}
 	go r.run()
 	return out
@@ -413,7 +413,7 @@ func (r *runner) closeGap(to time.Time) {
 	if r.rec == nil {
 		return
 	}
-	rc := r.rec.reconcile(r.ctx, g.ID, &r.bg)
+	rc := r.rec.reconcile(r.ctx, g, &r.bg)
 	if r.ctx.Err() != nil {
 		return
 	}

@@ -50,6 +50,13 @@ type Cascade struct {
 	vis      []*Entry // entries matching the filter
 	row      int      // absolute first row while visible
 	frozen   verdict  // what it was before its oldest events were evicted
+
+	// A gap's cascade (Kind KindGap): the gap, and what reconciliation
+	// found across it once known. orphan: its changes came after other
+	// events, so the gap's own row is in an earlier cascade.
+	Gap    *ews.Gap
+	Recon  *ews.Reconciliation
+	orphan bool
 }
 
 // maxClassified bounds the work of recognizing a cascade; larger ones are
@@ -81,6 +88,9 @@ type verdict struct {
 func (s *State) Label(c *Cascade) string {
 	if c == nil {
 		return ""
+	}
+	if c.Gap != nil {
+		return s.gapLabel(c)
 	}
 	if c.frozen.kind != "" {
 		c.Kind = c.frozen.kind

@@ -20,6 +20,9 @@ func (s *State) Columns(e *Entry) Columns {
 	if e == nil {
 		return Columns{}
 	}
+	if e.Gap != nil || e.Recon != nil {
+		return s.gapColumns(e)
+	}
 	ev := &e.Event
 	t := ev.TimeStamp
 	if t.IsZero() {

@@ -89,7 +89,7 @@ func newMatcher(f Filter, s *State) matcher {
 }
 
 func (m matcher) matches(e *Entry) bool {
-	if m.all {
+	if m.all || e.Gap != nil || e.Recon != nil {
 		return true
 	}
 	ev := &e.Event

@@ -38,6 +38,10 @@ type Entry struct {
 	Event     ews.Event
 	Received  time.Time
 	CascadeID uint64
+	// Gap is set on a gap's own entry, Recon on a change reconciliation
+	// found across it; Event is then empty.
+	Gap   *ews.Gap
+	Recon *ews.ReconciledChange
 
 	// The folder's unread count before this event's UnreadCount was applied
 	// (-1: unknown); tells "marked read" from "marked unread".
@@ -128,6 +132,12 @@ func (s *State) Apply(u ews.Update) {
 		s.lastTime = at
 	}
 	s.applyStatus(u, at)
+	if u.Gap != nil {
+		s.applyGap(u.Gap, at)
+	}
+	if u.Reconciled != nil {
+		s.applyReconciled(u.Reconciled, at)
+	}
 	for i := range u.Events {
 		e := u.Events[i]
 		if e.Type == ews.StatusEvent {
@@ -261,7 +271,7 @@ func eventTime(e *Entry) time.Time {
 func (s *State) evictOldest() {
 	ent := s.entries.popFront()
 	c := s.cascades.front()
-	if c.frozen.kind == "" && len(c.Entries) > 1 {
+	if c.frozen.kind == "" && c.Gap == nil && len(c.Entries) > 1 {
 		// What is left no longer shows the whole action: keep saying what
 		// it was.
 		c.frozen = s.classify(c)

@@ -28,6 +28,14 @@ type Status struct {
 	Heartbeats    int
 	LastHeartbeat time.Time
 	LastUpdate    time.Time
+	// Gaps is the runner's count of gaps (intervals in which events may
+	// have been missed); GapsSeen those listed; Reconciled the changes
+	// reconciliation found across them, LastReconcileErr why the latest
+	// could not finish ("" when it did).
+	Gaps             int
+	GapsSeen         int
+	Reconciled       int
+	LastReconcileErr string
 }
 
 // ShortSubscriptionId is the subscription id shortened for display.
@@ -59,6 +67,9 @@ func (s *State) applyStatus(u ews.Update, at time.Time) {
 	st.SubscriptionId = u.SubscriptionId
 	st.Deadlines = u.Deadlines
 	st.Reconnects = u.Reconnects
+	if u.Gaps > st.Gaps {
+		st.Gaps = u.Gaps
+	}
 	st.LastUpdate = at
 	if u.Err != nil {
 		st.Err = u.Err.Error()

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -138,6 +139,10 @@ func (p *detailPane) refresh() {
 		}
 		return id.Id + " (" + tree.Name(id.Id) + ")"
 	}
+	if g, r := p.entry.Gap, p.entry.Recon; g != nil || r != nil {
+		p.vp.SetContentLines(p.gapLines(folder))
+		return
+	}
 	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
 	kv("Cascade", p.label)
 	if !ev.TimeStamp.IsZero() {
@@ -196,6 +201,54 @@ func (p *detailPane) refresh() {
 		out = append(out, strings.Split(p.xml, "\n")...)
 	}
 	p.vp.SetContentLines(out)
+}
+
+// gapLines describe a gap, or a change found by reconciliation.
+func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
+	s := p.c.styles
+	loc := p.c.st.Config().Location
+	var out []string
+	if g := p.entry.Gap; g != nil {
+		out = append(out, s.Warn.Render("Possible gap")+s.Muted.Render(fmt.Sprintf("  #%d", g.ID)))
+		out = append(out, "", "Events may have happened in this interval that the", "subscription did not deliver.")
+		lines := []string{}
+		line := func(k, v string) {
+			if v != "" {
+				lines = append(lines, s.Muted.Render(fit(k, 20))+v)
+			}
+		}
+		if !g.From.IsZero() {
+			line("From", g.From.In(loc).Format("2006-01-02 15:04:05.000")+" (last moment covered)")
+			line("To", g.To.In(loc).Format("2006-01-02 15:04:05.000")+" (covered again)")
+			line("Length", g.To.Sub(g.From).Round(time.Millisecond).String())
+		}
+		line("Reason", g.Reason)
+		out = append(out, "")
+		out = append(out, lines...)
+		out = append(out, "", s.Muted.Render("What changed meanwhile is listed under this gap (≈ rows),"), s.Muted.Render("found by comparing the folders before and after (docs/reliability.md)."))
+		return out
+	}
+	r := p.entry.Recon
+	out = append(out, s.Muted.Render("≈ "+string(r.Change)+"  found by reconciliation, not notified"))
+	out = append(out, "")
+	line := func(k, v string) {
+		if v != "" {
+			out = append(out, s.Muted.Render(fit(k, 20))+v)
+		}
+	}
+	line("Cascade", p.label)
+	line("Change", string(r.Change))
+	line("ItemId", r.ItemId.Id)
+	line("ChangeKey", r.ItemId.ChangeKey)
+	line("Subject", r.Subject)
+	line("FolderId", folder(r.FolderId))
+	if r.IsRead != nil {
+		line("IsRead", fmt.Sprint(*r.IsRead))
+	}
+	if !p.entry.Received.IsZero() {
+		line("Found", p.entry.Received.In(loc).Format("2006-01-02 15:04:05.000"))
+	}
+	return out
 }
 
 func (p *detailPane) View() string {

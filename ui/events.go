@@ -304,7 +304,11 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 		}
 		n := st.VisibleCount(c)
 		count := ""
-		if n != 1 {
+		if c.Gap != nil {
+			if c.Recon != nil && len(c.Recon.Changes) > 0 {
+				count = fmt.Sprintf("%d ≈", len(c.Recon.Changes))
+			}
+		} else if n != 1 {
 			count = fmt.Sprintf("%d events", n)
 		} else if e := st.LastVisible(c); e != nil {
 			// The one event the list shows under this header (with a
@@ -325,9 +329,19 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bo
 			col.Object += " · " + col.Extras
 		}
 		et := r.Entry.Event.Type
-		line = gutter + "  " + fit(col.Time, cols.time) + " " +
-			p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ)) + " " +
-			fit(col.Object, cols.object) + " " + s.Muted.Render(fit(col.Folder, cols.folder))
+		typ := p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ))
+		object := fit(col.Object, cols.object)
+		switch {
+		case r.Entry.Gap != nil:
+			typ = s.Warn.Render(fit(col.Type, cols.typ))
+			object = s.Warn.Render(object)
+		case r.Entry.Recon != nil:
+			// Found by reconciliation, not notified: muted, and "≈".
+			typ = s.Muted.Render(fit(col.Type, cols.typ))
+			object = s.Muted.Render(object)
+		}
+		line = gutter + "  " + fit(col.Time, cols.time) + " " + typ + " " +
+			object + " " + s.Muted.Render(fit(col.Folder, cols.folder))
 		if cols.extras > 0 {
 			line += " " + fit(col.Extras, cols.extras)
 		}
@@ -398,7 +412,7 @@ func kindStyle(s theme.Styles, k model.CascadeKind) lipgloss.Style {
 		return s.Event(ews.DeletedEvent)
 	case model.KindFreeBusy:
 		return s.Event(ews.FreeBusyChangedEvent)
-	case model.KindUnrecognized:
+	case model.KindUnrecognized, model.KindGap:
 		return s.Warn
 	}
 	return s.Event(ews.ModifiedEvent)

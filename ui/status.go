@@ -140,6 +140,7 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 		out = append(out, "  "+st.Render(cd.String()))
 	}
 	kv("Reconn.", fmt.Sprint(status.Reconnects))
+	kv("Gaps", gapText(p.c, status))
 	if p.sim != nil {
 		act := "off"
 		if r := p.sim.Activity(); r > 0 {
@@ -210,6 +211,9 @@ func (p *statusPane) Header(w int) string {
 	if status.Reconnects > 0 {
 		parts = append(parts, s.Warn.Render(fmt.Sprintf("%d reconnects", status.Reconnects)))
 	}
+	if status.Gaps > 0 {
+		parts = append(parts, gapText(p.c, status))
+	}
 	line1 := strings.Join(parts, sep)
 
 	user := sess.User
@@ -249,6 +253,25 @@ func (p *statusPane) Header(w int) string {
 	}
 	line2 := spread(strings.Join(parts, sep), "  "+right, w)
 	return fit(line1, w) + "\n" + fit(line2, w)
+}
+
+// gapText counts the gaps: "0", or "2 (5 reconciled)" in the warning
+// colour, since events may have been missed.
+func gapText(c *common, st model.Status) string {
+	if st.Gaps == 0 {
+		return c.styles.OK.Render("none")
+	}
+	t := fmt.Sprintf("%d gap", st.Gaps)
+	if st.Gaps != 1 {
+		t += "s"
+	}
+	if st.Reconciled > 0 {
+		t += fmt.Sprintf(" (%d reconciled)", st.Reconciled)
+	}
+	if st.LastReconcileErr != "" {
+		t += " · incomplete"
+	}
+	return c.styles.Warn.Render(t)
 }
 
 // compactCountdown is a countdown in few words, for the narrow header.

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package main
+
+import (
+	"context"
+	"os"
+)
+
+// watchClosed: elsewhere a closed pipe is noticed at the next write.
+func watchClosed(ctx context.Context, f *os.File, gone func()) {}
