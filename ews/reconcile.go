@@ -50,14 +50,20 @@ type snapshot struct {
 	refs  map[string]FolderRef
 	marks map[string]FolderChangeMark
 	items map[string]string // SyncFolderItems state; absent: no item baseline
-	done  time.Time         // when it was complete
+	// parent of each folder, where known: a folder created, moved or
+	// deleted changes its parent too (its ModifiedEvent).
+	parent map[string]string
+	done   time.Time // when it was complete
 }
 
 func newSnapshot() *snapshot {
-	return &snapshot{refs: map[string]FolderRef{}, marks: map[string]FolderChangeMark{}, items: map[string]string{}}
+	return &snapshot{refs: map[string]FolderRef{}, marks: map[string]FolderChangeMark{}, items: map[string]string{}, parent: map[string]string{}}
 }
 
-func (s *snapshot) add(id FolderId) {
+func (s *snapshot) add(id, parent FolderId) {
+	if parent.Id != "" {
+		s.parent[id.Id] = parent.Id
+	}
 	if _, ok := s.refs[id.Id]; ok || len(s.order) >= MaxReconcileFolders {
 		return
 	}
@@ -67,6 +73,16 @@ func (s *snapshot) add(id FolderId) {
 
 func newReconciler(c *Client, clock Clock, folders []FolderRef) *reconciler {
 	return &reconciler{c: c, clock: clock, folders: folders}
+}
+
+// baselineAt is when the current baseline was complete; zero when none.
+func (rc *reconciler) baselineAt() time.Time {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.base == nil {
+		return time.Time{}
+	}
+	return rc.base.done
 }
 
 // startBaseline takes a new baseline in the background (unless one is
@@ -163,6 +179,15 @@ func (d *diff) folderChange(kind ChangeKind, id string) {
 	d.res.Changes = append(d.res.Changes, ReconciledChange{Change: kind, FolderId: FolderId{Id: id}})
 }
 
+// parentChanged reports a folder whose subfolders changed, once, as a
+// folder-level Update (when nothing else was reported for it).
+func (d *diff) parentChanged(id string) {
+	if id == "" || d.changed[id] {
+		return
+	}
+	d.folderChange(ChangeUpdate, id)
+}
+
 // snapshot reads the folders' state; with d it also compares each step
 // with d.base and records what changed, reusing the baseline's sync states
 // so that only the changes since are read.
@@ -195,7 +220,7 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 		}
 		for _, f := range fs {
 			if f != nil {
-				s.add(f.FolderId)
+				s.add(f.FolderId, f.ParentFolderId)
 			}
 		}
 		if d != nil {
@@ -211,7 +236,7 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 	if d != nil {
 		state = d.base.hier
 		for _, id := range d.base.order {
-			s.add(FolderId{Id: id})
+			s.add(FolderId{Id: id}, FolderId{Id: d.base.parent[id]})
 		}
 	}
 	for page := 0; ; page++ {
@@ -226,14 +251,20 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 			for _, id := range ns.order {
 				if _, ok := d.base.refs[id]; !ok {
 					d.folderChange(ChangeCreate, id)
+					d.parentChanged(ns.parent[id])
+				} else if old := d.base.parent[id]; old != ns.parent[id] {
+					d.folderChange(ChangeUpdate, id)
+					d.parentChanged(old)
+					d.parentChanged(ns.parent[id])
 				}
 			}
 			for _, id := range d.base.order {
 				if _, ok := ns.refs[id]; !ok {
 					d.folderChange(ChangeDelete, id)
+					d.parentChanged(d.base.parent[id])
 				}
 			}
-			s.order, s.refs, s.hier = ns.order, ns.refs, ns.hier
+			s.order, s.refs, s.hier, s.parent = ns.order, ns.refs, ns.hier, ns.parent
 			return nil
 		}
 		if err != nil {
@@ -245,13 +276,20 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 			case ch.Kind == ChangeDelete:
 				if d != nil {
 					d.folderChange(ChangeDelete, id.Id)
+					d.parentChanged(d.base.parent[id.Id])
 				}
 				s.remove(id.Id)
 			default:
 				if d != nil {
 					d.folderChange(ch.Kind, id.Id)
+					// Created or moved: the parent (old and new) changed.
+					// A rename leaves the parent as it was.
+					if old := d.base.parent[id.Id]; old != ch.Folder.ParentFolderId.Id {
+						d.parentChanged(old)
+						d.parentChanged(ch.Folder.ParentFolderId.Id)
+					}
 				}
-				s.add(id)
+				s.add(id, ch.Folder.ParentFolderId)
 			}
 		}
 		state = res.SyncState

@@ -59,6 +59,9 @@ type Update struct {
 	Gaps       int
 	Gap        *Gap
 	Reconciled *Reconciliation
+	// BaselineAt is when the baseline that the next gap will be compared
+	// with was complete (WatchConfig.Reconcile); zero while none is ready.
+	BaselineAt time.Time
 }
 
 // Gap is an interval in which events may have happened that the

@@ -175,10 +175,14 @@ type runner struct {
 }
 
 func (r *runner) update() Update {
-	return Update{
+	u := Update{
 		At: r.clock.Now(), Mode: r.cfg.Mode, State: r.state, SubscriptionId: r.subId, Err: r.err,
 		Deadlines: r.dl, Reconnects: r.reconnects, Gaps: r.gaps,
 	}
+	if r.rec != nil {
+		u.BaselineAt = r.rec.baselineAt()
+	}
+	return u
 }
 
 // send delivers an update; it gives up when ctx ends.

@@ -469,6 +469,9 @@ func (a *actor) deleteFolder(f *folder) error {
 	}
 	gone(f, ancestors)
 	if len(a.mb.tombstones) > 10000 {
+		// A SyncState from before the newest dropped tombstone would miss
+		// deletions: it is refused from now on (ErrorInvalidSyncStateData).
+		a.mb.hierTombFloor = a.mb.tombstones[4999].deletedAt
 		a.mb.tombstones = append([]tombstone(nil), a.mb.tombstones[5000:]...)
 	}
 	a.folderModified(parent)

@@ -266,7 +266,7 @@ func (c *call) syncFolderHierarchy() {
 	initial := true
 	if st := c.op.text("SyncState"); st != "" {
 		idx, seq, ok := decodeSyncState(st)
-		if !ok || idx != mb.idx || seq > mb.hierSeq {
+		if !ok || idx != mb.idx || seq > mb.hierSeq || seq < mb.hierTombFloor {
 			s.mu.Unlock()
 			c.replyErr(newErr("ErrorInvalidSyncStateData"))
 			return

@@ -111,8 +111,9 @@ type mailbox struct {
 	nextSeq  uint64
 	history  [16]byte // names this event history in watermarks
 
-	hierSeq    uint64
-	tombstones []tombstone
+	hierSeq       uint64
+	tombstones    []tombstone
+	hierTombFloor uint64 // hierarchy SyncStates before this are refused
 
 	itemSeq uint64 // item sync sequence (itemsync.go)
 }

@@ -1,0 +1,197 @@
+package sim
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+)
+
+// gapRig is the real client's runner against the simulator, polling on a
+// fake clock so that the test decides when each GetEvents happens.
+// exists reports whether an item or folder is in the store now.
+func (s *Server) exists(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, item := s.items[id]
+	_, folder := s.folders[id]
+	return item || folder
+}
+
+type gapRig struct {
+	t     *testing.T
+	e     *env
+	clock *ews.FakeClock
+	ch    <-chan ews.Update
+	seen  []ews.Update
+}
+
+func newGapRig(t *testing.T, mode ews.Mode, folders ...ews.FolderRef) *gapRig {
+	e := newEnv(t, Config{})
+	c, err := ews.NewClient(ews.Config{URL: e.s.URL(), Auth: ews.AuthNone, User: "alice@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	clk := ews.NewFakeClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	ch := c.Watch(ctx, ews.WatchConfig{Mode: mode, Folders: folders, PollInterval: time.Second, Reconcile: true, Clock: clk})
+	t.Cleanup(func() {
+		cancel()
+		for range ch {
+		}
+	})
+	return &gapRig{t: t, e: e, clock: clk, ch: ch}
+}
+
+// until reads updates, advancing the poll clock whenever the runner waits,
+// until match is true (or a real-time deadline that only bounds a hang).
+func (g *gapRig) until(what string, match func(ews.Update) bool) ews.Update {
+	g.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case u, ok := <-g.ch:
+			if !ok {
+				g.t.Fatalf("updates ended waiting for %s", what)
+			}
+			g.seen = append(g.seen, u)
+			if match(u) {
+				return u
+			}
+		case <-time.After(20 * time.Millisecond):
+			if g.clock.Waiters() > 0 {
+				g.clock.Advance(time.Second)
+			}
+		case <-deadline:
+			g.t.Fatalf("no %s within 30s; saw %d updates", what, len(g.seen))
+		}
+	}
+}
+
+// changed reports whether reconciliation listed the id, as an item or as
+// the folder a change belongs to.
+func changed(rc *ews.Reconciliation, id string) bool {
+	for _, ch := range rc.Changes {
+		if ch.ItemId.Id == id || ch.FolderId.Id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// covered: a missed event's item or folder is among the reconciled
+// changes, or the item is gone by now (created and moved on or deleted
+// within the gap: SyncFolderItems reports neither) and its folder changed.
+func covered(rc *ews.Reconciliation, ev ews.Event, exists func(id string) bool) bool {
+	if ev.ItemId.Id == "" {
+		return changed(rc, ev.FolderId.Id)
+	}
+	if changed(rc, ev.ItemId.Id) || (ev.OldItemId.Id != "" && changed(rc, ev.OldItemId.Id)) {
+		return true
+	}
+	return !exists(ev.ItemId.Id) && changed(rc, ev.ParentFolderId.Id)
+}
+
+// Pull: the event history is lost (every watermark refused), actions happen
+// before the runner polls again. The runner starts afresh, reports one gap
+// and reconciliation lists every item and folder those actions touched.
+func TestPullGapIsReconciled(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() })
+
+	g.e.s.Faults().LoseHistory()
+	var acts []ActionResult
+	for _, a := range [][2]string{
+		{"new-mail", "inbox"}, {"mark-read", "inbox"}, {"move-item", "inbox"}, {"hard-delete", "inbox"},
+		{"copy-item", "inbox"}, {"create-folder", "inbox"}, {"rename-folder", "Alpha"}, {"delete-folder", "Projects"},
+	} {
+		acts = append(acts, g.e.act(a[0], a[1]))
+	}
+	gu := g.until("a gap", func(u ews.Update) bool { return u.Gap != nil })
+	if gu.Gaps != 1 || gu.Gap.ID != 1 || !strings.Contains(gu.Gap.Reason, "ErrorInvalidWatermark") || gu.Gap.To.Before(gu.Gap.From) {
+		t.Fatalf("gap %+v (gaps %d)", gu.Gap, gu.Gaps)
+	}
+	ru := g.until("its reconciliation", func(u ews.Update) bool { return u.Reconciled != nil })
+	rc := ru.Reconciled
+	if rc.GapID != 1 || rc.Err != nil || rc.Folders == 0 || rc.Changed == 0 {
+		t.Fatalf("reconciliation %+v", rc)
+	}
+	for _, a := range acts {
+		for _, ev := range a.Events {
+			if !covered(rc, ev, g.e.s.exists) {
+				t.Errorf("%s: %s of %s%s not among the %d reconciled changes", a.Action, ev.Type, ev.ItemId.Id, ev.FolderId.Id, len(rc.Changes))
+			}
+		}
+	}
+	// The next gap compares with the state after this one: nothing new.
+	g.e.s.Faults().LoseHistory()
+	ru = g.until("the second reconciliation", func(u ews.Update) bool { return u.Reconciled != nil })
+	if rc := ru.Reconciled; rc.GapID != 2 || len(rc.Changes) != 0 || rc.Err != nil {
+		t.Fatalf("second reconciliation, nothing changed: %+v", rc)
+	}
+}
+
+// Pull loses nothing the server still has: an EWS restart drops the
+// subscription, the runner resubscribes from its watermark, and the events
+// of the meantime arrive once each, with no gap.
+func TestPullRestartIsNoGap(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() })
+	g.e.s.Faults().Restart()
+	want := map[string]int{}
+	for range 3 {
+		for _, ev := range g.e.act("new-mail", "inbox").Events {
+			want[ev.Watermark]++
+		}
+	}
+	got := map[string]int{}
+	g.until("the events after the restart", func(u ews.Update) bool {
+		if u.Gap != nil {
+			t.Fatalf("a gap where the server kept the events: %+v", u.Gap)
+		}
+		for _, ev := range u.Events {
+			if ev.Type != ews.StatusEvent {
+				got[ev.Watermark]++
+			}
+		}
+		return len(got) >= len(want)
+	})
+	for wm := range want {
+		if got[wm] != 1 {
+			t.Errorf("event %s delivered %d times", wm, got[wm])
+		}
+	}
+}
+
+// Streaming: a restart drops the subscription; the runner resubscribes at
+// once (no back-off: the fake clock never has to move), and the gap runs
+// from the last envelope to the new subscription. The new mail of the
+// meantime is reconciled, for the watched folder only.
+func TestStreamingGapIsReconciled(t *testing.T) {
+	g := newGapRig(t, ews.ModeStreaming, ews.Distinguished("inbox"))
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() && u.State == ews.StateOpen })
+	g.e.s.mu.Lock()
+	g.e.s.restartLocked()
+	mail, err := g.e.s.act(ActionRequest{Action: "new-mail", Folder: "inbox"})
+	g.e.s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := g.e.act("new-mail", "Projects")
+	gu := g.until("a gap", func(u ews.Update) bool { return u.Gap != nil })
+	if gu.Gap.To.Before(gu.Gap.From) || gu.Gap.To.Sub(gu.Gap.From) > time.Minute {
+		t.Errorf("gap %v – %v", gu.Gap.From, gu.Gap.To)
+	}
+	rc := g.until("its reconciliation", func(u ews.Update) bool { return u.Reconciled != nil }).Reconciled
+	if rc.Folders != 1 {
+		t.Errorf("%d folders compared, want the inbox only", rc.Folders)
+	}
+	if !changed(rc, mail.Events[0].ItemId.Id) {
+		t.Errorf("the new mail of the gap not reconciled: %+v", rc.Changes)
+	}
+	if changed(rc, other.Events[0].ItemId.Id) {
+		t.Errorf("a mail outside the watched folder reconciled: %+v", rc.Changes)
+	}
+}
