@@ -345,8 +345,12 @@ func (r *runner) backoff(err error) time.Duration {
 	d = min(d, maxBackoff)
 	var re *ResponseError
 	if errors.As(err, &re) && re.BackOff > 0 {
+		// ErrorServerBusy says how long to back off; do as it says for
+		// the first few in a row (Microsoft: "EWS throttling in
+		// Exchange", wait BackOffMilliseconds before retrying), then at
+		// least the exponential wait.
 		d = max(d, re.BackOff)
-		if r.failures == 1 {
+		if r.failures <= 3 {
 			d = re.BackOff
 		}
 	}
@@ -556,11 +560,18 @@ func (r *runner) stream() (err error) {
 		cancel()
 		<-watchdogDone
 	}()
-	got := false // an envelope arrived on this connection
+	got := false       // an envelope arrived on this connection
+	delivered := false // and notifications with it
 	defer func() {
-		if r.clock.Now().Sub(opened) < quickEnd {
+		// Pacing is for a server that ends streams at once with nothing
+		// to show; a stream that delivered events and then broke was a
+		// fault, and the next one starts at once.
+		switch {
+		case delivered:
+			r.quick = 0
+		case r.clock.Now().Sub(opened) < quickEnd:
 			r.quick++
-		} else {
+		default:
 			r.quick = 0
 		}
 		// A stream that ended other than by Closed may have lost what was
@@ -596,6 +607,9 @@ func (r *runner) stream() (err error) {
 			}
 		}
 		events := m.Events()
+		if len(events) > 0 && fail == nil {
+			delivered = true
+		}
 		if !got {
 			got = true
 			if fail == nil {

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
+	"github.com/ewsmon/ewsmon/internal/faultproxy"
+)
+
+// The reliability test: `ewsmon watch --json` (runWatch, in process) against
+// the simulator over loopback HTTP through a fault-injecting TCP proxy, a
+// steady stream of actions, and faults of every kind one after another:
+// each /sim/faults kind plus dropped, stalled and slow connections. Then
+// every event the simulator produced is looked for in watch's output.
+//
+//   - pull: nothing is duplicated, and nothing is lost except where the
+//     server itself lost its event history (lose-history): such events lie
+//     inside a Gap line;
+//   - streaming: every event not delivered lies inside a Gap line, and its
+//     item or folder is among that gap's Reconciled lines.
+//
+// EWSMON_SOAK_FAULTS sets the faults per mode (default 80); scripts/soak.sh
+// runs it long and prints the figures that docs/reliability.md records.
+
+// faultKinds are what the driver injects, in rotation.
+var faultKinds = []string{
+	"expire", "restart", "lose-history", "server-busy", "cut-stream", "corrupt-next", "delay",
+	"proxy-drop", "proxy-stall", "proxy-slow",
+}
+
+func TestReliability(t *testing.T) {
+	n := 80
+	if v := os.Getenv("EWSMON_SOAK_FAULTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			t.Fatalf("EWSMON_SOAK_FAULTS=%q: a positive number", v)
+		}
+	} else if testing.Short() {
+		n = 20
+	}
+	for _, mode := range []string{"pull", "streaming"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			rep := runReliability(t, mode, n)
+			t.Log(rep.String())
+			if os.Getenv("EWSMON_SOAK_FAULTS") != "" {
+				fmt.Println(rep.String())
+			}
+		})
+	}
+}
+
+// produced is one event the simulator journaled, with when (wall clock)
+// the action ran.
+type produced struct {
+	ev         ews.Event
+	before, at time.Time
+}
+
+// watchOut collects watch's output lines as they come.
+type watchOut struct {
+	mu       sync.Mutex
+	events   map[string]int // by watermark (pull), by eventKey (streaming: no watermarks)
+	gaps     []ews.Record
+	recs     map[uint64][]ews.Record // Reconciled lines by gap
+	sums     map[uint64]ews.Record
+	state    string
+	lastLine time.Time
+	other    []string // lines that are not JSON: there must be none
+	tail     []string // the latest non-event lines, with arrival times
+}
+
+func (w *watchOut) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var rec ews.Record
+		err := json.Unmarshal(sc.Bytes(), &rec)
+		w.mu.Lock()
+		w.lastLine = time.Now()
+		if err == nil && !strings.HasSuffix(rec.Type, "Event") && rec.Type != "Reconciled" {
+			w.tail = append(w.tail, w.lastLine.Format("15:04:05.000")+" "+sc.Text())
+			if len(w.tail) > 12 {
+				w.tail = w.tail[1:]
+			}
+		}
+		switch {
+		case err != nil:
+			w.other = append(w.other, sc.Text())
+		case rec.Type == "State":
+			w.state = rec.State
+		case rec.Type == "Gap":
+			w.gaps = append(w.gaps, rec)
+		case rec.Type == "Reconciled":
+			w.recs[rec.Gap] = append(w.recs[rec.Gap], rec)
+		case rec.Type == "ReconcileSummary":
+			w.sums[rec.Gap] = rec
+		case rec.Watermark != "":
+			w.events[rec.Watermark]++
+		case strings.HasSuffix(rec.Type, "Event"):
+			w.events[recordKey(rec)]++
+		}
+		w.mu.Unlock()
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// settled: subscribed, and every gap reported has its reconciliation.
+func (w *watchOut) settled() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.state != "open" {
+		return false
+	}
+	for _, g := range w.gaps {
+		if _, ok := w.sums[g.Gap]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+type reliabilityReport struct {
+	mode                                             string
+	faults                                           map[string]int
+	produced, delivered, duplicated, lost, inGaps    int
+	reconciled, reconciledItem, gaps, incompleteGaps int
+	superseded                                       int
+	elapsed                                          time.Duration
+}
+
+func (r reliabilityReport) String() string {
+	kinds := make([]string, 0, len(r.faults))
+	total := 0
+	for k, n := range r.faults {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		total += n
+	}
+	sort.Strings(kinds)
+	return fmt.Sprintf("%s: %d faults (%s) in %v; events produced %d, delivered %d, duplicated %d, lost %d (inside gaps %d, of them item or folder reconciled %d, the item itself %d, created and gone within the gap %d); gaps %d (reconciliation incomplete %d)",
+		r.mode, total, strings.Join(kinds, ", "), r.elapsed.Round(time.Second), r.produced, r.delivered, r.duplicated, r.lost, r.inGaps, r.reconciled, r.reconciledItem, r.superseded, r.gaps, r.incompleteGaps)
+}
+
+func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(nFaults)*3*time.Second+time.Minute)
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{HeartbeatInterval: 500 * time.Millisecond}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	base := strings.TrimSuffix(srv.URL(), "/EWS/Exchange.asmx")
+	hostPort := strings.TrimPrefix(base, "http://")
+	px, err := faultproxy.Start(ctx, hostPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+
+	out := &watchOut{events: map[string]int{}, recs: map[uint64][]ews.Record{}, sums: map[uint64]ews.Record{}}
+	pr, pw := io.Pipe()
+	readDone := make(chan struct{})
+	go func() { out.read(pr); close(readDone) }()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	var stderr cmdBuffer
+	watchDone := make(chan int, 1)
+	go func() {
+		code := runWatch(watchCtx, []string{"--url", "http://" + px.Addr() + "/EWS/Exchange.asmx", "--auth", "none", "--mode", mode, "--poll", "200ms"}, pw, &stderr)
+		pw.Close()
+		watchDone <- code
+	}()
+	waitFor(t, ctx, "the subscription", out.settled)
+
+	// A steady stream of actions, mostly on items.
+	var (
+		pmu  sync.Mutex
+		prod []produced
+	)
+	actCtx, stopActs := context.WithCancel(ctx)
+	actsDone := make(chan struct{})
+	weights := []string{"new-mail", "new-mail", "new-mail", "mark-read", "mark-read", "mark-unread", "move-item", "copy-item",
+		"soft-delete", "hard-delete", "meeting-request", "send-mail", "create-folder", "rename-folder", "move-folder", "delete-folder"}
+	go func() {
+		defer close(actsDone)
+		rng := rand.New(rand.NewPCG(1, uint64(len(mode))))
+		tick := time.NewTicker(25 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-actCtx.Done():
+				return
+			case <-tick.C:
+			}
+			before := time.Now()
+			res, err := srv.Act(actCtx, sim.ActionRequest{Action: weights[rng.IntN(len(weights))]})
+			if err != nil {
+				continue // nothing to act on
+			}
+			at := time.Now()
+			pmu.Lock()
+			for _, ev := range res.Events {
+				prod = append(prod, produced{ev: ev, before: before, at: at})
+			}
+			pmu.Unlock()
+		}
+	}()
+
+	// Faults, one after the other; after each the client must be covered
+	// again (subscribed, gaps reconciled) before the next.
+	rep := reliabilityReport{mode: mode, faults: map[string]int{}}
+	rng := rand.New(rand.NewPCG(7, 7))
+	fault := func(body string) {
+		resp, err := http.Post(base+"/sim/faults", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("POST /sim/faults %s: %v", body, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.TrimSpace(string(b)) != `{"ok":true}` {
+			t.Fatalf("POST /sim/faults %s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	var order []int
+	for i := range nFaults {
+		// Every kind once per round, in a new order each round.
+		if i%len(faultKinds) == 0 {
+			order = rng.Perm(len(faultKinds))
+		}
+		kind := faultKinds[order[i%len(faultKinds)]]
+		rep.faults[kind]++
+		switch kind {
+		case "server-busy":
+			fault(`{"fault":"server-busy","count":2,"back_off_ms":100}`)
+		case "delay":
+			fault(`{"fault":"delay","ms":300}`)
+			time.Sleep(600 * time.Millisecond)
+			fault(`{"fault":"delay","ms":0}`)
+		case "proxy-drop":
+			px.Drop()
+		case "proxy-stall":
+			// Longer than the dead-stream bound (twice the 500 ms
+			// heartbeat, at least 1 s); a pull request waits it out.
+			px.Stall(1200 * time.Millisecond)
+			time.Sleep(1200 * time.Millisecond)
+		case "proxy-slow":
+			px.Slow(600*time.Millisecond, time.Millisecond)
+			time.Sleep(600 * time.Millisecond)
+		default:
+			fault(`{"fault":"` + kind + `"}`)
+		}
+		time.Sleep(150 * time.Millisecond)
+		t0 := time.Now()
+		waitFor(t, ctx, "coverage after "+kind, out.settled)
+		if d := time.Since(t0); d > 2*time.Second {
+			out.mu.Lock()
+			t.Logf("fault %d %s at %s: covered again after %v:\n%s", i, kind, t0.Format("15:04:05.000"), d.Round(100*time.Millisecond), strings.Join(out.tail, "\n"))
+			out.mu.Unlock()
+		}
+		// Let a heartbeat or a poll confirm the new baseline.
+		time.Sleep(350 * time.Millisecond)
+	}
+	stopActs()
+	<-actsDone
+	// Quiet: wait until the client has caught up (nothing new for 3 s).
+	waitFor(t, ctx, "the client to catch up", func() bool {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		return time.Since(out.lastLine) > 3*time.Second
+	})
+	waitFor(t, ctx, "the last reconciliation", out.settled)
+	stopWatch()
+	if code := <-watchDone; code != 0 {
+		t.Errorf("watch exited %d: %s", code, stderr.String())
+	}
+	<-readDone
+	rep.elapsed = time.Since(start)
+
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if len(out.other) > 0 {
+		t.Errorf("lines that are not JSON: %q", out.other[:min(3, len(out.other))])
+	}
+	type span struct {
+		from, to time.Time
+		id       uint64
+	}
+	var spans []span
+	for _, g := range out.gaps {
+		from, err1 := time.Parse(time.RFC3339Nano, g.From)
+		to, err2 := time.Parse(time.RFC3339Nano, g.To)
+		if err1 != nil || err2 != nil || to.Before(from) || g.Reason == "" {
+			t.Errorf("bad gap line %+v", g)
+			continue
+		}
+		// Tight: a gap spans a fault's outage, never the session.
+		if to.Sub(from) > 20*time.Second {
+			t.Errorf("gap %d spans %v", g.Gap, to.Sub(from))
+		}
+		spans = append(spans, span{from, to, g.Gap})
+		if s := out.sums[g.Gap]; s.Message != "" {
+			rep.incompleteGaps++
+		}
+	}
+	rep.gaps = len(spans)
+	// Events of the same item: reconciliation reports the end state, so a
+	// lost event's item may be reported under its later id, or only its
+	// folder (created and gone within the gap).
+	changed := func(gap uint64, ids ...string) bool {
+		for _, r := range out.recs[gap] {
+			for _, id := range ids {
+				if id != "" && (r.ItemId == id || r.FolderId == id) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	const slack = 500 * time.Millisecond // in flight on loopback when the link broke
+	pmu.Lock()
+	defer pmu.Unlock()
+	rep.produced = len(prod)
+	gapOf := func(p produced) *span {
+		for i := range spans {
+			if !p.at.Before(spans[i].from.Add(-slack)) && !p.before.After(spans[i].to.Add(slack)) {
+				return &spans[i]
+			}
+		}
+		return nil
+	}
+	// When each item and folder came to be: one created, copied or moved
+	// in inside a gap and gone again by its end is reported by no sync.
+	born := map[string]time.Time{}
+	for _, p := range prod {
+		switch p.ev.Type {
+		case ews.CreatedEvent, ews.CopiedEvent, ews.MovedEvent:
+			if p.ev.ItemId.Id != "" {
+				born[p.ev.ItemId.Id] = p.at
+			} else if p.ev.Type != ews.MovedEvent {
+				born[p.ev.FolderId.Id] = p.at
+			}
+		}
+	}
+	bornIn := func(sp *span, ids ...string) bool {
+		for _, id := range ids {
+			if t, ok := born[id]; ok && !t.Before(sp.from.Add(-slack)) && !t.After(sp.to.Add(slack)) {
+				return true
+			}
+		}
+		return false
+	}
+	// Which produced events count as delivered: pull by watermark; streaming
+	// by their values, as many of each as arrived, those outside gaps first.
+	keyOf := func(p produced) string {
+		if mode == "pull" {
+			return p.ev.Watermark
+		}
+		r := ews.EventRecord(p.ev)
+		r.Watermark = ""
+		return recordKey(r)
+	}
+	left := map[string]int{}
+	for k, n := range out.events {
+		left[k] = n
+	}
+	deliveredAt := make([]bool, len(prod))
+	for pass := 0; pass < 2; pass++ {
+		for i, p := range prod {
+			if deliveredAt[i] || (pass == 0 && gapOf(p) != nil) {
+				continue
+			}
+			if k := keyOf(p); left[k] > 0 {
+				left[k]--
+				deliveredAt[i] = true
+			}
+		}
+	}
+	if mode == "pull" {
+		for _, n := range out.events {
+			if n > 1 {
+				rep.duplicated += n - 1
+			}
+		}
+	}
+	var lostOutside []string
+	for i, p := range prod {
+		if deliveredAt[i] {
+			rep.delivered++
+			continue
+		}
+		rep.lost++
+		in := gapOf(p)
+		if in == nil {
+			if len(lostOutside) < 5 {
+				lostOutside = append(lostOutside, fmt.Sprintf("%s %s at %s", p.ev.Type, p.ev.Watermark, p.at.Format("15:04:05.000")))
+			}
+			continue
+		}
+		rep.inGaps++
+		ev := p.ev
+		if changed(in.id, ev.ItemId.Id, ev.OldItemId.Id) {
+			rep.reconciledItem++
+		}
+		if changed(in.id, ev.ItemId.Id, ev.OldItemId.Id, ev.FolderId.Id, ev.ParentFolderId.Id, ev.OldParentFolderId.Id) {
+			rep.reconciled++
+		} else if bornIn(in, ev.ItemId.Id, ev.FolderId.Id, ev.ParentFolderId.Id) {
+			rep.superseded++
+		} else if out.sums[in.id].Message == "" {
+			t.Errorf("lost %s (item %q folder %q parent %q) inside gap %d, but neither among its %d reconciled changes", ev.Type, ev.ItemId.Id, ev.FolderId.Id, ev.ParentFolderId.Id, in.id, len(out.recs[in.id]))
+		}
+	}
+	if len(lostOutside) > 0 {
+		t.Errorf("%d events lost outside every gap, e.g. %q", rep.lost-rep.inGaps, lostOutside)
+	}
+	if rep.duplicated > 0 && mode == "pull" {
+		t.Errorf("pull duplicated %d events", rep.duplicated)
+	}
+	if rep.produced < 10*nFaults {
+		t.Errorf("only %d events produced for %d faults", rep.produced, nFaults)
+	}
+	if rep.incompleteGaps > rep.gaps/10 {
+		t.Errorf("%d of %d reconciliations incomplete: %v", rep.incompleteGaps, rep.gaps, out.sums)
+	}
+	return rep
+}
+
+// recordKey identifies a streaming event by the values the contract says
+// watch's line shares with the simulator's record of it (streaming events
+// carry no watermark; DESIGN.md).
+func recordKey(r ews.Record) string {
+	u := ""
+	if r.UnreadCount != nil {
+		u = strconv.Itoa(*r.UnreadCount)
+	}
+	return strings.Join([]string{r.Type, r.ItemId, r.FolderId, r.ParentFolderId, r.OldItemId, r.OldFolderId, r.OldParentFolderId, u}, "|")
+}
+
+// waitFor polls cond until it holds; the deadline only bounds a hang.
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("waiting for %s: gave up", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
