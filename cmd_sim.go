@@ -32,6 +32,26 @@ flags:
   --rate R           activity: demo actions per second, 0 for none (default 0.5)
   --seed N           repeatable activity and mailbox content (default 0: random)
   --heartbeat D      streaming heartbeat interval (default 30s)
+
+control API (JSON, on the same address; GET answers 200 once ready):
+  POST /sim/actions  {"action":"new-mail","folder":"inbox"} fires one action
+                     and answers the events it journaled; GET lists actions
+  POST /sim/faults   puts any EWS client through a fault; answers {"ok":true}
+                     or a 4xx with a one-line error; GET shows what is on:
+    {"fault":"expire"}        every subscription expires
+    {"fault":"restart"}       EWS restarts: subscriptions and connections
+                              dropped; mailbox and event history kept
+    {"fault":"lose-history"}  the event history before now is gone: old
+                              watermarks are ErrorInvalidWatermark
+    {"fault":"server-busy","count":N,"back_off_ms":M}
+                              the next N requests: ErrorServerBusy
+    {"fault":"cut-stream","count":N}
+                              the next N stream envelopes stop halfway and
+                              their connection aborts (default 1)
+    {"fault":"corrupt-next","count":N}
+                              the next N answers are not well-formed XML
+    {"fault":"delay","ms":M}  every EWS answer waits M ms, until ms 0
+  Neither endpoint is slowed or broken by a fault.
 `
 
 // listFlag is a repeatable, comma-separated string flag.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
 )
 
 // cmdBuffer is an io.Writer safe for the command's goroutines and the test.
@@ -248,6 +249,12 @@ func TestSimBadFlags(t *testing.T) {
 	var stdout, stderr cmdBuffer
 	if code := runSim(context.Background(), []string{"--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "--listen ADDR") {
 		t.Errorf("--help: status %d, output %q", code, stdout.String())
+	}
+	// The fault API is documented, every fault by name.
+	for _, f := range append([]string{"POST /sim/faults"}, sim.FaultNames...) {
+		if !strings.Contains(stdout.String(), f) {
+			t.Errorf("--help does not document %q", f)
+		}
 	}
 }
 
