@@ -40,6 +40,7 @@ type reconciler struct {
 
 	mu      sync.Mutex
 	base    *snapshot
+	prev    *snapshot     // the baseline a refresh replaced
 	pending chan struct{} // closed when the running baseline is done
 }
 
@@ -114,6 +115,38 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 	}()
 }
 
+// refresh brings the baseline up to date in the background: a snapshot
+// against the current baseline, its changes discarded (they were
+// notified). Nothing happens while a baseline is being taken.
+func (rc *reconciler) refresh(ctx context.Context, wg *sync.WaitGroup) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.pending != nil {
+		select {
+		case <-rc.pending:
+		default:
+			return
+		}
+	}
+	base := rc.base
+	if base == nil {
+		return
+	}
+	done := make(chan struct{})
+	rc.pending = done
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		s, err := rc.snapshot(ctx, &diff{base: base, res: &Reconciliation{}})
+		rc.mu.Lock()
+		if err == nil && rc.base == base {
+			rc.base, rc.prev = s, base
+		}
+		rc.mu.Unlock()
+	}()
+}
+
 // reconcile compares the folders now with the baseline and makes the new
 // state the next baseline. ctx is the runner's: a baseline started from
 // here ends with it.
@@ -134,6 +167,12 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	}
 	rc.mu.Lock()
 	base := rc.base
+	if base != nil && base.done.After(g.From) && rc.prev != nil && !rc.prev.done.After(g.From) {
+		// A refresh finished inside the gap: what it saw may include the
+		// gap's changes; compare with the baseline before it.
+		base = rc.prev
+	}
+	rc.prev = nil
 	rc.mu.Unlock()
 	if base == nil {
 		res.Err = errors.New("no baseline of the folders was taken before the gap (the server did not answer it): what changed is unknown")

@@ -119,4 +119,9 @@ type WatchConfig struct {
 	// (Update.Reconciled). It costs a few calls per folder at the start
 	// and after each gap (bounds in docs/reliability.md).
 	Reconcile bool
+	// BaselineEvery: while covered, the baseline is brought up to date
+	// (incrementally: only folders whose change properties moved are
+	// synced) once it is this old, so that a gap's reconciliation lists
+	// little that was notified before the gap. Default 1 minute.
+	BaselineEvery time.Duration
 }

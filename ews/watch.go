@@ -42,6 +42,9 @@ func (cfg *WatchConfig) setDefaults(c *Client) error {
 	if cfg.Mode == "" {
 		cfg.Mode = ModeStreaming
 	}
+	if cfg.BaselineEvery <= 0 {
+		cfg.BaselineEvery = time.Minute
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = c.clock
 	}
@@ -393,6 +396,18 @@ func isFatal(err error) bool {
 	return false
 }
 
+// refreshBaseline brings the reconciliation baseline up to date in the
+// background once it is older than BaselineEvery, while covered, so that a
+// later gap lists little that was notified before it.
+func (r *runner) refreshBaseline(now time.Time) {
+	if r.rec == nil || r.gapOpen {
+		return
+	}
+	if at := r.rec.baselineAt(); !at.IsZero() && now.Sub(at) >= r.cfg.BaselineEvery {
+		r.rec.refresh(r.ctx, &r.bg)
+	}
+}
+
 // openGap notes that coverage was lost; the gap starts at the last moment
 // known covered. Before anything was covered there is nothing to lose.
 func (r *runner) openGap(reason string) {
@@ -496,6 +511,7 @@ func (r *runner) poll() error {
 		}
 		now := r.clock.Now()
 		r.coveredAt = now
+		r.refreshBaseline(now)
 		r.dl.Expires = now.Add(timeout)
 		sent := r.watermark
 		heartbeat := len(n.Events) > 0
@@ -619,6 +635,7 @@ func (r *runner) stream() (err error) {
 		}
 		if fail == nil {
 			r.coveredAt = now
+			r.refreshBaseline(now)
 		}
 		r.dl.LastHeartbeat = now
 		if len(events) == 0 && m.ConnectionStatus == ConnectionOK && !prev.IsZero() {

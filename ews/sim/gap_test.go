@@ -36,7 +36,7 @@ func newGapRig(t *testing.T, mode ews.Mode, folders ...ews.FolderRef) *gapRig {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	clk := ews.NewFakeClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
-	ch := c.Watch(ctx, ews.WatchConfig{Mode: mode, Folders: folders, PollInterval: time.Second, Reconcile: true, Clock: clk})
+	ch := c.Watch(ctx, ews.WatchConfig{Mode: mode, Folders: folders, PollInterval: time.Second, Reconcile: true, Clock: clk, BaselineEvery: 5 * time.Second})
 	t.Cleanup(func() {
 		cancel()
 		for range ch {
@@ -193,5 +193,33 @@ func TestStreamingGapIsReconciled(t *testing.T) {
 	}
 	if changed(rc, other.Events[0].ItemId.Id) {
 		t.Errorf("a mail outside the watched folder reconciled: %+v", rc.Changes)
+	}
+}
+
+// While covered, the baseline is brought up to date (BaselineEvery), so a
+// later gap does not list again what was notified long before it.
+func TestBaselineIsRefreshed(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	first := g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() }).BaselineAt
+	before := g.e.act("new-mail", "inbox").Events[0].ItemId.Id
+	g.until("the mail notified", func(u ews.Update) bool {
+		for _, ev := range u.Events {
+			if ev.ItemId.Id == before {
+				return true
+			}
+		}
+		return false
+	})
+	g.until("a refreshed baseline", func(u ews.Update) bool { return u.BaselineAt.After(first) })
+	g.e.s.Faults().LoseHistory()
+	during := g.e.act("new-mail", "inbox").Events[0].ItemId.Id
+	rc := g.until("the reconciliation", func(u ews.Update) bool { return u.Reconciled != nil }).Reconciled
+	if !changed(rc, during) {
+		t.Errorf("the mail of the gap not reconciled: %+v", rc.Changes)
+	}
+	for _, ch := range rc.Changes {
+		if ch.ItemId.Id == before {
+			t.Errorf("the mail notified before the refresh listed again: %+v", ch)
+		}
 	}
 }
