@@ -198,6 +198,10 @@ func (p *statusPane) Header(w int) string {
 	}
 	sep := s.Muted.Render(" · ")
 	parts := []string{s.Accent.Render("ewsmon"), stateText(p.c, status.State), string(mode)}
+	if status.Gaps > 0 {
+		// Before the countdowns: that events may be missing matters more.
+		parts = append(parts, gapText(p.c, status))
+	}
 	if id := status.ShortSubscriptionId(); id != "" {
 		parts = append(parts, "sub "+id)
 	}
@@ -210,9 +214,6 @@ func (p *statusPane) Header(w int) string {
 	}
 	if status.Reconnects > 0 {
 		parts = append(parts, s.Warn.Render(fmt.Sprintf("%d reconnects", status.Reconnects)))
-	}
-	if status.Gaps > 0 {
-		parts = append(parts, gapText(p.c, status))
 	}
 	line1 := strings.Join(parts, sep)
 
