@@ -329,7 +329,7 @@ func watchSecret(ctx context.Context, o watchOptions) (string, error) {
 		return v, nil
 	}
 	if o.passwordCmd != "" {
-		return runSecretCmd(ctx, o.passwordCmd, what)
+		return runSecretCmd(ctx, o.passwordCmd, "--password-cmd")
 	}
 	return "", fmt.Errorf("no %s: set %s or give --password-cmd", what, env)
 }

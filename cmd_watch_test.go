@@ -256,7 +256,7 @@ func TestWatchErrors(t *testing.T) {
 		{"unknown folder", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo right", "--folders", "inbox,nonexistent"}, 1, "--folders nonexistent: GetFolder: ErrorInvalidIdMalformed"},
 		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
 		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
-		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "password command"},
+		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "--password-cmd failed: exit status 3"},
 		{"nothing to watch", []string{"--json"}, 2, "--url"},
 		{"both", []string{"--sim", "--url", srv.URL()}, 2, "not both"},
 		{"bad mode", []string{"--sim", "--mode", "push"}, 2, "--mode"},
