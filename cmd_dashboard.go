@@ -97,6 +97,9 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if w := client.Warning(); w != "" {
 		fmt.Fprintln(stderr, "ewsmon: warning:", w)
 	}
+	if w := cleartextWarning(cfg.URL, cfg.Auth); w != "" {
+		fmt.Fprintln(stderr, "ewsmon: warning:", w)
+	}
 
 	mode := ews.ModeStreaming
 	if s.Mode == "pull" {

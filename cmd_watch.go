@@ -221,6 +221,9 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if w := client.Warning(); w != "" {
 		fmt.Fprintf(stderr, "ewsmon watch: %s\n", w)
 	}
+	if w := cleartextWarning(o.client.URL, o.client.Auth); w != "" {
+		fmt.Fprintf(stderr, "ewsmon watch: warning: %s\n", w)
+	}
 
 	// --duration bounds the whole run, the checks below included (a
 	// server that never answers them).

@@ -222,6 +222,28 @@ func TestWatchFiltersAndAuth(t *testing.T) {
 		}
 	}
 	checkStates(t, states, "streaming")
+	if strings.Contains(stderr.String(), "clear text") {
+		t.Errorf("Basic over http:// to loopback warned:\n%s", stderr.String())
+	}
+}
+
+// Basic credentials over plain http:// to another host: one warning line on
+// stderr before anything is sent. (The .invalid name never resolves, RFC
+// 6761, so the run then ends.)
+func TestWatchWarnsOfBasicOverPlainHTTP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr cmdBuffer
+	code := runWatch(ctx, []string{"--url", "http://ews.invalid/EWS/Exchange.asmx", "--auth", "basic", "--user", "alice",
+		"--password-cmd", "echo pw"}, &stdout, &stderr)
+	if code == 0 {
+		t.Fatalf("watch of an unknown host succeeded; stderr:\n%s", stderr.String())
+	}
+	want := "ewsmon watch: warning: basic authentication over plain http:// to ews.invalid sends the password in clear text"
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if lines[0] != want || strings.Count(stderr.String(), "clear text") != 1 {
+		t.Fatalf("stderr:\n%s\nwant first and only warning line %q", stderr.String(), want)
+	}
 }
 
 func TestWatchErrors(t *testing.T) {

@@ -223,3 +223,28 @@ func TestSecretCommandFailureHidesTheSecret(t *testing.T) {
 		t.Fatalf("got %q, %v; want the first line", got, err)
 	}
 }
+
+func TestCleartextWarning(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		auth ews.AuthKind
+		want string
+	}{
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to mail.example.com sends the password in clear text"},
+		{"HTTP://mail.example.com:8080/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to mail.example.com:8080 sends the password in clear text"},
+		{"http://10.0.0.5/EWS/Exchange.asmx", ews.AuthBearer, "bearer authentication over plain http:// to 10.0.0.5 sends the token in clear text"},
+		{"https://mail.example.com/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthNTLM, ""},
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthNone, ""},
+		{"http://127.0.0.1:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://127.1.2.3/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://[::1]:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://localhost:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://LocalHost./EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://[::ffff:10.0.0.1]/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to [::ffff:10.0.0.1] sends the password in clear text"},
+	} {
+		if got := cleartextWarning(tc.url, tc.auth); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.auth, tc.url, got, tc.want)
+		}
+	}
+}
