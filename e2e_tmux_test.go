@@ -151,6 +151,9 @@ func TestDashboardWarnsOfBasicOverPlainHTTP(t *testing.T) {
 	}
 	bin := e2eBuild(t)
 	for _, tc := range []struct{ name, url, want string }{
+		// The other warning is one "warning:" too.
+		{"insecure", "https://127.0.0.1:1/EWS/Exchange.asmx --insecure",
+			"ewsmon: warning: TLS certificate verification is off (--insecure); anyone on the path can read the password and mail\n"},
 		// .invalid never resolves (RFC 6761): the dashboard shows the error.
 		{"other host", "http://ews.invalid/EWS/Exchange.asmx",
 			"ewsmon: warning: basic authentication over plain http:// to ews.invalid sends the password in clear text\n"},
