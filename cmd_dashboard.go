@@ -95,6 +95,9 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return 2
 	}
 	if w := client.Warning(); w != "" {
+		fmt.Fprintln(stderr, "ewsmon: warning:", strings.TrimPrefix(w, "warning: ")) // it says "warning: " itself
+	}
+	if w := cleartextWarning(cfg.URL, cfg.Auth); w != "" {
 		fmt.Fprintln(stderr, "ewsmon: warning:", w)
 	}
 

@@ -232,6 +232,9 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if w := client.Warning(); w != "" {
 		fmt.Fprintf(stderr, "ewsmon watch: %s\n", w)
 	}
+	if w := cleartextWarning(o.client.URL, o.client.Auth); w != "" {
+		fmt.Fprintf(stderr, "ewsmon watch: warning: %s\n", w)
+	}
 
 	// --duration bounds the whole run, the checks below included (a
 	// server that never answers them).
@@ -366,7 +369,7 @@ func watchSecret(ctx context.Context, o watchOptions) (string, error) {
 		return v, nil
 	}
 	if o.passwordCmd != "" {
-		return runSecretCmd(ctx, o.passwordCmd, what)
+		return runSecretCmd(ctx, o.passwordCmd, "--password-cmd")
 	}
 	return "", fmt.Errorf("no %s: set %s or give --password-cmd", what, env)
 }

@@ -224,6 +224,28 @@ func TestWatchFiltersAndAuth(t *testing.T) {
 		}
 	}
 	checkStates(t, states, "streaming")
+	if strings.Contains(stderr.String(), "clear text") {
+		t.Errorf("Basic over http:// to loopback warned:\n%s", stderr.String())
+	}
+}
+
+// Basic credentials over plain http:// to another host: one warning line on
+// stderr before anything is sent. (The .invalid name never resolves, RFC
+// 6761, so the run then ends.)
+func TestWatchWarnsOfBasicOverPlainHTTP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr cmdBuffer
+	code := runWatch(ctx, []string{"--url", "http://ews.invalid/EWS/Exchange.asmx", "--auth", "basic", "--user", "alice",
+		"--password-cmd", "echo pw"}, &stdout, &stderr)
+	if code == 0 {
+		t.Fatalf("watch of an unknown host succeeded; stderr:\n%s", stderr.String())
+	}
+	want := "ewsmon watch: warning: basic authentication over plain http:// to ews.invalid sends the password in clear text"
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if lines[0] != want || strings.Count(stderr.String(), "clear text") != 1 {
+		t.Fatalf("stderr:\n%s\nwant first and only warning line %q", stderr.String(), want)
+	}
 }
 
 func TestWatchErrors(t *testing.T) {
@@ -258,7 +280,7 @@ func TestWatchErrors(t *testing.T) {
 		{"unknown folder", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo right", "--folders", "inbox,nonexistent"}, 1, "--folders nonexistent: GetFolder: ErrorInvalidIdMalformed"},
 		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
 		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
-		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "password command"},
+		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "--password-cmd failed: exit status 3"},
 		{"nothing to watch", []string{"--json"}, 2, "--url"},
 		{"both", []string{"--sim", "--url", srv.URL()}, 2, "not both"},
 		{"bad mode", []string{"--sim", "--mode", "push"}, 2, "--mode"},

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -436,18 +438,18 @@ func oneLine(s string) string {
 // environment, then the configured command, then a no-echo prompt on the
 // terminal. It never reads a flag value.
 func resolveSecret(ctx context.Context, s Settings, getenv func(string) string, tty *os.File, prompt io.Writer) (string, error) {
-	envName, cmd, what := "EWSMON_PASSWORD", s.PasswordCmd, "password"
+	envName, cmd, flag := "EWSMON_PASSWORD", s.PasswordCmd, "--password-cmd"
 	if s.Auth == "bearer" {
-		envName, what = "EWSMON_TOKEN", "token"
+		envName = "EWSMON_TOKEN"
 		if s.TokenCmd != "" {
-			cmd = s.TokenCmd
+			cmd, flag = s.TokenCmd, "--token-cmd"
 		}
 	}
 	if v := getenv(envName); v != "" {
 		return v, nil
 	}
 	if cmd != "" {
-		return runSecretCmd(ctx, cmd, what)
+		return runSecretCmd(ctx, cmd, flag)
 	}
 	if s.Auth == "bearer" {
 		return "", errors.New("no bearer token: set EWSMON_TOKEN or --token-cmd")
@@ -495,25 +497,68 @@ func readPassword(ctx context.Context, fd int) ([]byte, error) {
 	}
 }
 
-// runSecretCmd runs cmd with sh -c and returns its first line of output.
-func runSecretCmd(ctx context.Context, cmd, what string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+// secretCmdTimeout bounds --password-cmd and --token-cmd.
+const secretCmdTimeout = 30 * time.Second
+
+// runSecretCmd runs cmd (the setting flag names, "--password-cmd" or
+// "--token-cmd") with sh -c and returns its first line of output. A failure
+// is one line that shows neither the command's output nor the command: a
+// command that fails may have printed the secret (on stdout or stderr), and
+// the command line may hold it too ("echo hunter2").
+func runSecretCmd(ctx context.Context, cmd, flag string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, secretCmdTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
+	var stdout bytes.Buffer
+	c.Stdout = &stdout
+	c.Stderr = io.Discard
 	c.Stdin = nil
 	if err := c.Run(); err != nil {
-		msg := oneLine(stderr.String())
-		if msg != "" {
-			return "", fmt.Errorf("%s command %q failed: %v: %s", what, cmd, err, msg)
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("it did not finish within %s", secretCmdTimeout)
 		}
-		return "", fmt.Errorf("%s command %q failed: %v", what, cmd, err)
+		return "", fmt.Errorf("%s failed: %v (its output is not shown: it may hold the secret)", flag, err)
 	}
 	line, _, _ := strings.Cut(stdout.String(), "\n")
 	line = strings.TrimRight(line, "\r")
 	if line == "" {
-		return "", fmt.Errorf("%s command %q printed nothing", what, cmd)
+		return "", fmt.Errorf("%s printed nothing on its first line", flag)
 	}
 	return line, nil
+}
+
+// cleartextWarning is the warning to print when the credentials would cross
+// the network readable by anyone on the path: Basic authentication (or a
+// bearer token) over plain http:// to a host that is not this machine. Basic
+// sends the user and password only base64-encoded, "in clear text" (RFC 7617
+// section 4, https://www.rfc-editor.org/rfc/rfc7617#section-4), and a bearer
+// token must only travel over TLS (RFC 6750 section 5.3,
+// https://www.rfc-editor.org/rfc/rfc6750#section-5.3). NTLM does not send
+// the password. Loopback (127.0.0.0/8, ::1, localhost) stays on the machine:
+// no warning. "" when there is nothing to warn about.
+func cleartextWarning(rawURL string, auth ews.AuthKind) string {
+	what := ""
+	switch auth {
+	case ews.AuthBasic:
+		what = "basic authentication over plain http:// to %s sends the password in clear text"
+	case ews.AuthBearer:
+		what = "bearer authentication over plain http:// to %s sends the token in clear text"
+	default:
+		return ""
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" || loopbackHost(u.Hostname()) {
+		return ""
+	}
+	return fmt.Sprintf(what, u.Host)
+}
+
+// loopbackHost reports whether host names this machine's loopback.
+func loopbackHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true // RFC 6761 section 6.3: localhost names are loopback
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -179,8 +179,8 @@ func TestResolveSecret(t *testing.T) {
 		t.Errorf("command: %q %v", got, err)
 	}
 	s.PasswordCmd = "echo nope >&2; exit 3"
-	if _, err := resolveSecret(ctx, s, envOf(nil), nil, io.Discard); err == nil || !strings.Contains(err.Error(), "nope") {
-		t.Errorf("failing command: %v", err)
+	if _, err := resolveSecret(ctx, s, envOf(nil), nil, io.Discard); err == nil || strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "--password-cmd failed: exit status 3") {
+		t.Errorf("failing command (its stderr must not show): %v", err)
 	}
 	s.PasswordCmd = ""
 	if _, err := resolveSecret(ctx, s, envOf(nil), nil, io.Discard); err == nil || !strings.Contains(err.Error(), "EWSMON_PASSWORD") {
@@ -189,5 +189,62 @@ func TestResolveSecret(t *testing.T) {
 	b := Settings{Profile: Profile{URL: "https://x", Auth: "bearer"}}
 	if got, err := resolveSecret(ctx, b, envOf(map[string]string{"EWSMON_TOKEN": "tok"}), nil, io.Discard); err != nil || got != "tok" {
 		t.Errorf("token: %q %v", got, err)
+	}
+}
+
+// A failing --password-cmd is one line that names the setting and the exit
+// status, and shows neither what the command printed nor the command: both
+// may hold the secret.
+func TestSecretCommandFailureHidesTheSecret(t *testing.T) {
+	const secret = "hunter2-s3cret"
+	tests := []struct {
+		name, cmd, flag, want string
+	}{
+		{"secret on stderr", "echo " + secret + " >&2; exit 1", "--password-cmd", "--password-cmd failed: exit status 1 (its output is not shown: it may hold the secret)"},
+		{"secret on stdout", "echo " + secret + "; echo 'vault: locked' >&2; exit 2", "--token-cmd", "--token-cmd failed: exit status 2 (its output is not shown: it may hold the secret)"},
+		{"nothing printed", "true", "--password-cmd", "--password-cmd printed nothing on its first line"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runSecretCmd(context.Background(), tc.cmd, tc.flag)
+			if err == nil {
+				t.Fatalf("no error, secret %q", got)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error %q, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q shows the secret or is not one line", err)
+			}
+		})
+	}
+	// A working command still gives its first line.
+	if got, err := runSecretCmd(context.Background(), "printf '"+secret+"\\nsecond\\n'", "--password-cmd"); err != nil || got != secret {
+		t.Fatalf("got %q, %v; want the first line", got, err)
+	}
+}
+
+func TestCleartextWarning(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		auth ews.AuthKind
+		want string
+	}{
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to mail.example.com sends the password in clear text"},
+		{"HTTP://mail.example.com:8080/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to mail.example.com:8080 sends the password in clear text"},
+		{"http://10.0.0.5/EWS/Exchange.asmx", ews.AuthBearer, "bearer authentication over plain http:// to 10.0.0.5 sends the token in clear text"},
+		{"https://mail.example.com/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthNTLM, ""},
+		{"http://mail.example.com/EWS/Exchange.asmx", ews.AuthNone, ""},
+		{"http://127.0.0.1:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://127.1.2.3/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://[::1]:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://localhost:8080/EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://LocalHost./EWS/Exchange.asmx", ews.AuthBasic, ""},
+		{"http://[::ffff:10.0.0.1]/EWS/Exchange.asmx", ews.AuthBasic, "basic authentication over plain http:// to [::ffff:10.0.0.1] sends the password in clear text"},
+	} {
+		if got := cleartextWarning(tc.url, tc.auth); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.auth, tc.url, got, tc.want)
+		}
 	}
 }

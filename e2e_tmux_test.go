@@ -142,3 +142,38 @@ func TestDashboardEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// The dashboard with Basic credentials over plain http:// warns on stderr
+// (one line) for a host that is not this machine, and not for loopback.
+func TestDashboardWarnsOfBasicOverPlainHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := e2eBuild(t)
+	for _, tc := range []struct{ name, url, want string }{
+		// The other warning is one "warning:" too.
+		{"insecure", "https://127.0.0.1:1/EWS/Exchange.asmx --insecure",
+			"ewsmon: warning: TLS certificate verification is off (--insecure); anyone on the path can read the password and mail\n"},
+		// .invalid never resolves (RFC 6761): the dashboard shows the error.
+		{"other host", "http://ews.invalid/EWS/Exchange.asmx",
+			"ewsmon: warning: basic authentication over plain http:// to ews.invalid sends the password in clear text\n"},
+		// Nothing listens on port 1 of loopback.
+		{"loopback", "http://127.0.0.1:1/EWS/Exchange.asmx", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errFile := filepath.Join(t.TempDir(), "stderr")
+			env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "NO_COLOR=1", "TERM=xterm-256color", "EWSMON_PASSWORD=pw"}
+			s := newTmuxSession(t, 100, 30, env, bin+" --url "+tc.url+" --auth basic --user alice 2>"+errFile)
+			s.WaitForText(60*time.Second, "q to quit")
+			s.Keys("q")
+			s.WaitFor("the program to exit", 30*time.Second, func(string) bool { return s.PaneDead() })
+			got, err := os.ReadFile(errFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Fatalf("stderr %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -125,6 +125,17 @@ func SubscriptionGone(err error) bool {
 	return false
 }
 
+// SyncStateRefused reports whether err is the server refusing the SyncState
+// a SyncFolderHierarchy or SyncFolderItems sent: ErrorInvalidSyncStateData
+// ("Synchronize items or folders by using an invalid sync state value",
+// Microsoft, "Handling synchronization-related errors in EWS in Exchange",
+// https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/handling-synchronization-related-errors-in-ews-in-exchange).
+// Sending the same SyncState again gets the same answer; the recovery is a
+// sync without one (a full sync), whose answer replaces what the client held.
+func SyncStateRefused(err error) bool {
+	return errors.Is(err, ErrInvalidSyncStateData)
+}
+
 // TransportError is an HTTP-level failure: the request did not produce an
 // EWS response. Its message is one sentence naming the URL.
 type TransportError struct {

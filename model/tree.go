@@ -30,6 +30,10 @@ type FolderTree struct {
 	syncState string
 	synced    bool // a sync has been applied
 	more      bool // the last sync said IncludesLastFolderInRange=false
+	// replacing holds the folders reported since a full sync began, while
+	// its answers are still coming (IncludesLastFolderInRange=false); nil
+	// when no full sync is under way.
+	replacing map[string]bool
 
 	stale           bool
 	firstUnsynced   time.Time
@@ -72,15 +76,28 @@ func (s *State) Tree() *FolderTree { return s.tree }
 // are a new DisplayName, moves a new ParentFolderId) and deletes (the whole
 // subtree goes), and keeps its SyncState for the next incremental sync. It
 // does not clear Stale: call MarkSynced when the sync request is sent.
-func (s *State) ApplySync(r *ews.SyncFolderHierarchyResult) { s.tree.applySync(r) }
+func (s *State) ApplySync(r *ews.SyncFolderHierarchyResult) { s.tree.applySync(r, false) }
+
+// ApplyFullSync applies the answer to a SyncFolderHierarchy sent without a
+// SyncState, which lists every folder of the mailbox (Microsoft, "SyncFolderHierarchy
+// operation": "The first request will return all the folders in the
+// mailbox"; https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/syncfolderhierarchy-operation).
+// The tree becomes that list: folders it does not name are removed once the
+// last answer of the sync has arrived (IncludesLastFolderInRange; the later
+// answers are applied with ApplySync as usual). Folder ids, event counts
+// and names of folders gone stay known for the labels of old events.
+func (s *State) ApplyFullSync(r *ews.SyncFolderHierarchyResult) { s.tree.applySync(r, true) }
 
 // ApplyFolders takes GetFolder results: unread and total counts (and the
 // folder itself when the tree already knows it).
 func (s *State) ApplyFolders(fs []ews.Folder) { s.tree.applyFolders(fs) }
 
-func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult) {
+func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult, full bool) {
 	if r == nil {
 		return
+	}
+	if full {
+		t.replacing = make(map[string]bool, len(t.nodes))
 	}
 	for _, ch := range r.Changes {
 		id := ch.Folder.FolderId.Id
@@ -106,15 +123,41 @@ func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult) {
 			t.nodes[id] = f
 			t.unread[id] = f.UnreadCount
 			t.total[id] = f.TotalCount
+			if t.replacing != nil {
+				t.replacing[id] = true
+			}
 			t.changed() // later changes of this sync see this one
 		case ews.ChangeDelete:
 			t.deleteSubtree(id)
 		}
 	}
+	if t.replacing != nil && r.IncludesLastFolderInRange {
+		for id, f := range t.nodes {
+			if !t.replacing[id] {
+				// Only this folder: a child the sync reported stays, under
+				// a parent the server no longer has.
+				if f.DisplayName != "" {
+					t.deadNames[id] = f.DisplayName
+				}
+				delete(t.nodes, id)
+				delete(t.unread, id)
+				delete(t.total, id)
+			}
+		}
+		t.replacing = nil
+	}
 	t.syncState = r.SyncState
 	t.synced = true
 	t.more = !r.IncludesLastFolderInRange
 	t.changed()
+}
+
+// DropSyncState forgets the SyncState, so that the next sync is a full one
+// (ApplyFullSync). For a SyncState the server refused
+// (ews.SyncStateRefused): sending it again gets the same refusal.
+func (t *FolderTree) DropSyncState() {
+	t.syncState = ""
+	t.replacing = nil
 }
 
 func (t *FolderTree) deleteSubtree(id string) {
@@ -368,7 +411,7 @@ func (t *FolderTree) Unread(id string) (int, bool) {
 func (t *FolderTree) Events(id string) int { return t.events[id] }
 
 // SyncState is the state to resume SyncFolderHierarchy from ("" before the
-// first sync: a full sync).
+// first sync or after DropSyncState: a full sync).
 func (t *FolderTree) SyncState() string { return t.syncState }
 
 // Synced reports whether a sync has been applied.

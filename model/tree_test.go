@@ -258,3 +258,41 @@ func TestFolderTreeCycle(t *testing.T) {
 		t.Errorf("tree after the cycle:\n%s", got)
 	}
 }
+
+// A full sync replaces the tree, even when its answer comes in pages: the
+// folders it does not report go once the last page is in, not before.
+func TestFullSyncReplacesTheTree(t *testing.T) {
+	s := newState(model.Config{}) // the standard mailbox, Projects under Inbox
+	s.ApplyFullSync(&ews.SyncFolderHierarchyResult{SyncState: "p1", IncludesLastFolderInRange: false,
+		Changes: []ews.FolderChange{create(folder("inbox-2", root, "Inbox")), create(folder("drafts-2", root, "Drafts"))}})
+	if _, ok := s.Tree().Folder(projects); !ok {
+		t.Fatal("a folder went before the full sync's last page")
+	}
+	s.ApplySync(&ews.SyncFolderHierarchyResult{SyncState: "p2", IncludesLastFolderInRange: true,
+		Changes: []ews.FolderChange{create(folder("team-2", "inbox-2", "Team"))}})
+	want := "Inbox +\n  Team\nDrafts\n"
+	if got := outline(s.Tree(), nil); got != want {
+		t.Errorf("tree after the full sync:\n%s\nwant:\n%s", got, want)
+	}
+	if got := s.Tree().Name(projects); got != "Projects" {
+		t.Errorf("a folder gone is named %q, want its last name for old events", got)
+	}
+	// Later incremental syncs change the tree as usual, and remove nothing
+	// they do not name.
+	s.ApplySync(syncOf(create(folder("x-id", "inbox-2", "X"))))
+	if got := outline(s.Tree(), nil); got != "Inbox +\n  Team\n  X\nDrafts\n" {
+		t.Errorf("tree after an incremental sync:\n%s", got)
+	}
+}
+
+// DropSyncState makes the next sync a full one.
+func TestDropSyncState(t *testing.T) {
+	s := newState(model.Config{})
+	if s.Tree().SyncState() == "" {
+		t.Fatal("the standard mailbox has no SyncState")
+	}
+	s.Tree().DropSyncState()
+	if s.Tree().SyncState() != "" || !s.Tree().Synced() {
+		t.Fatalf("after DropSyncState: state %q, synced %v; want none, still synced", s.Tree().SyncState(), s.Tree().Synced())
+	}
+}

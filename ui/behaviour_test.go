@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/keymap"
@@ -397,9 +398,18 @@ func TestDebouncedFolderSync(t *testing.T) {
 	if !strings.Contains(h.screen(), "Projects") {
 		t.Fatalf("the new folder is not in the tree:\n%s", h.screen())
 	}
+	// r resyncs on demand, always in full (from no SyncState), and the
+	// answer replaces the tree: Projects is not in it.
 	msg = await(t, h.key("r"), isType[syncMsg]).(syncMsg)
-	if h.be.syncs[len(h.be.syncs)-1] != "H4sI-2" {
-		t.Fatalf("r synced from %v", h.be.syncs)
+	if !msg.full || h.be.syncs[len(h.be.syncs)-1] != "" {
+		t.Fatalf("r synced from %q, want a full sync (no SyncState)", h.be.syncs)
+	}
+	h.send(msg)
+	if tree := ansi.Strip(h.m.folders.View()); strings.Contains(tree, "Projects") || !strings.Contains(tree, "Inbox") {
+		t.Fatalf("after r the tree is not the server's:\n%s", tree)
+	}
+	if !strings.Contains(h.screen(), "folders synced") {
+		t.Fatalf("r's sync is not confirmed:\n%s", h.screen())
 	}
 }
 

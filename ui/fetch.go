@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -9,13 +10,17 @@ import (
 	"github.com/ewsmon/ewsmon/model"
 )
 
-// startSync runs SyncFolderHierarchy (full: from scratch), one at a time.
+// startSync runs SyncFolderHierarchy, one at a time: incremental from the
+// tree's SyncState, or full (from no SyncState: the answer replaces the
+// tree) when full is set, before the first sync, or after the server
+// refused the SyncState.
 func (m *Model) startSync(full bool) tea.Cmd {
 	if m.opts.Backend == nil {
 		return nil
 	}
 	if m.syncing {
 		m.syncAgain = true
+		m.syncAgainFull = m.syncAgainFull || full
 		return nil
 	}
 	tree := m.st.Tree()
@@ -29,18 +34,52 @@ func (m *Model) startSync(full bool) tea.Cmd {
 	return syncCmd(m.ctx, m.opts.Backend, state)
 }
 
+// opError is err as one sentence that names the operation once: EWS errors
+// (*ews.ResponseError) name it already, transport errors do not.
+func opError(op string, err error) string {
+	s := err.Error()
+	if strings.HasPrefix(s, op+": ") {
+		return s
+	}
+	return op + ": " + s
+}
+
 func (m *Model) onSync(msg syncMsg) tea.Cmd {
 	m.syncing = false
 	m.folders.syncing = false
 	if msg.err != nil {
+		if !msg.full && ews.SyncStateRefused(msg.err) && m.syncRefusals == 0 {
+			// The server no longer knows the state (a restarted simulator,
+			// a server that dropped it): the same request would fail again,
+			// so start over with a full sync that replaces the tree. Once
+			// only until a sync completes, against a server that refuses
+			// every state it hands out.
+			m.syncRefusals++
+			m.st.Tree().DropSyncState()
+			m.setFlash("the server refused the folder SyncState: syncing all folders again", false)
+			m.announceSync = true
+			m.syncAgain, m.syncAgainFull = false, false
+			return m.startSync(true)
+		}
 		m.folders.syncErr = msg.err.Error()
-		m.setFlash("SyncFolderHierarchy: "+msg.err.Error(), true)
-		m.syncAgain = false
+		m.setFlash(opError("SyncFolderHierarchy", msg.err), true)
+		m.announceSync = false
+		m.syncAgain, m.syncAgainFull = false, false
 		return nil
 	}
 	m.folders.syncErr = ""
-	m.st.ApplySync(msg.res)
-	if m.flash == "syncing folders…" && (msg.res == nil || msg.res.IncludesLastFolderInRange) {
+	if msg.full {
+		m.st.ApplyFullSync(msg.res)
+		m.fetchCounts = true
+	} else {
+		m.st.ApplySync(msg.res)
+	}
+	complete := msg.res == nil || msg.res.IncludesLastFolderInRange
+	if complete {
+		m.syncRefusals = 0
+	}
+	if m.announceSync && complete {
+		m.announceSync = false
 		n := 0
 		if msg.res != nil {
 			n = len(msg.res.Changes)
@@ -49,8 +88,10 @@ func (m *Model) onSync(msg syncMsg) tea.Cmd {
 	}
 	m.updateSession() // folder names may be known now
 	var cmds []tea.Cmd
-	if !m.foldersFetched {
-		m.foldersFetched = true
+	if m.fetchCounts && complete {
+		// Unread and total counts of every folder, after each full sync:
+		// its folders may all be new ones.
+		m.fetchCounts = false
 		var ids []ews.FolderId
 		for _, n := range m.st.Tree().Flatten(nil) {
 			ids = append(ids, n.Folder.FolderId)
@@ -61,9 +102,12 @@ func (m *Model) onSync(msg syncMsg) tea.Cmd {
 			ids = ids[n:]
 		}
 	}
-	if (msg.res != nil && !msg.res.IncludesLastFolderInRange) || m.syncAgain {
-		m.syncAgain = false
-		cmds = append(cmds, m.startSync(false))
+	if !complete || m.syncAgain {
+		// A full sync asked for meanwhile (r) starts over even in the
+		// middle of a paged answer: it replaces the tree anyway.
+		full := m.syncAgainFull
+		m.syncAgain, m.syncAgainFull = false, false
+		cmds = append(cmds, m.startSync(full))
 	}
 	return tea.Batch(cmds...)
 }

@@ -140,8 +140,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Export):
 		return exportCmd(m.opts.ExportDir, m.now(), m.st.VisibleEvents())
 	case key.Matches(msg, k.Resync):
+		// r is the way out of a tree that went wrong: always a full sync,
+		// from no SyncState, whose answer replaces the tree.
 		m.setFlash("syncing folders…", false)
-		return m.startSync(false)
+		m.announceSync = true
+		return m.startSync(true)
 	case key.Matches(msg, k.NextPane):
 		if !m.showDetail {
 			m.cycleFocus(1)

@@ -67,9 +67,12 @@ type Model struct {
 	quitting       bool
 	sessionVersion string
 
-	syncing        bool
-	syncAgain      bool
-	foldersFetched bool
+	syncing       bool
+	syncAgain     bool
+	syncAgainFull bool // the sync asked for during a sync is a full one (r)
+	syncRefusals  int  // SyncStates refused since the last complete sync
+	fetchCounts   bool // GetFolder every folder once the full sync is complete
+	announceSync  bool // flash "folders synced" when the sync is complete
 
 	requested map[string]bool // item ids asked for with GetItem
 
@@ -199,7 +202,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onSync(msg)
 	case foldersMsg:
 		if msg.err != nil {
-			m.setFlash("GetFolder: "+msg.err.Error(), true)
+			m.setFlash(opError("GetFolder", msg.err), true)
 			return nil
 		}
 		m.st.ApplyFolders(msg.folders)
