@@ -42,6 +42,37 @@ type reconciler struct {
 	base    *snapshot
 	prev    *snapshot     // the baseline a refresh replaced
 	pending chan struct{} // closed when the running baseline is done
+	// notes are folders notified as created since the baseline.
+	notes map[string]folderNote
+}
+
+type folderNote struct {
+	parent string
+	at     time.Time
+}
+
+// maxFolderNotes bounds notes; beyond it the oldest are not kept.
+const maxFolderNotes = 2 * MaxReconcileFolders
+
+// noteFolders remembers the folders that notifications said were created
+// (or copied, or moved here), for the next reconciliation.
+func (rc *reconciler) noteFolders(evs []Event, at time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, e := range evs {
+		if !e.ItemId.IsZero() || e.FolderId.IsZero() {
+			continue
+		}
+		switch e.Type {
+		case CreatedEvent, CopiedEvent, MovedEvent:
+			if rc.notes == nil {
+				rc.notes = map[string]folderNote{}
+			}
+			if len(rc.notes) < maxFolderNotes {
+				rc.notes[e.FolderId.Id] = folderNote{parent: e.ParentFolderId.Id, at: at}
+			}
+		}
+	}
 }
 
 // snapshot is what the watched folders looked like at one moment.
@@ -104,10 +135,16 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		defer close(done)
+		started := rc.clock.Now()
 		s, err := rc.snapshot(ctx, nil)
 		rc.mu.Lock()
 		if err == nil {
 			rc.base = s
+			for id, n := range rc.notes {
+				if !n.at.After(started) {
+					delete(rc.notes, id)
+				}
+			}
 		} else {
 			rc.base = nil
 		}
@@ -138,10 +175,16 @@ func (rc *reconciler) refresh(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		defer close(done)
+		started := rc.clock.Now()
 		s, err := rc.snapshot(ctx, &diff{base: base, res: &Reconciliation{}})
 		rc.mu.Lock()
 		if err == nil && rc.base == base {
 			rc.base, rc.prev = s, base
+			for id, n := range rc.notes {
+				if !n.at.After(started) {
+					delete(rc.notes, id)
+				}
+			}
 		}
 		rc.mu.Unlock()
 	}()
@@ -179,7 +222,9 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		rc.startBaseline(runCtx, wg)
 		return res
 	}
-	after, err := rc.snapshot(ctx, &diff{base: base, res: res})
+	started := rc.clock.Now()
+	d := &diff{base: base, res: res}
+	after, err := rc.snapshot(ctx, d)
 	if err != nil {
 		res.Err = err
 		rc.mu.Lock()
@@ -187,6 +232,22 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		rc.mu.Unlock()
 		return res
 	}
+	// A folder created after the baseline (notified) and gone by now was
+	// deleted, maybe inside the gap: SyncFolderHierarchy from the
+	// baseline's state reports neither its creation nor its deletion.
+	rc.mu.Lock()
+	for id, n := range rc.notes {
+		if _, now := after.refs[id]; !now && !d.changed[id] {
+			if _, before := base.refs[id]; !before {
+				d.folderChange(ChangeDelete, id)
+				d.parentChanged(n.parent)
+			}
+		}
+		if !n.at.After(started) {
+			delete(rc.notes, id)
+		}
+	}
+	rc.mu.Unlock()
 	res.Folders = len(after.order)
 	if base.done.After(g.From) {
 		// The gap began while the baseline was still being read (it is

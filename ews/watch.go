@@ -199,6 +199,9 @@ func (r *runner) send(u Update) {
 // publish sets the state and sends an update; it gives up when ctx ends.
 func (r *runner) publish(state ConnState, err error, events []Event, heartbeat bool) {
 	r.state, r.err = state, err
+	if r.rec != nil && len(events) > 0 {
+		r.rec.noteFolders(events, r.clock.Now())
+	}
 	u := r.update()
 	u.Events, u.Heartbeat = events, heartbeat
 	r.send(u)

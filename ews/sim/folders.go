@@ -265,7 +265,7 @@ func (c *call) syncFolderHierarchy() {
 	var since uint64
 	initial := true
 	if st := c.op.text("SyncState"); st != "" {
-		idx, seq, ok := decodeSyncState(st)
+		idx, seq, ok := decodeSyncState(s.run, st)
 		if !ok || idx != mb.idx || seq > mb.hierSeq || seq < mb.hierTombFloor {
 			s.mu.Unlock()
 			c.replyErr(newErr("ErrorInvalidSyncStateData"))
@@ -274,7 +274,7 @@ func (c *call) syncFolderHierarchy() {
 		since, initial = seq, false
 	}
 	var b strings.Builder
-	b.WriteString(`<m:SyncState>` + encodeSyncState(mb.idx, mb.hierSeq) + `</m:SyncState><m:IncludesLastFolderInRange>true</m:IncludesLastFolderInRange><m:Changes>`)
+	b.WriteString(`<m:SyncState>` + encodeSyncState(s.run, mb.idx, mb.hierSeq) + `</m:SyncState><m:IncludesLastFolderInRange>true</m:IncludesLastFolderInRange><m:Changes>`)
 	var walk func(p *folder)
 	walk = func(p *folder) {
 		for _, f := range p.children {

@@ -223,3 +223,32 @@ func TestBaselineIsRefreshed(t *testing.T) {
 		}
 	}
 }
+
+// A folder created after the baseline (and notified) and deleted inside a
+// gap leaves no trace in SyncFolderHierarchy from the baseline's state; the
+// notification that created it lets reconciliation report its deletion and
+// its parent's change.
+func TestFolderCreatedThenDeletedInGap(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() })
+	ev := g.e.act("create-folder", "inbox").Events[0]
+	g.until("the folder notified", func(u ews.Update) bool {
+		for _, e := range u.Events {
+			if e.FolderId.Id == ev.FolderId.Id {
+				return true
+			}
+		}
+		return false
+	})
+	g.e.s.Faults().LoseHistory()
+	g.e.act("delete-folder", ev.FolderId.Id)
+	rc := g.until("the reconciliation", func(u ews.Update) bool { return u.Reconciled != nil }).Reconciled
+	var del, parent bool
+	for _, ch := range rc.Changes {
+		del = del || (ch.Change == ews.ChangeDelete && ch.FolderId.Id == ev.FolderId.Id && ch.ItemId.IsZero())
+		parent = parent || ch.FolderId.Id == ev.ParentFolderId.Id
+	}
+	if !del || !parent {
+		t.Fatalf("deleted folder %v, parent changed %v: %+v", del, parent, rc.Changes)
+	}
+}

@@ -318,16 +318,21 @@ func (mb *mailbox) newHistory() {
 }
 
 // SyncState for SyncFolderHierarchy.
-func encodeSyncState(mb int, seq uint64) string {
-	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("ewsmon-sim:%d:%d", mb, seq)))
+// A hierarchy SyncState names the simulator process it came from (its
+// random run id), the mailbox and a position in its hierarchy changes: the
+// store lives as long as the process, so another process refuses the state
+// (ErrorInvalidSyncStateData), as Exchange refuses a state it cannot read.
+func encodeSyncState(run [4]byte, mb int, seq uint64) string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("ewsmon-sim:%x:%d:%d", run, mb, seq)))
 }
 
-func decodeSyncState(st string) (mb int, seq uint64, ok bool) {
+func decodeSyncState(run [4]byte, st string) (mb int, seq uint64, ok bool) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
 	if err != nil {
 		return 0, 0, false
 	}
-	if _, err := fmt.Sscanf(string(b), "ewsmon-sim:%d:%d", &mb, &seq); err != nil {
+	var r string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(string(b), ":", " "), "ewsmon-sim %s %d %d", &r, &mb, &seq); err != nil || r != fmt.Sprintf("%x", run) {
 		return 0, 0, false
 	}
 	return mb, seq, true
