@@ -31,6 +31,12 @@ const (
 	reconcileTimeout = 2 * time.Minute
 	// changeMarkBatch: folders per GetFolder call.
 	changeMarkBatch = 100
+	// baselineMargin: a baseline finished less than this before a gap
+	// began is not trusted for it — events produced just before the last
+	// envelope may still have been on their way when the stream broke —
+	// and the one before it is used (modelled: a round trip and the
+	// server's write loop, with room to spare).
+	baselineMargin = time.Second
 )
 
 type reconciler struct {
@@ -210,12 +216,15 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	}
 	rc.mu.Lock()
 	base := rc.base
-	if base != nil && base.done.After(g.From) && rc.prev != nil && !rc.prev.done.After(g.From) {
-		// A refresh finished inside the gap: what it saw may include the
-		// gap's changes; compare with the baseline before it.
+	safe := g.From.Add(-baselineMargin)
+	if base != nil && base.done.After(safe) && rc.prev != nil && !rc.prev.done.After(safe) {
+		// The baseline was finished inside the gap, or just before it
+		// while events may have been in flight: what it saw may include
+		// changes the gap hid. Compare with the one before it (what was
+		// notified in between is listed again; nothing is lost).
 		base = rc.prev
 	}
-	rc.prev = nil
+	replaced := rc.base
 	rc.mu.Unlock()
 	if base == nil {
 		res.Err = errors.New("no baseline of the folders was taken before the gap (the server did not answer it): what changed is unknown")
@@ -249,13 +258,14 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	}
 	rc.mu.Unlock()
 	res.Folders = len(after.order)
-	if base.done.After(g.From) {
-		// The gap began while the baseline was still being read (it is
-		// taken after the subscription, so nothing before the gap is
-		// lost, but a change inside the gap may already be in it).
-		res.Err = fmt.Errorf("the baseline was complete only at %s, after the gap began: changes before then may be missing", base.done.Format("15:04:05"))
+	if base.done.After(safe) {
+		// The gap began while the baseline was still being read, or just
+		// after (it is taken after the subscription, so nothing before
+		// the gap is lost, but a change inside it may already be in it).
+		res.Err = fmt.Errorf("the baseline was complete only at %s, as the gap began: changes in flight then may be missing", base.done.Format("15:04:05.000"))
 	}
 	rc.mu.Lock()
+	rc.prev = replaced
 	rc.base = after
 	rc.mu.Unlock()
 	return res
