@@ -24,14 +24,49 @@ import (
 // DefaultMaxEnvelope is the largest single SOAP envelope the readers accept.
 const DefaultMaxEnvelope = 16 << 20
 
-// ErrEnvelopeTooLarge is returned when one envelope exceeds the size limit.
+// ErrEnvelopeTooLarge is returned (wrapped, errors.Is) when one envelope
+// exceeds the size limit.
 var ErrEnvelopeTooLarge = errors.New("envelope larger than the size limit")
+
+// sizeError is ErrEnvelopeTooLarge with the limit, in one sentence.
+type sizeError struct{ limit int64 }
+
+func (e *sizeError) Error() string {
+	return "an envelope exceeds the " + sizeText(e.limit) + " envelope limit"
+}
+func (e *sizeError) Is(target error) bool { return target == ErrEnvelopeTooLarge }
+
+// sizeText writes a byte count as people say it: "16 MiB", "64 KiB",
+// "1000 bytes".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 const readChunk = 32 << 10
 
 // maxElements bounds the elements of one envelope, so that the tree of a
 // 16 MiB envelope of empty elements cannot take gigabytes.
 var maxElements = 500_000 // a variable for tests
+
+// bytesPerElement scales the element bound to the envelope limit: a tree
+// node costs about 120 bytes (the node and the parent's pointer to it), so
+// an envelope's tree takes at most about as much memory as the envelope's
+// own bytes: 131072 elements for 16 MiB. That holds any real answer
+// ewsmon asks for (a SyncFolderHierarchy of 10,000 folders is about
+// 90,000 elements) and keeps the reader's peak memory near twice the
+// limit rather than four times it.
+const bytesPerElement = 128
+
+// elementBound is the element limit for an envelope limit.
+func elementBound(limit int64) int {
+	return int(min(int64(maxElements), max(limit/bytesPerElement, 4096)))
+}
 
 // maxSlab is the largest slab of nodes allocated at once.
 const maxSlab = 4096
@@ -59,6 +94,7 @@ type elementReader struct {
 	eof   bool
 	rerr  error // read error other than EOF
 	limit int64
+	maxEl int   // element bound (elementBound(limit))
 	err   error // sticky parse error
 
 	seen    bool   // an element was read
@@ -82,7 +118,22 @@ func newElementReader(r io.Reader, limit int64) *elementReader {
 	if limit <= 0 {
 		limit = DefaultMaxEnvelope
 	}
-	return &elementReader{r: r, limit: limit, intern: make(map[string]string, 64)}
+	return &elementReader{r: r, limit: limit, maxEl: elementBound(limit), intern: make(map[string]string, 64)}
+}
+
+// newBytesReader reads the elements of b, which it uses as its buffer
+// (no copy: b must not change while the reader is used).
+func newBytesReader(b []byte, limit int64) *elementReader {
+	er := newElementReader(nil, limit)
+	er.buf, er.eof = b, true
+	return er
+}
+
+// release drops the buffer and node slabs (after a sticky error, when the
+// reader will not be used again).
+func (er *elementReader) release() {
+	er.buf, er.pool, er.stack, er.lastRaw, er.scratch = nil, nil, nil, nil, nil
+	er.used = 0
 }
 
 // Offset is the number of input bytes consumed so far.
@@ -118,10 +169,13 @@ func (er *elementReader) fill() (bool, error) {
 		return false, nil
 	}
 	if int64(len(er.buf)) >= er.limit {
-		return false, fmt.Errorf("%w (%d bytes)", ErrEnvelopeTooLarge, er.limit)
+		return false, &sizeError{er.limit}
 	}
-	if cap(er.buf)-len(er.buf) < readChunk {
-		nb := make([]byte, len(er.buf), 2*cap(er.buf)+readChunk)
+	if cap(er.buf)-len(er.buf) < readChunk && int64(cap(er.buf)) < er.limit {
+		// Doubling, but never past the limit: the buffer of an envelope
+		// that reaches the limit is the limit, not the next power of two
+		// (32 MiB for 16).
+		nb := make([]byte, len(er.buf), min(int64(2*cap(er.buf)+readChunk), er.limit))
 		copy(nb, er.buf)
 		er.buf = nb
 	}
@@ -509,8 +563,8 @@ func (er *elementReader) element(i int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if er.count >= maxElements {
-			return nil, er.fail(i, "more than %d elements in one envelope", maxElements)
+		if er.count >= er.maxEl {
+			return nil, er.fail(i, "more than %d elements in one envelope", er.maxEl)
 		}
 		n := alloc()
 		pushed, selfClosing, err := er.startTag(n, i, er.buf[i+1:end])
