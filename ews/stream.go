@@ -154,7 +154,7 @@ func (s *Stream) Next() (*StreamMessage, error) {
 			// Let go of the buffer and tree now: the runner may open the
 			// next connection before dropping this Stream.
 			s.StreamReader.er.release()
-			return nil, fmt.Errorf("%w (after %d bytes of the stream)", errors.Unwrap(err), s.Offset())
+			return nil, errors.Unwrap(err) // the sentence, without "at byte N" of the envelope's start
 		}
 		return nil, err
 	}

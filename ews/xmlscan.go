@@ -441,9 +441,109 @@ func (er *elementReader) short(b []byte) string {
 	return string(b)
 }
 
+// awaitEnd reads on until the input holds the whole element whose start
+// tag begins at start (by a quick count of start and end tags that skips
+// comments, CDATA, processing instructions and quoted attribute values),
+// so that no tree and no copied text exists for an element that never
+// ends: an endless envelope costs its buffer (the limit) and nothing
+// more. It checks nothing else; at the end of input it returns nil and
+// leaves the error to the parser, which says where the input went wrong.
+func (er *elementReader) awaitEnd(start int) error {
+	depth := 0
+	j := start
+	more := func() (bool, error) {
+		ok, err := er.fill()
+		if err != nil {
+			return false, er.endOfInput(start, err)
+		}
+		return ok, nil
+	}
+	for {
+		if j >= len(er.buf) {
+			if ok, err := more(); !ok {
+				return err
+			}
+			continue
+		}
+		if er.buf[j] != '<' {
+			if k := bytes.IndexByte(er.buf[j:], '<'); k >= 0 {
+				j += k
+			} else {
+				j = len(er.buf)
+			}
+			continue
+		}
+		for len(er.buf)-j < 9 && !er.eof && er.rerr == nil {
+			if ok, err := more(); !ok {
+				return err
+			}
+		}
+		rest := er.buf[j:]
+		term := ""
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			term = "-->"
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			term = "]]>"
+		case bytes.HasPrefix(rest, []byte("<?")):
+			term = "?>"
+		}
+		if term != "" {
+			from := j + 2
+			for {
+				if k := bytes.Index(er.buf[from:], []byte(term)); k >= 0 {
+					j = from + k + len(term)
+					break
+				}
+				from = max(from, len(er.buf)-len(term)+1)
+				if ok, err := more(); !ok {
+					return err
+				}
+			}
+			continue
+		}
+		// A tag: find its '>' outside quotes.
+		var quote byte
+		k := j + 1
+		for {
+			for ; k < len(er.buf); k++ {
+				c := er.buf[k]
+				if quote != 0 {
+					if c == quote {
+						quote = 0
+					}
+				} else if c == '"' || c == '\'' {
+					quote = c
+				} else if c == '>' {
+					break
+				}
+			}
+			if k < len(er.buf) {
+				break
+			}
+			if ok, err := more(); !ok {
+				return err
+			}
+		}
+		switch {
+		case j+1 < len(er.buf) && er.buf[j+1] == '/':
+			depth--
+		case er.buf[k-1] != '/':
+			depth++
+		}
+		j = k + 1
+		if depth <= 0 {
+			return nil
+		}
+	}
+}
+
 // element reads the element whose start tag begins at i.
 func (er *elementReader) element(i int) (*node, error) {
 	start := i
+	if err := er.awaitEnd(start); err != nil {
+		return nil, err
+	}
 	nsBase := len(er.ns)
 	defer func() { er.ns = er.ns[:nsBase] }()
 	// Nodes (and their Kids and Attr arrays) are reused from one element
