@@ -472,3 +472,103 @@ func TestHostileEndlessStreamEnvelope(t *testing.T) {
 	waitUpdate(t, ch, "open again", func(u Update) bool { return u.State == StateOpen })
 	finish(t, cancel, ch)
 }
+
+// An endpoint whose first answer is a web page or HTTP 501 is not EWS: one
+// fatal sentence (as 404 is). Once the URL has answered as EWS, the same
+// answers are a passing fault (a proxy's error page) and are retried.
+func TestNotEWSFirstAnswer(t *testing.T) {
+	page := func(contentType string) func(http.ResponseWriter, *fakeReq) {
+		return func(w http.ResponseWriter, _ *fakeReq) {
+			w.Header().Set("Content-Type", contentType)
+			_, _ = io.WriteString(w, "\n<!DOCTYPE html>\n<html><body>Welcome to IIS</body></html>")
+		}
+	}
+	notImplemented := func(w http.ResponseWriter, _ *fakeReq) {
+		http.Error(w, "not implemented", http.StatusNotImplemented)
+	}
+	cases := []struct {
+		name      string
+		h         func(http.ResponseWriter, *fakeReq)
+		first     string // the sentence on the first request
+		later     string // after a good answer
+		laterCode int
+	}{
+		{"HTML page", page("text/html; charset=utf-8"),
+			"%URL% answered with an HTML page, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"GetFolder: the answer from %URL% is not an EWS response: not well-formed XML: DTDs and declarations are not accepted", 0},
+		{"HTML page labelled text/xml", page("text/xml"),
+			"%URL% answered with an HTML page, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"GetFolder: the answer from %URL% is not an EWS response: not well-formed XML: DTDs and declarations are not accepted", 0},
+		{"HTTP 501", notImplemented,
+			"%URL% answered with HTTP 501 Not Implemented, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"server error at %URL%: HTTP 501 Not Implemented", 501},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeEWS(t)
+			r := strings.NewReplacer("%URL%", f.URL())
+			f.handle("GetFolder", tc.h)
+			c := f.client(t, Config{})
+			_, err := c.GetFolder(context.Background(), Distinguished("inbox"))
+			var te *TransportError
+			if err == nil || err.Error() != r.Replace(tc.first) || !errors.As(err, &te) || !te.Fatal() || !isFatal(err) {
+				t.Fatalf("first answer: %#v\ngot  %v\nwant %s (fatal)", err, err, r.Replace(tc.first))
+			}
+
+			c = f.client(t, Config{})
+			f.handle("GetFolder", reply(getFolderResponse))
+			if _, err := c.GetFolder(context.Background(), Distinguished("inbox")); err != nil {
+				t.Fatal(err)
+			}
+			f.handle("GetFolder", tc.h)
+			_, err = c.GetFolder(context.Background(), Distinguished("inbox"))
+			if err == nil || err.Error() != r.Replace(tc.later) || isFatal(err) {
+				t.Errorf("later answer: got %v (fatal %v)\nwant %s (retried)", err, isFatal(err), r.Replace(tc.later))
+			}
+			if te = nil; tc.laterCode != 0 && (!errors.As(err, &te) || te.StatusCode != tc.laterCode) {
+				t.Errorf("later answer: %#v, want HTTP %d", err, tc.laterCode)
+			}
+		})
+	}
+}
+
+// A call that times out names the URL, whether the server never starts
+// its answer or stops in the middle of it. The client's timeout is short;
+// the test's own deadline only bounds a hang.
+func TestTimeoutNamesURL(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    func(http.ResponseWriter, *fakeReq)
+		want string
+	}{
+		{"no answer", func(w http.ResponseWriter, r *fakeReq) { hold(r) },
+			"no answer from %URL% in time: context deadline exceeded"},
+		{"answer stalls", func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			_, _ = io.WriteString(w, getFolderResponse[:200])
+			w.(http.Flusher).Flush()
+			hold(r)
+		}, "no answer from %URL% in time: the answer did not end within 200ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeEWS(t)
+			f.handle("GetFolder", tc.h)
+			c := f.client(t, Config{HTTPTimeout: 200 * time.Millisecond})
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.GetFolder(context.Background(), Distinguished("inbox"))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				want := strings.ReplaceAll(tc.want, "%URL%", f.URL())
+				var te *TransportError
+				if err == nil || err.Error() != want || !errors.As(err, &te) || te.Fatal() {
+					t.Errorf("got  %v\nwant %s (a retried TransportError)", err, want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("GetFolder hangs past its 200ms timeout")
+			}
+		})
+	}
+}
