@@ -338,10 +338,11 @@ func (c *Client) statusError(resp *http.Response) *TransportError {
 		}
 		return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("%s redirects to %s (HTTP %d): give the EWS URL itself; a sign-in page there means EWS sits behind a web login", c.cfg.URL, where, status)}
 	case status == http.StatusNotImplemented && !c.hasAnswered():
-		// IIS and other web servers answer 501 to a POST where nothing
-		// handles it: before any EWS answer it means a wrong URL, like 404.
-		// Once the URL has answered as EWS, a 501 is some proxy's
-		// passing fault and is retried as other 5xx are.
+		// 501 is "the server does not support the functionality required
+		// to fulfill the request" (RFC 9110, 15.6.2): before any EWS
+		// answer, nothing at this URL takes SOAP, which is a wrong URL
+		// like 404. Once the URL has answered as EWS, a 501 is a passing
+		// fault of something on the way and is retried as other 5xx are.
 		return &TransportError{URL: c.cfg.URL, StatusCode: status, notEWS: true, Msg: fmt.Sprintf("%s answered with HTTP 501 Not Implemented, not EWS: check --url, it usually ends in /EWS/Exchange.asmx", c.cfg.URL)}
 	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
 		te := httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
