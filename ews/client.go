@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -61,6 +62,7 @@ type Client struct {
 	mu            sync.Mutex
 	version       ServerVersionInfo
 	backendCookie string
+	answered      bool // an EWS envelope came back: the URL is EWS
 }
 
 // NewClient checks cfg and builds a client. It does not contact the server.
@@ -335,6 +337,13 @@ func (c *Client) statusError(resp *http.Response) *TransportError {
 			where = "another address"
 		}
 		return &TransportError{URL: c.cfg.URL, StatusCode: status, Msg: fmt.Sprintf("%s redirects to %s (HTTP %d): give the EWS URL itself; a sign-in page there means EWS sits behind a web login", c.cfg.URL, where, status)}
+	case status == http.StatusNotImplemented && !c.hasAnswered():
+		// 501 is "the server does not support the functionality required
+		// to fulfill the request" (RFC 9110, 15.6.2): before any EWS
+		// answer, nothing at this URL takes SOAP, which is a wrong URL
+		// like 404. Once the URL has answered as EWS, a 501 is a passing
+		// fault of something on the way and is retried as other 5xx are.
+		return &TransportError{URL: c.cfg.URL, StatusCode: status, notEWS: true, Msg: fmt.Sprintf("%s answered with HTTP 501 Not Implemented, not EWS: check --url, it usually ends in /EWS/Exchange.asmx", c.cfg.URL)}
 	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
 		te := httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
 		if d := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); d > 0 {
@@ -358,6 +367,40 @@ func (c *Client) statusError(resp *http.Response) *TransportError {
 		}
 	}
 	return httpStatusError(c.cfg.URL, c.cfg.User, status, http.StatusText(status))
+}
+
+// hasAnswered reports whether an EWS envelope came back from the URL yet.
+func (c *Client) hasAnswered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answered
+}
+
+// notEWS is the fatal error for a first answer (before any EWS envelope)
+// that is a web page: the URL points at a web site or sign-in portal, not
+// at EWS. Later, such an answer is a passing fault (a proxy's error page)
+// and nil here; the caller goes on as for any unreadable answer. raw is
+// the body if read (nil: judge by Content-Type alone).
+func (c *Client) notEWS(resp *http.Response, raw []byte) *TransportError {
+	if resp.StatusCode/100 != 2 || c.hasAnswered() || !looksHTML(resp.Header.Get("Content-Type"), raw) {
+		return nil
+	}
+	return &TransportError{URL: c.cfg.URL, StatusCode: resp.StatusCode, notEWS: true, Msg: fmt.Sprintf("%s answered with an HTML page, not EWS: check --url, it usually ends in /EWS/Exchange.asmx", c.cfg.URL)}
+}
+
+// looksHTML reports whether an answer is an HTML page: by its media type,
+// or by how the body begins.
+func looksHTML(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return true
+	}
+	b := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), " \t\r\n")
+	for _, p := range []string{"<!doctype html", "<html"} {
+		if len(b) >= len(p) && strings.EqualFold(string(b[:len(p)]), p) {
+			return true
+		}
+	}
+	return false
 }
 
 // authSchemes lists the lower-case scheme names of WWW-Authenticate
@@ -429,6 +472,7 @@ func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.HTTPTimeout)
 	defer cancel()
 	resp, err := c.post(ctx, c.call, op, body)
@@ -436,23 +480,35 @@ func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error)
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxEnvelopeBytes+1))
+	if te := c.notEWS(resp, nil); te != nil {
+		return nil, nil, te
+	}
+	raw, err := readLimited(resp.Body, resp.ContentLength, c.cfg.MaxEnvelopeBytes)
 	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return nil, nil, err
+		switch {
+		case parent.Err() != nil:
+			return nil, nil, parent.Err()
+		case ctx.Err() != nil:
+			// Our own HTTPTimeout, while the answer was still coming.
+			return nil, nil, &TransportError{URL: c.cfg.URL, Msg: fmt.Sprintf("no answer from %s in time: the answer did not end within %s", c.cfg.URL, c.cfg.HTTPTimeout), Err: err}
+		case errors.Is(err, ErrEnvelopeTooLarge):
+			return nil, nil, &TransportError{URL: c.cfg.URL, Msg: fmt.Sprintf("the answer from %s exceeds the %s envelope limit", c.cfg.URL, sizeText(c.cfg.MaxEnvelopeBytes)), Err: err}
 		}
 		return nil, nil, transportError(c.cfg.URL, err)
 	}
-	if int64(len(raw)) > c.cfg.MaxEnvelopeBytes {
-		return nil, nil, fmt.Errorf("%s: the answer from %s is larger than %d bytes", op, c.cfg.URL, c.cfg.MaxEnvelopeBytes)
-	}
 	env, perr := parseOne(raw, c.cfg.MaxEnvelopeBytes)
 	if perr != nil {
+		if te := c.notEWS(resp, raw); te != nil {
+			return nil, nil, te
+		}
 		if resp.StatusCode != http.StatusOK {
 			return nil, nil, c.statusError(resp)
 		}
 		return nil, nil, fmt.Errorf("%s: the answer from %s is not an EWS response: %v", op, c.cfg.URL, perr)
 	}
+	c.mu.Lock()
+	c.answered = true
+	c.mu.Unlock()
 	c.noteVersion(env)
 	if resp.StatusCode != http.StatusOK && env.Fault == nil {
 		return nil, nil, c.statusError(resp)
@@ -460,9 +516,47 @@ func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error)
 	return env, raw, nil
 }
 
+// readLimited reads a whole answer of at most limit bytes (after any
+// Content-Encoding: Go's transport has already inflated a gzip body, so
+// the limit applies to what is parsed). The buffer grows with what
+// arrives, up to the limit, whatever Content-Length announces; an answer
+// that goes past the limit stops being read there.
+func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	size := int64(64 << 10)
+	if contentLength > 0 && contentLength <= limit {
+		size = contentLength + 1 // +1: the read that sees EOF
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, &sizeError{limit}
+			}
+			next := 2 * int64(cap(buf))
+			if next >= limit {
+				next = limit + 1 // straight to the end, not 16 MiB and then 16 MiB + 1
+			}
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, &sizeError{limit}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
 // parseOne parses a document holding one envelope.
 func parseOne(raw []byte, limit int64) (*envelope, error) {
-	er := newElementReader(bytes.NewReader(raw), limit)
+	er := newBytesReader(raw, limit)
 	root, err := er.next()
 	if err == io.EOF {
 		return nil, errNoEnvelope

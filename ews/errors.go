@@ -145,6 +145,9 @@ type TransportError struct {
 	// RetryAfter is the server's Retry-After (HTTP 503 or 429), 0 if none.
 	RetryAfter time.Duration
 	Err        error
+	// notEWS: the client's first answer showed the URL is not EWS (an
+	// HTML page, HTTP 501).
+	notEWS bool
 }
 
 func (e *TransportError) Error() string { return e.Msg }
@@ -153,6 +156,9 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // Fatal reports whether retrying cannot help without the user changing
 // something (credentials, URL, certificates).
 func (e *TransportError) Fatal() bool {
+	if e.notEWS {
+		return true
+	}
 	switch e.StatusCode {
 	case 401, 403, 404:
 		return true

@@ -292,20 +292,283 @@ func TestDecodeChunkedHTTPMessage(t *testing.T) {
 	}
 }
 
-// An envelope of many elements (within maxElements) costs memory in
+// An envelope of many elements (within the element bound) costs memory in
 // proportion: the node pool used to be a growing slice that copied itself
 // at each growth while the tree kept every old copy alive (345 MiB here).
+// The bound scales with the envelope limit, so that a 16 MiB envelope of
+// empty elements costs a tree of about 16 MiB, not 60.
 func TestManyElementsMemory(t *testing.T) {
-	in := []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` + strings.Repeat("<a/>", maxElements-10) + `</s:Body></s:Envelope>`)
+	n := elementBound(DefaultMaxEnvelope) - 10
+	if n < 100_000 {
+		t.Fatalf("element bound %d: too low for a big SyncFolderHierarchy", n)
+	}
+	in := []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` + strings.Repeat("<a/>", n) + `</s:Body></s:Envelope>`)
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	root, err := newElementReader(bytes.NewReader(in), 0).next()
 	runtime.ReadMemStats(&after)
-	if err != nil || len(root.Kids[0].Kids) != maxElements-10 {
+	if err != nil || len(root.Kids[0].Kids) != n {
 		t.Fatalf("%v", err)
 	}
-	if mib := (after.TotalAlloc - before.TotalAlloc) >> 20; mib > 120 {
-		t.Errorf("reading %d elements allocated %d MiB", maxElements, mib)
+	if mib := (after.TotalAlloc - before.TotalAlloc) >> 20; mib > 32 {
+		t.Errorf("reading %d elements allocated %d MiB", n, mib)
+	}
+	// Past the bound: one sentence, not a bigger tree.
+	over := []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` + strings.Repeat("<a/>", n+20) + `</s:Body></s:Envelope>`)
+	_, err = newElementReader(bytes.NewReader(over), 0).next()
+	if want := fmt.Sprintf("more than %d elements in one envelope", n+10); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("over the bound: %v, want %q", err, want)
+	}
+}
+
+// allocated runs f and returns how many bytes the process allocated
+// meanwhile (the test server's share included, which only makes the
+// bound stricter).
+func allocated(f func()) uint64 {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// hostileBound is what reading one hostile answer may allocate, with the
+// default 16 MiB limit: the answer's buffer up to the limit, grown by
+// doubling (about twice the limit in all), and change.
+const hostileBound = 48 << 20
+
+// endlessBody writes head, then item again and again until the client
+// goes away (or the test ends).
+func endlessBody(w io.Writer, r *fakeReq, head, item string) {
+	flusher, _ := w.(http.Flusher)
+	_, _ = io.WriteString(w, head)
+	block := []byte(strings.Repeat(item, (32<<10)/len(item)+1))
+	for r.http.Context().Err() == nil {
+		if _, err := w.Write(block); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+}
+
+// The start of a GetFolder answer whose DisplayName never ends.
+var getFolderOpen = getFolderResponse[:strings.Index(getFolderResponse, "<DisplayName>")+len("<DisplayName>")]
+
+// An ordinary answer that never ends (chunked, or with a Content-Length of
+// a gigabyte, or gzip that inflates without end) is read up to the
+// envelope limit and no further: one sentence, bounded memory, retried
+// (not fatal: a server may send one such answer by mistake).
+func TestHostileAnswerSize(t *testing.T) {
+	text := strings.Repeat("a", 1024)
+	cases := []struct {
+		name string
+		h    func(http.ResponseWriter, *fakeReq)
+	}{
+		{"endless text node", func(w http.ResponseWriter, r *fakeReq) {
+			endlessBody(w, r, getFolderOpen, text)
+		}},
+		{"Content-Length 1 GiB", func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Content-Length", fmt.Sprint(1<<30))
+			endlessBody(w, r, getFolderOpen, text)
+		}},
+		{"gzip bomb", func(w http.ResponseWriter, r *fakeReq) {
+			// The transport asked for gzip (and inflates it): each 32 KiB
+			// written here is a few dozen bytes on the wire.
+			w.Header().Set("Content-Encoding", "gzip")
+			gz := gzip.NewWriter(w)
+			defer gz.Close()
+			endlessBody(gz, r, getFolderOpen, text)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeEWS(t)
+			f.handle("GetFolder", tc.h)
+			c := f.client(t, Config{})
+			var err error
+			n := allocated(func() { _, err = c.GetFolder(context.Background(), Distinguished("inbox")) })
+			want := "the answer from " + f.URL() + " exceeds the 16 MiB envelope limit"
+			if err == nil || err.Error() != want {
+				t.Fatalf("got  %v\nwant %s", err, want)
+			}
+			var te *TransportError
+			if !errors.As(err, &te) || te.Fatal() || !errors.Is(err, ErrEnvelopeTooLarge) {
+				t.Errorf("%#v: want a retried TransportError that Is ErrEnvelopeTooLarge", err)
+			}
+			if n > hostileBound {
+				t.Errorf("reading it allocated %d MiB (bound %d MiB)", n>>20, hostileBound>>20)
+			}
+		})
+	}
+}
+
+// A streaming envelope that never closes is read up to the limit: the
+// stream ends with an error that says so, after bounded memory; the
+// runner takes it as a broken connection and connects again.
+func TestHostileEndlessStreamEnvelope(t *testing.T) {
+	open := statusEnvelope("OK")
+	open = open[:strings.Index(open, "<m:ConnectionStatus>")] + "<m:Notifications>"
+	for _, tc := range []struct {
+		name, item string
+	}{
+		// Long ids, and tiny elements (the costliest input per byte for
+		// a tree: the element bound used to allow 500,000 nodes, 60 MiB).
+		// Neither builds a tree: the reader waits for the envelope's end
+		// before it parses, so all it holds is its buffer (twice the limit
+		// allocated in all, as it doubles).
+		{"long text", "<m:Notification><t:SubscriptionId>" + strings.Repeat("x", 400) + "</t:SubscriptionId></m:Notification>"},
+		{"small elements", "<m:Notification><t:SubscriptionId>s</t:SubscriptionId></m:Notification>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+				endlessBody(w, r, open, tc.item)
+			})
+			c := ws.client(t, Config{})
+			sub, err := c.Subscribe(context.Background(), SubscribeRequest{Mode: ModeStreaming})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nextErr error
+			n := allocated(func() {
+				st, err := c.GetStreamingEvents(context.Background(), GetStreamingEventsRequest{SubscriptionIds: []string{sub.SubscriptionId}, ConnectionTimeout: 30})
+				if err != nil {
+					nextErr = err
+					return
+				}
+				defer st.Close()
+				_, nextErr = st.Next()
+			})
+			if want := "an envelope exceeds the 16 MiB envelope limit"; nextErr == nil || nextErr.Error() != want || !errors.Is(nextErr, ErrEnvelopeTooLarge) {
+				t.Fatalf("Next: %v\nwant %s", nextErr, want)
+			}
+			if n > hostileBound {
+				t.Errorf("reading the stream allocated %d MiB (bound %d MiB)", n>>20, hostileBound>>20)
+			}
+		})
+	}
+
+	// The runner: reconnecting with that sentence, then open again.
+	item := "<m:Notification><t:SubscriptionId>" + strings.Repeat("x", 400) + "</t:SubscriptionId></m:Notification>"
+	ws := newWatchServer(t, func(n int, w io.Writer, flush func(), r *fakeReq) {
+		if n > 1 { // the second connection is well-behaved
+			_, _ = io.WriteString(w, statusEnvelope("OK"))
+			flush()
+			hold(r)
+			return
+		}
+		endlessBody(w, r, open, item)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := ws.client(t, Config{}).Watch(ctx, WatchConfig{})
+	u := waitUpdate(t, ch, "reconnecting", func(u Update) bool { return u.State == StateReconnecting || u.State == StateError })
+	if want := "the stream from " + ws.URL() + " broke: an envelope exceeds the 16 MiB envelope limit"; u.State != StateReconnecting || u.Err == nil || u.Err.Error() != want {
+		t.Fatalf("%s: %v\nwant %s", u.State, u.Err, want)
+	}
+	waitUpdate(t, ch, "open again", func(u Update) bool { return u.State == StateOpen })
+	finish(t, cancel, ch)
+}
+
+// An endpoint whose first answer is a web page or HTTP 501 is not EWS: one
+// fatal sentence (as 404 is). Once the URL has answered as EWS, the same
+// answers are a passing fault (a proxy's error page) and are retried.
+func TestNotEWSFirstAnswer(t *testing.T) {
+	page := func(contentType string) func(http.ResponseWriter, *fakeReq) {
+		return func(w http.ResponseWriter, _ *fakeReq) {
+			w.Header().Set("Content-Type", contentType)
+			_, _ = io.WriteString(w, "\n<!DOCTYPE html>\n<html><body>Welcome to IIS</body></html>")
+		}
+	}
+	notImplemented := func(w http.ResponseWriter, _ *fakeReq) {
+		http.Error(w, "not implemented", http.StatusNotImplemented)
+	}
+	cases := []struct {
+		name      string
+		h         func(http.ResponseWriter, *fakeReq)
+		first     string // the sentence on the first request
+		later     string // after a good answer
+		laterCode int
+	}{
+		{"HTML page", page("text/html; charset=utf-8"),
+			"%URL% answered with an HTML page, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"GetFolder: the answer from %URL% is not an EWS response: not well-formed XML: DTDs and declarations are not accepted", 0},
+		{"HTML page labelled text/xml", page("text/xml"),
+			"%URL% answered with an HTML page, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"GetFolder: the answer from %URL% is not an EWS response: not well-formed XML: DTDs and declarations are not accepted", 0},
+		{"HTTP 501", notImplemented,
+			"%URL% answered with HTTP 501 Not Implemented, not EWS: check --url, it usually ends in /EWS/Exchange.asmx",
+			"server error at %URL%: HTTP 501 Not Implemented", 501},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeEWS(t)
+			r := strings.NewReplacer("%URL%", f.URL())
+			f.handle("GetFolder", tc.h)
+			c := f.client(t, Config{})
+			_, err := c.GetFolder(context.Background(), Distinguished("inbox"))
+			var te *TransportError
+			if err == nil || err.Error() != r.Replace(tc.first) || !errors.As(err, &te) || !te.Fatal() || !isFatal(err) {
+				t.Fatalf("first answer: %#v\ngot  %v\nwant %s (fatal)", err, err, r.Replace(tc.first))
+			}
+
+			c = f.client(t, Config{})
+			f.handle("GetFolder", reply(getFolderResponse))
+			if _, err := c.GetFolder(context.Background(), Distinguished("inbox")); err != nil {
+				t.Fatal(err)
+			}
+			f.handle("GetFolder", tc.h)
+			_, err = c.GetFolder(context.Background(), Distinguished("inbox"))
+			if err == nil || err.Error() != r.Replace(tc.later) || isFatal(err) {
+				t.Errorf("later answer: got %v (fatal %v)\nwant %s (retried)", err, isFatal(err), r.Replace(tc.later))
+			}
+			if te = nil; tc.laterCode != 0 && (!errors.As(err, &te) || te.StatusCode != tc.laterCode) {
+				t.Errorf("later answer: %#v, want HTTP %d", err, tc.laterCode)
+			}
+		})
+	}
+}
+
+// A call that times out names the URL, whether the server never starts
+// its answer or stops in the middle of it. The client's timeout is short;
+// the test's own deadline only bounds a hang.
+func TestTimeoutNamesURL(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    func(http.ResponseWriter, *fakeReq)
+		want string
+	}{
+		{"no answer", func(w http.ResponseWriter, r *fakeReq) { hold(r) },
+			"no answer from %URL% in time: context deadline exceeded"},
+		{"answer stalls", func(w http.ResponseWriter, r *fakeReq) {
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			_, _ = io.WriteString(w, getFolderResponse[:200])
+			w.(http.Flusher).Flush()
+			hold(r)
+		}, "no answer from %URL% in time: the answer did not end within 200ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeEWS(t)
+			f.handle("GetFolder", tc.h)
+			c := f.client(t, Config{HTTPTimeout: 200 * time.Millisecond})
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.GetFolder(context.Background(), Distinguished("inbox"))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				want := strings.ReplaceAll(tc.want, "%URL%", f.URL())
+				var te *TransportError
+				if err == nil || err.Error() != want || !errors.As(err, &te) || te.Fatal() {
+					t.Errorf("got  %v\nwant %s (a retried TransportError)", err, want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("GetFolder hangs past its 200ms timeout")
+			}
+		})
 	}
 }

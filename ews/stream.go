@@ -2,6 +2,7 @@ package ews
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -141,10 +142,20 @@ type Stream struct {
 func (s *Stream) LastActivity() time.Time { return time.Unix(0, s.last.Load()) }
 
 // Next returns the next envelope's content (see StreamReader.Next). The
-// client's ServerVersion is updated from it.
+// client's ServerVersion is updated from it. An envelope over the size
+// limit ends the stream with an error that says so (errors.Is
+// ErrEnvelopeTooLarge); the reader stops at the limit, so the rest of the
+// envelope is never buffered, and the runner treats it as a broken
+// connection.
 func (s *Stream) Next() (*StreamMessage, error) {
 	m, err := s.StreamReader.Next()
 	if err != nil {
+		if errors.Is(err, ErrEnvelopeTooLarge) {
+			// Let go of the buffer and tree now: the runner may open the
+			// next connection before dropping this Stream.
+			s.StreamReader.er.release()
+			return nil, errors.Unwrap(err) // the sentence, without "at byte N" of the envelope's start
+		}
 		return nil, err
 	}
 	if m.Version != nil {
@@ -178,6 +189,11 @@ func (c *Client) GetStreamingEvents(ctx context.Context, r GetStreamingEventsReq
 	if err != nil {
 		cancel()
 		return nil, err
+	}
+	if te := c.notEWS(resp, nil); te != nil {
+		resp.Body.Close()
+		cancel()
+		return nil, te
 	}
 	if resp.StatusCode != http.StatusOK {
 		// A fault (HTTP 500): read it as one envelope.

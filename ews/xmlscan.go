@@ -24,14 +24,49 @@ import (
 // DefaultMaxEnvelope is the largest single SOAP envelope the readers accept.
 const DefaultMaxEnvelope = 16 << 20
 
-// ErrEnvelopeTooLarge is returned when one envelope exceeds the size limit.
+// ErrEnvelopeTooLarge is returned (wrapped, errors.Is) when one envelope
+// exceeds the size limit.
 var ErrEnvelopeTooLarge = errors.New("envelope larger than the size limit")
+
+// sizeError is ErrEnvelopeTooLarge with the limit, in one sentence.
+type sizeError struct{ limit int64 }
+
+func (e *sizeError) Error() string {
+	return "an envelope exceeds the " + sizeText(e.limit) + " envelope limit"
+}
+func (e *sizeError) Is(target error) bool { return target == ErrEnvelopeTooLarge }
+
+// sizeText writes a byte count as people say it: "16 MiB", "64 KiB",
+// "1000 bytes".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 const readChunk = 32 << 10
 
 // maxElements bounds the elements of one envelope, so that the tree of a
 // 16 MiB envelope of empty elements cannot take gigabytes.
 var maxElements = 500_000 // a variable for tests
+
+// bytesPerElement scales the element bound to the envelope limit: a tree
+// node costs about 120 bytes (the node and the parent's pointer to it), so
+// an envelope's tree takes at most about as much memory as the envelope's
+// own bytes: 131072 elements for 16 MiB. That holds any real answer
+// ewsmon asks for (a SyncFolderHierarchy of 10,000 folders, with the
+// properties ewsmon requests, is about 90,000 elements) and keeps the reader's peak memory near twice the
+// limit rather than four times it.
+const bytesPerElement = 128
+
+// elementBound is the element limit for an envelope limit.
+func elementBound(limit int64) int {
+	return int(min(int64(maxElements), max(limit/bytesPerElement, 4096)))
+}
 
 // maxSlab is the largest slab of nodes allocated at once.
 const maxSlab = 4096
@@ -59,6 +94,7 @@ type elementReader struct {
 	eof   bool
 	rerr  error // read error other than EOF
 	limit int64
+	maxEl int   // element bound (elementBound(limit))
 	err   error // sticky parse error
 
 	seen    bool   // an element was read
@@ -82,7 +118,22 @@ func newElementReader(r io.Reader, limit int64) *elementReader {
 	if limit <= 0 {
 		limit = DefaultMaxEnvelope
 	}
-	return &elementReader{r: r, limit: limit, intern: make(map[string]string, 64)}
+	return &elementReader{r: r, limit: limit, maxEl: elementBound(limit), intern: make(map[string]string, 64)}
+}
+
+// newBytesReader reads the elements of b, which it uses as its buffer
+// (no copy: b must not change while the reader is used).
+func newBytesReader(b []byte, limit int64) *elementReader {
+	er := newElementReader(nil, limit)
+	er.buf, er.eof = b, true
+	return er
+}
+
+// release drops the buffer and node slabs (after a sticky error, when the
+// reader will not be used again).
+func (er *elementReader) release() {
+	er.buf, er.pool, er.stack, er.lastRaw, er.scratch = nil, nil, nil, nil, nil
+	er.used = 0
 }
 
 // Offset is the number of input bytes consumed so far.
@@ -118,10 +169,13 @@ func (er *elementReader) fill() (bool, error) {
 		return false, nil
 	}
 	if int64(len(er.buf)) >= er.limit {
-		return false, fmt.Errorf("%w (%d bytes)", ErrEnvelopeTooLarge, er.limit)
+		return false, &sizeError{er.limit}
 	}
-	if cap(er.buf)-len(er.buf) < readChunk {
-		nb := make([]byte, len(er.buf), 2*cap(er.buf)+readChunk)
+	if cap(er.buf)-len(er.buf) < readChunk && int64(cap(er.buf)) < er.limit {
+		// Doubling, but never past the limit: the buffer of an envelope
+		// that reaches the limit is the limit, not the next power of two
+		// (32 MiB for 16).
+		nb := make([]byte, len(er.buf), min(int64(2*cap(er.buf)+readChunk), er.limit))
 		copy(nb, er.buf)
 		er.buf = nb
 	}
@@ -387,9 +441,109 @@ func (er *elementReader) short(b []byte) string {
 	return string(b)
 }
 
+// awaitEnd reads on until the input holds the whole element whose start
+// tag begins at start (by a quick count of start and end tags that skips
+// comments, CDATA, processing instructions and quoted attribute values),
+// so that no tree and no copied text exists for an element that never
+// ends: an endless envelope costs its buffer (the limit) and nothing
+// more. It checks nothing else; at the end of input it returns nil and
+// leaves the error to the parser, which says where the input went wrong.
+func (er *elementReader) awaitEnd(start int) error {
+	depth := 0
+	j := start
+	more := func() (bool, error) {
+		ok, err := er.fill()
+		if err != nil {
+			return false, er.endOfInput(start, err)
+		}
+		return ok, nil
+	}
+	for {
+		if j >= len(er.buf) {
+			if ok, err := more(); !ok {
+				return err
+			}
+			continue
+		}
+		if er.buf[j] != '<' {
+			if k := bytes.IndexByte(er.buf[j:], '<'); k >= 0 {
+				j += k
+			} else {
+				j = len(er.buf)
+			}
+			continue
+		}
+		for len(er.buf)-j < 9 && !er.eof && er.rerr == nil {
+			if ok, err := more(); !ok {
+				return err
+			}
+		}
+		rest := er.buf[j:]
+		term := ""
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			term = "-->"
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			term = "]]>"
+		case bytes.HasPrefix(rest, []byte("<?")):
+			term = "?>"
+		}
+		if term != "" {
+			from := j + 2
+			for {
+				if k := bytes.Index(er.buf[from:], []byte(term)); k >= 0 {
+					j = from + k + len(term)
+					break
+				}
+				from = max(from, len(er.buf)-len(term)+1)
+				if ok, err := more(); !ok {
+					return err
+				}
+			}
+			continue
+		}
+		// A tag: find its '>' outside quotes.
+		var quote byte
+		k := j + 1
+		for {
+			for ; k < len(er.buf); k++ {
+				c := er.buf[k]
+				if quote != 0 {
+					if c == quote {
+						quote = 0
+					}
+				} else if c == '"' || c == '\'' {
+					quote = c
+				} else if c == '>' {
+					break
+				}
+			}
+			if k < len(er.buf) {
+				break
+			}
+			if ok, err := more(); !ok {
+				return err
+			}
+		}
+		switch {
+		case j+1 < len(er.buf) && er.buf[j+1] == '/':
+			depth--
+		case er.buf[k-1] != '/':
+			depth++
+		}
+		j = k + 1
+		if depth <= 0 {
+			return nil
+		}
+	}
+}
+
 // element reads the element whose start tag begins at i.
 func (er *elementReader) element(i int) (*node, error) {
 	start := i
+	if err := er.awaitEnd(start); err != nil {
+		return nil, err
+	}
 	nsBase := len(er.ns)
 	defer func() { er.ns = er.ns[:nsBase] }()
 	// Nodes (and their Kids and Attr arrays) are reused from one element
@@ -509,8 +663,8 @@ func (er *elementReader) element(i int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if er.count >= maxElements {
-			return nil, er.fail(i, "more than %d elements in one envelope", maxElements)
+		if er.count >= er.maxEl {
+			return nil, er.fail(i, "more than %d elements in one envelope", er.maxEl)
 		}
 		n := alloc()
 		pushed, selfClosing, err := er.startTag(n, i, er.buf[i+1:end])
