@@ -46,7 +46,7 @@ type reconciler struct {
 
 	mu      sync.Mutex
 	base    *snapshot
-	prev    *snapshot     // the baseline a refresh replaced
+	older   []*snapshot   // the baselines before base, oldest first (at most maxOlder)
 	pending chan struct{} // closed when the running baseline is done
 	// notes are folders notified as created since the baseline.
 	notes map[string]folderNote
@@ -55,6 +55,37 @@ type reconciler struct {
 type folderNote struct {
 	parent string
 	at     time.Time
+}
+
+// maxOlder: older baselines kept for gaps that come close after one another.
+const maxOlder = 4
+
+// retire keeps a replaced baseline among the older ones. Caller holds mu.
+func (rc *reconciler) retire(s *snapshot) {
+	if s == nil {
+		return
+	}
+	rc.older = append(rc.older, s)
+	if len(rc.older) > maxOlder {
+		rc.older = append(rc.older[:0:0], rc.older[len(rc.older)-maxOlder:]...)
+	}
+}
+
+// pruneNotes forgets folder notes older than every baseline kept: no
+// comparison starts before them any more. Caller holds mu.
+func (rc *reconciler) pruneNotes() {
+	oldest := rc.base
+	if len(rc.older) > 0 {
+		oldest = rc.older[0]
+	}
+	if oldest == nil {
+		return
+	}
+	for id, n := range rc.notes {
+		if n.at.Before(oldest.start) {
+			delete(rc.notes, id)
+		}
+	}
 }
 
 // maxFolderNotes bounds notes; beyond it the oldest are not kept.
@@ -91,6 +122,7 @@ type snapshot struct {
 	// parent of each folder, where known: a folder created, moved or
 	// deleted changes its parent too (its ModifiedEvent).
 	parent map[string]string
+	start  time.Time // when it began to be read
 	done   time.Time // when it was complete
 }
 
@@ -141,16 +173,12 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		defer close(done)
-		started := rc.clock.Now()
 		s, err := rc.snapshot(ctx, nil)
 		rc.mu.Lock()
 		if err == nil {
+			rc.retire(rc.base)
 			rc.base = s
-			for id, n := range rc.notes {
-				if !n.at.After(started) {
-					delete(rc.notes, id)
-				}
-			}
+			rc.pruneNotes()
 		} else {
 			rc.base = nil
 		}
@@ -181,16 +209,12 @@ func (rc *reconciler) refresh(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		defer close(done)
-		started := rc.clock.Now()
 		s, err := rc.snapshot(ctx, &diff{base: base, res: &Reconciliation{}})
 		rc.mu.Lock()
 		if err == nil && rc.base == base {
-			rc.base, rc.prev = s, base
-			for id, n := range rc.notes {
-				if !n.at.After(started) {
-					delete(rc.notes, id)
-				}
-			}
+			rc.retire(base)
+			rc.base = s
+			rc.pruneNotes()
 		}
 		rc.mu.Unlock()
 	}()
@@ -217,12 +241,18 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	rc.mu.Lock()
 	base := rc.base
 	safe := g.From.Add(-baselineMargin)
-	if base != nil && base.done.After(safe) && rc.prev != nil && !rc.prev.done.After(safe) {
+	if base != nil && base.done.After(safe) {
 		// The baseline was finished inside the gap, or just before it
 		// while events may have been in flight: what it saw may include
-		// changes the gap hid. Compare with the one before it (what was
-		// notified in between is listed again; nothing is lost).
-		base = rc.prev
+		// changes the gap hid. Compare with the newest older one finished
+		// in time, else the oldest kept (what was notified in between is
+		// listed again; nothing is lost).
+		for i := len(rc.older) - 1; i >= 0; i-- {
+			base = rc.older[i]
+			if !base.done.After(safe) {
+				break
+			}
+		}
 	}
 	replaced := rc.base
 	rc.mu.Unlock()
@@ -231,7 +261,6 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		rc.startBaseline(runCtx, wg)
 		return res
 	}
-	started := rc.clock.Now()
 	d := &diff{base: base, res: res}
 	after, err := rc.snapshot(ctx, d)
 	if err != nil {
@@ -246,14 +275,14 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	// baseline's state reports neither its creation nor its deletion.
 	rc.mu.Lock()
 	for id, n := range rc.notes {
+		if n.at.Before(base.start) {
+			continue
+		}
 		if _, now := after.refs[id]; !now && !d.changed[id] {
 			if _, before := base.refs[id]; !before {
 				d.folderChange(ChangeDelete, id)
 				d.parentChanged(n.parent)
 			}
-		}
-		if !n.at.After(started) {
-			delete(rc.notes, id)
 		}
 	}
 	rc.mu.Unlock()
@@ -265,8 +294,9 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		res.Err = fmt.Errorf("the baseline was complete only at %s, as the gap began: changes in flight then may be missing", base.done.Format("15:04:05.000"))
 	}
 	rc.mu.Lock()
-	rc.prev = replaced
+	rc.retire(replaced)
 	rc.base = after
+	rc.pruneNotes()
 	rc.mu.Unlock()
 	return res
 }
@@ -303,6 +333,7 @@ func (d *diff) parentChanged(id string) {
 // so that only the changes since are read.
 func (rc *reconciler) snapshot(ctx context.Context, d *diff) (*snapshot, error) {
 	s := newSnapshot()
+	s.start = rc.clock.Now()
 	if err := rc.listFolders(ctx, s, d); err != nil {
 		return nil, err
 	}
