@@ -37,12 +37,20 @@ import (
 // runs it long and prints the figures that docs/reliability.md records.
 
 // faultKinds are what the driver injects, in rotation.
+// slowCover: recoveries slower than this are logged with the lines before.
+var slowCover = 2 * time.Second
+
 var faultKinds = []string{
 	"expire", "restart", "lose-history", "server-busy", "cut-stream", "corrupt-next", "delay",
 	"proxy-drop", "proxy-stall", "proxy-slow",
 }
 
 func TestReliability(t *testing.T) {
+	if v := os.Getenv("EWSMON_SLOW_COVER"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			slowCover = d
+		}
+	}
 	n := 80
 	if v := os.Getenv("EWSMON_SOAK_FAULTS"); v != "" {
 		var err error
@@ -140,6 +148,8 @@ type reliabilityReport struct {
 	produced, delivered, duplicated, lost, inGaps    int
 	reconciled, reconciledItem, gaps, incompleteGaps int
 	superseded, incompleteLost                       int
+	longest                                          time.Duration
+	reasons                                          map[string]int
 	elapsed                                          time.Duration
 }
 
@@ -151,8 +161,14 @@ func (r reliabilityReport) String() string {
 		total += n
 	}
 	sort.Strings(kinds)
-	return fmt.Sprintf("%s: %d faults (%s) in %v; events produced %d, delivered %d, duplicated %d, lost %d (inside gaps %d, of them item or folder reconciled %d, the item itself %d, created and gone within the gap %d, in an incomplete reconciliation %d); gaps %d (reconciliation incomplete %d)",
-		r.mode, total, strings.Join(kinds, ", "), r.elapsed.Round(time.Second), r.produced, r.delivered, r.duplicated, r.lost, r.inGaps, r.reconciled, r.reconciledItem, r.superseded, r.incompleteLost, r.gaps, r.incompleteGaps)
+	var rs []string
+	for k, n := range r.reasons {
+		rs = append(rs, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(rs)
+	reasons := strings.Join(rs, ", ")
+	return fmt.Sprintf("%s: %d faults (%s) in %v; events produced %d, delivered %d, duplicated %d, lost %d (inside gaps %d, of them item or folder reconciled %d, the item itself %d, created and gone within the gap %d, in an incomplete reconciliation %d); gaps %d (longest %v; %s; reconciliation incomplete %d)",
+		r.mode, total, strings.Join(kinds, ", "), r.elapsed.Round(time.Second), r.produced, r.delivered, r.duplicated, r.lost, r.inGaps, r.reconciled, r.reconciledItem, r.superseded, r.incompleteLost, r.gaps, r.longest.Round(time.Millisecond), reasons, r.incompleteGaps)
 }
 
 func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
@@ -223,7 +239,7 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 
 	// Faults, one after the other; after each the client must be covered
 	// again (subscribed, gaps reconciled) before the next.
-	rep := reliabilityReport{mode: mode, faults: map[string]int{}}
+	rep := reliabilityReport{mode: mode, faults: map[string]int{}, reasons: map[string]int{}}
 	rng := rand.New(rand.NewPCG(7, 7))
 	fault := func(body string) {
 		resp, err := http.Post(base+"/sim/faults", "application/json", strings.NewReader(body))
@@ -267,7 +283,7 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 		time.Sleep(150 * time.Millisecond)
 		t0 := time.Now()
 		waitFor(t, ctx, "coverage after "+kind, out.settled)
-		if d := time.Since(t0); d > 2*time.Second {
+		if d := time.Since(t0); d > slowCover {
 			out.mu.Lock()
 			t.Logf("fault %d %s at %s: covered again after %v:\n%s", i, kind, t0.Format("15:04:05.000"), d.Round(100*time.Millisecond), strings.Join(out.tail, "\n"))
 			out.mu.Unlock()
@@ -313,6 +329,8 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 			t.Errorf("gap %d spans %v", g.Gap, to.Sub(from))
 		}
 		spans = append(spans, span{from, to, g.Gap})
+		rep.longest = max(rep.longest, to.Sub(from))
+		rep.reasons[strings.SplitN(g.Reason, " (", 2)[0]]++
 		if s := out.sums[g.Gap]; s.Message != "" {
 			rep.incompleteGaps++
 		}

@@ -450,6 +450,7 @@ func (er *elementReader) short(b []byte) string {
 // leaves the error to the parser, which says where the input went wrong.
 func (er *elementReader) awaitEnd(start int) error {
 	depth := 0
+	var root []byte
 	j := start
 	more := func() (bool, error) {
 		ok, err := er.fill()
@@ -502,12 +503,21 @@ func (er *elementReader) awaitEnd(start int) error {
 			}
 			continue
 		}
-		// A tag: find its '>' outside quotes.
+		// A tag. What cannot begin one means the input is not XML here:
+		// stop counting and let the parser say so at once (an envelope
+		// corrupted halfway must not swallow the envelopes after it).
+		if j+1 < len(er.buf) && !tagStart(er.buf[j+1]) {
+			return nil
+		}
+		// Find its '>' outside quotes; a '<' inside a tag is not XML.
 		var quote byte
 		k := j + 1
 		for {
 			for ; k < len(er.buf); k++ {
 				c := er.buf[k]
+				if c == '<' || c == 0 {
+					return nil
+				}
 				if quote != 0 {
 					if c == quote {
 						quote = 0
@@ -529,6 +539,15 @@ func (er *elementReader) awaitEnd(start int) error {
 		case j+1 < len(er.buf) && er.buf[j+1] == '/':
 			depth--
 		case er.buf[k-1] != '/':
+			name := tagName(er.buf[j+1 : k])
+			if depth == 0 {
+				root = name
+			} else if bytes.Equal(name, root) {
+				// The root's start tag again, inside it: the envelope
+				// before it never ended (a stream cut or corrupted
+				// mid-envelope and the next one begun). Not XML.
+				return nil
+			}
 			depth++
 		}
 		j = k + 1
@@ -536,6 +555,21 @@ func (er *elementReader) awaitEnd(start int) error {
 			return nil
 		}
 	}
+}
+
+// tagStart: the byte after '<' can begin an end tag or a name.
+func tagStart(c byte) bool {
+	return c == '/' || c == '_' || c == ':' || c >= 0x80 || (c|0x20) >= 'a' && (c|0x20) <= 'z'
+}
+
+// tagName is the qualified name at the start of a tag's inside.
+func tagName(b []byte) []byte {
+	for i, c := range b {
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '>' {
+			return b[:i]
+		}
+	}
+	return b
 }
 
 // element reads the element whose start tag begins at i.
