@@ -155,11 +155,9 @@ func (rc *reconciler) baselineAt() time.Time {
 	return rc.base.done
 }
 
-// startBaseline takes a new baseline in the background (unless one is
-// being taken). wg tracks the goroutine so that the runner can wait for it.
-func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
+// background runs take in a goroutine tracked by wg and by rc.pending,
+// unless a baseline is being taken already. Caller holds mu.
+func (rc *reconciler) background(wg *sync.WaitGroup, take func()) {
 	if rc.pending != nil {
 		select {
 		case <-rc.pending:
@@ -173,17 +171,27 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		defer close(done)
+		take()
+	}()
+}
+
+// startBaseline takes a new baseline in the background (unless one is
+// being taken). wg tracks the goroutine so that the runner can wait for it.
+func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.background(wg, func() {
 		s, err := rc.snapshot(ctx, nil)
 		rc.mu.Lock()
-		if err == nil {
-			rc.retire(rc.base)
-			rc.base = s
-			rc.pruneNotes()
-		} else {
+		defer rc.mu.Unlock()
+		if err != nil {
 			rc.base = nil
+			return
 		}
-		rc.mu.Unlock()
-	}()
+		rc.retire(rc.base)
+		rc.base = s
+		rc.pruneNotes()
+	})
 }
 
 // refresh brings the baseline up to date in the background: a snapshot
@@ -192,32 +200,20 @@ func (rc *reconciler) startBaseline(ctx context.Context, wg *sync.WaitGroup) {
 func (rc *reconciler) refresh(ctx context.Context, wg *sync.WaitGroup) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.pending != nil {
-		select {
-		case <-rc.pending:
-		default:
-			return
-		}
-	}
 	base := rc.base
 	if base == nil {
 		return
 	}
-	done := make(chan struct{})
-	rc.pending = done
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(done)
+	rc.background(wg, func() {
 		s, err := rc.snapshot(ctx, &diff{base: base, res: &Reconciliation{}})
 		rc.mu.Lock()
+		defer rc.mu.Unlock()
 		if err == nil && rc.base == base {
 			rc.retire(base)
 			rc.base = s
 			rc.pruneNotes()
 		}
-		rc.mu.Unlock()
-	}()
+	})
 }
 
 // reconcile compares the folders now with the baseline and makes the new
