@@ -485,13 +485,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 // While reconnecting, a new reason is printed: the stream broke, then the
 // server cannot be reached at all.
 func TestWatchPrintsEachNewReason(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	ctx, srv := startTestSim(t, sim.Config{})
 	var stdout, stderr cmdBuffer
 	done := make(chan int, 1)
 	watchCtx, stop := context.WithCancel(ctx)
@@ -559,13 +553,7 @@ func TestWatchDurationBoundsSilentServer(t *testing.T) {
 // gone, watch notices without waiting for the next event, unsubscribes and
 // exits 0 with nothing on stderr.
 func TestWatchClosedPipe(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	ctx, srv := startTestSim(t, sim.Config{})
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -605,13 +593,7 @@ func TestWatchClosedPipe(t *testing.T) {
 // across it: here the simulator restarts (streaming subscriptions are
 // dropped) and a mail arrives before the new subscription exists.
 func TestWatchGapLines(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	ctx, srv := startTestSim(t, sim.Config{})
 	// The baseline is taken in the background once subscribed; its last
 	// call is a SyncFolderItems of the inbox. Wait for that answer.
 	synced := make(chan struct{}, 16)
@@ -626,8 +608,10 @@ func TestWatchGapLines(t *testing.T) {
 	defer ts.Close()
 	var stdout, stderr cmdBuffer
 	done := make(chan int, 1)
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
-		done <- runWatch(ctx, []string{"--url", ts.URL + "/EWS/Exchange.asmx", "--auth", "none", "--folders", "inbox", "--duration", "40s"}, &stdout, &stderr)
+		done <- runWatch(watchCtx, []string{"--url", ts.URL + "/EWS/Exchange.asmx", "--auth", "none", "--folders", "inbox", "--duration", "40s"}, &stdout, &stderr)
 	}()
 	select {
 	case <-synced:
@@ -684,6 +668,20 @@ func TestWatchGapLines(t *testing.T) {
 	if !found || summary.Changes == nil || *summary.Changes != len(recs) {
 		t.Fatalf("the new mail %q not among the reconciled changes %+v (summary %+v)\n%s", itemID, recs, summary, stdout.String())
 	}
-	cancel()
+	stop()
 	<-done
+}
+
+// startTestSim starts a simulator on 127.0.0.1 for one test, with a
+// context that bounds the test at a minute; both end with the test.
+func startTestSim(t *testing.T, cfg sim.Config) (context.Context, *sim.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	srv, err := sim.Start(ctx, cfg, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return ctx, srv
 }
