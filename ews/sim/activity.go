@@ -22,6 +22,8 @@ var actionWeights = []struct {
 	{"new-mail", 30}, {"mark-read", 20}, {"mark-unread", 4}, {"move-item", 9}, {"copy-item", 3},
 	{"soft-delete", 9}, {"hard-delete", 3}, {"create-folder", 3}, {"rename-folder", 2},
 	{"move-folder", 2}, {"delete-folder", 2}, {"meeting-request", 6}, {"send-mail", 7},
+	{"flag-item", 2}, {"dumpster-delete", 2}, {"empty-deleted-items", 1}, {"folder-to-deleted-items", 1},
+	{"update-appointment", 2}, {"accept-meeting", 2}, {"decline-meeting", 1}, {"save-draft", 2},
 }
 
 // MaxRate is the fastest the activity generator runs, in actions per
@@ -120,14 +122,17 @@ func (s *Server) randomAction() {
 	if name == "soft-delete" && len(mb.dist["deleteditems"].items) > 200 {
 		name = "hard-delete"
 	}
+	if name == "dumpster-delete" && len(mb.dist["recoverableitemsdeletions"].items) > 200 {
+		name = "hard-delete"
+	}
 	// Keep a long run's mailbox bounded: past maxGeneratedItems, anything
 	// that adds an item becomes a hard delete in the fullest folder.
 	folder := ""
-	if name == "new-mail" || name == "copy-item" || name == "meeting-request" || name == "send-mail" {
+	if name == "new-mail" || name == "copy-item" || name == "meeting-request" || name == "send-mail" || name == "save-draft" {
 		total, fullest := 0, mb.dist["inbox"]
 		for _, f := range s.allFolders(mb) {
 			total += len(f.items)
-			if len(f.items) > len(fullest.items) {
+			if !f.hidden && len(f.items) > len(fullest.items) {
 				fullest = f
 			}
 		}

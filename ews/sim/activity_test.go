@@ -51,8 +51,9 @@ func checkInvariants(t *testing.T, s *Server) {
 
 func TestActivitySeedRepeats(t *testing.T) {
 	t.Parallel()
+	// Exchange 2010's store: the only one that fires CopiedEvent.
 	run := func(seed int64) string {
-		s, err := New(Config{Seed: seed, Clock: ews.NewFakeClock(epoch), Mailboxes: []string{"a@example.com", "b@example.com"}})
+		s, err := New(Config{Server: "exchange2010", Seed: seed, Clock: ews.NewFakeClock(epoch), Mailboxes: []string{"a@example.com", "b@example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,5 +185,36 @@ func TestActivityRateBounded(t *testing.T) {
 		if got := s.Activity(); got != tc.want {
 			t.Errorf("SetActivity(%v): Activity() = %v, want %v", tc.set, got, tc.want)
 		}
+	}
+}
+
+// TestActivityOnEveryProfile: the generator's whole mix, new actions
+// included, keeps the store consistent on every profile and performs every
+// action.
+func TestActivityOnEveryProfile(t *testing.T) {
+	t.Parallel()
+	for _, p := range Profiles {
+		s, err := New(Config{Server: p.Name, Seed: 3, Clock: ews.NewFakeClock(epoch), Mailboxes: []string{"a@example.com", "b@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		s.mu.Lock()
+		for i := 0; i < 3000; i++ {
+			mb := s.mailboxes[i%2]
+			name := Actions[s.rng.IntN(len(Actions))]
+			if _, err := s.act(ActionRequest{Action: name, Mailbox: mb.smtp}); err == nil {
+				seen[name] = true
+			}
+			s.randomAction()
+		}
+		s.mu.Unlock()
+		checkInvariants(t, s)
+		for _, a := range Actions {
+			if !seen[a] {
+				t.Errorf("%s: %s never succeeded in 3000 tries", p.Name, a)
+			}
+		}
+		s.Close()
 	}
 }

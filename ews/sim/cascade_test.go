@@ -1,39 +1,18 @@
 package sim
 
 import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ewsmon/ewsmon/ews"
 )
 
-// cascadeSpec is docs/cascades.md as data: per action, each event as
-// "Type object where", where is the item's folder or the folder itself,
-// "A<-B" for moves and copies (new parent <- old parent). $X names a folder
-// the action picks at random; it must be the same folder wherever it recurs.
-var cascadeSpec = []struct {
-	action, folder string
-	events         []string
-}{
-	{"new-mail", "", []string{"CreatedEvent item Inbox", "NewMailEvent item Inbox", "ModifiedEvent folder Inbox"}},
-	{"mark-read", "inbox", []string{"ModifiedEvent item Inbox", "ModifiedEvent folder Inbox"}},
-	{"mark-unread", "inbox", []string{"ModifiedEvent item Inbox", "ModifiedEvent folder Inbox"}},
-	{"move-item", "inbox", []string{"MovedEvent item $D<-Inbox", "ModifiedEvent folder Inbox", "ModifiedEvent folder $D"}},
-	{"copy-item", "inbox", []string{"CopiedEvent item $D<-Inbox", "ModifiedEvent folder $D"}},
-	{"soft-delete", "inbox", []string{"MovedEvent item Deleted Items<-Inbox", "ModifiedEvent folder Inbox", "ModifiedEvent folder Deleted Items"}},
-	{"hard-delete", "inbox", []string{"DeletedEvent item Inbox", "ModifiedEvent folder Inbox"}},
-	{"create-folder", "inbox", []string{"CreatedEvent folder $F<-Inbox", "ModifiedEvent folder Inbox"}},
-	{"rename-folder", "Beta", []string{"ModifiedEvent folder $F<-Projects"}},
-	{"move-folder", "Receipts", []string{"MovedEvent folder $F<-$D<-Inbox", "ModifiedEvent folder Inbox", "ModifiedEvent folder $D"}},
-	{"delete-folder", "Alpha", []string{"DeletedEvent folder Alpha<-Projects", "ModifiedEvent folder Projects"}},
-	{"meeting-request", "", []string{"CreatedEvent item Inbox", "NewMailEvent item Inbox", "ModifiedEvent folder Inbox",
-		"CreatedEvent item Calendar", "ModifiedEvent folder Calendar", "FreeBusyChangedEvent item Calendar"}},
-	{"send-mail", "", []string{"CreatedEvent item Drafts", "ModifiedEvent folder Drafts",
-		"MovedEvent item Sent Items<-Drafts", "ModifiedEvent folder Drafts", "ModifiedEvent folder Sent Items"}},
-}
-
 // describe renders an event in the spec's notation, naming folders.
-func (e *env) describe(ev ews.Event, name func(string) string) string {
+func describe(ev ews.Event, name func(string) string) string {
 	obj := "item"
 	where := name(ev.ParentFolderId.Id)
 	if ev.IsFolderEvent() {
@@ -104,30 +83,92 @@ func (e *env) folderNamer() func(string) string {
 	}
 }
 
-func TestCascadesMatchTheDocumentedTable(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, Config{})
+// runScenario runs a matrix row's scenario in a fresh simulator of the
+// profile and returns the action's result and a folder namer.
+func runScenario(t *testing.T, p *Profile, r MatrixRow) (ActionResult, func(string) string, *env) {
+	t.Helper()
+	e := newEnv(t, Config{Server: p.Name, Mailboxes: []string{"alice@example.com", "bob@example.com"}})
+	for _, pr := range r.Prepare {
+		if _, err := e.s.Act(context.Background(), pr); err != nil {
+			t.Fatalf("%s: prepare %s: %v", r.Action, pr.Action, err)
+		}
+	}
 	name := e.folderNamer()
-	for _, c := range cascadeSpec {
-		res := e.act(c.action, c.folder)
-		var got []string
-		for _, ev := range res.Events {
-			got = append(got, e.describe(ev, name))
+	res, err := e.s.Act(context.Background(), ActionRequest{Action: r.Action, Folder: r.Folder, To: r.To})
+	if err != nil {
+		t.Fatalf("%s: %v", r.Action, err)
+	}
+	return res, name, e
+}
+
+// TestCascadesMatchTheMatrix: every profile × scope × action fires exactly
+// the matrix's events, in order.
+func TestCascadesMatchTheMatrix(t *testing.T) {
+	t.Parallel()
+	if len(Matrix) != len(Actions) {
+		t.Fatalf("the matrix has %d rows for %d actions", len(Matrix), len(Actions))
+	}
+	for i, r := range Matrix {
+		if r.Action != Actions[i] {
+			t.Fatalf("matrix row %d is %s, Actions[%d] is %s", i, r.Action, i, Actions[i])
 		}
-		if !matchSpec(got, c.events) {
-			t.Errorf("%s fired\n  %s\nwant\n  %s", c.action, strings.Join(got, "\n  "), strings.Join(c.events, "\n  "))
+	}
+	for _, p := range Profiles {
+		for _, r := range Matrix {
+			res, name, _ := runScenario(t, p, r)
+			for _, scope := range []string{ScopeFolders, ScopeAll} {
+				c := r.Cell(p.Store(), scope)
+				if c == nil {
+					t.Errorf("%s %s %s: no matrix cell", p.Name, r.Action, scope)
+					continue
+				}
+				if !strings.HasPrefix(c.Source, "modelled") && !strings.HasPrefix(c.Source, "Microsoft") {
+					t.Errorf("%s %s: source %q neither cites Microsoft nor says modelled", p.Name, r.Action, c.Source)
+				}
+				evs := res.Events
+				if scope == ScopeFolders {
+					evs = res.FolderEvents
+				}
+				var got []string
+				for _, ev := range evs {
+					got = append(got, describe(ev, name))
+				}
+				if !matchSpec(got, c.Events) {
+					t.Errorf("%s %s to %s fired\n  %s\nwant\n  %s", p.Name, r.Action, scope, strings.Join(got, "\n  "), strings.Join(c.Events, "\n  "))
+				}
+				for _, ev := range evs {
+					if !ev.TimeStamp.Equal(evs[0].TimeStamp) {
+						t.Errorf("%s %s: events with different timestamps", p.Name, r.Action)
+					}
+					if ev.Watermark == "" || ev.TimeStamp.IsZero() {
+						t.Errorf("%s %s: event %s without watermark or timestamp", p.Name, r.Action, ev.Type)
+					}
+					if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() && r.Action != "rename-folder" && ev.UnreadCount == nil {
+						t.Errorf("%s %s: folder ModifiedEvent without UnreadCount", p.Name, r.Action)
+					}
+				}
+			}
 		}
-		for _, ev := range res.Events {
-			if !ev.TimeStamp.Equal(res.Events[0].TimeStamp) {
-				t.Errorf("%s: events with different timestamps", c.action)
-			}
-			if ev.Watermark == "" || ev.TimeStamp.IsZero() {
-				t.Errorf("%s: event %s without watermark or timestamp", c.action, ev.Type)
-			}
-			if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() && c.action != "rename-folder" && ev.UnreadCount == nil {
-				t.Errorf("%s: folder ModifiedEvent without UnreadCount", c.action)
-			}
-		}
-		name = e.folderNamer() // new folders get names
 	}
 }
+
+// TestCascadesDoc: docs/cascades.md is the matrix rendered; -update
+// rewrites it.
+func TestCascadesDoc(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "cascades.md")
+	want := CascadesDoc()
+	if *updateDocs {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("docs/cascades.md is not the matrix rendered: run go test ./ews/sim -run TestCascadesDoc -update")
+	}
+}
+
+var updateDocs = flag.Bool("update", false, "rewrite docs/cascades.md from the matrix")

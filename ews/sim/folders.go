@@ -176,15 +176,24 @@ func (c *call) findFolder() {
 	c.reply(msgs...)
 }
 
+// itemElement is the types.xsd element for an item class.
+func itemElement(class string) string {
+	switch class {
+	case classMeetingRequest:
+		return "MeetingRequest"
+	case classResponsePos, classResponseNeg:
+		return "MeetingResponse"
+	case classAppointment:
+		return "CalendarItem"
+	case classFreeBusy:
+		return "Item"
+	}
+	return "Message"
+}
+
 // itemXML renders an item: t:Message, t:MeetingRequest or t:CalendarItem.
 func itemXML(b *strings.Builder, it *item) {
-	el := "Message"
-	switch it.class {
-	case classMeetingRequest:
-		el = "MeetingRequest"
-	case classAppointment:
-		el = "CalendarItem"
-	}
+	el := itemElement(it.class)
 	b.WriteString(`<t:` + el + `>`)
 	b.WriteString(itemIdXML("ItemId", it.ref()))
 	b.WriteString(folderIdXML("ParentFolderId", it.folder.ref()))
@@ -194,7 +203,7 @@ func itemXML(b *strings.Builder, it *item) {
 	b.WriteString(`<t:Size>` + strconv.Itoa(1024+len(it.subject)*16) + `</t:Size>`)
 	b.WriteString(`<t:DateTimeSent>` + xmlTime(it.received) + `</t:DateTimeSent>`)
 	b.WriteString(`<t:DateTimeCreated>` + xmlTime(it.received) + `</t:DateTimeCreated>`)
-	if el != "CalendarItem" {
+	if el != "CalendarItem" && el != "Item" {
 		b.WriteString(`<t:From><t:Mailbox><t:Name>` + esc(it.from.Name) + `</t:Name><t:EmailAddress>` + esc(it.from.EmailAddress) + `</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType></t:Mailbox></t:From>`)
 		b.WriteString(`<t:IsRead>` + strconv.FormatBool(it.read) + `</t:IsRead>`)
 	}
@@ -278,6 +287,11 @@ func (c *call) syncFolderHierarchy() {
 	var walk func(p *folder)
 	walk = func(p *folder) {
 		for _, f := range p.children {
+			if f.hidden {
+				// Modelled: the simulator syncs the IPM subtree (what
+				// Outlook shows); GetFolder still answers for hidden ones.
+				continue
+			}
 			switch {
 			case initial || f.createdSeq > since:
 				b.WriteString(`<t:Create>`)

@@ -144,13 +144,7 @@ func itemChangesSince(f *folder, seq uint64, initial bool) []itemSyncChange {
 // syncItemXML is an item with the IdOnly shape plus ItemClass and Subject
 // (what SyncFolderItems returns; it never returns bodies).
 func syncItemXML(b *strings.Builder, it *item) {
-	el := "Message"
-	switch it.class {
-	case classMeetingRequest:
-		el = "MeetingRequest"
-	case classAppointment:
-		el = "CalendarItem"
-	}
+	el := itemElement(it.class)
 	b.WriteString(`<t:` + el + `>`)
 	b.WriteString(itemIdXML("ItemId", it.ref()))
 	b.WriteString(`<t:ItemClass>` + esc(it.class) + `</t:ItemClass>`)

@@ -22,9 +22,12 @@ import (
 const pushFirstRetry = 30 * time.Second
 
 // sendNotificationDoc is the request body Exchange POSTs to a push listener.
-func sendNotificationDoc(notification string) []byte {
+// It repeats the subscription's RequestServerVersion (modelled: Exchange
+// writes notifications in the schema version the subscription was made
+// with).
+func sendNotificationDoc(version, notification string) []byte {
 	return []byte(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">` +
-		`<soap:Header><t:RequestServerVersion xmlns:t="` + ews.NSTypes + `" Version="Exchange2016"/></soap:Header>` +
+		`<soap:Header><t:RequestServerVersion xmlns:t="` + ews.NSTypes + `" Version="` + version + `"/></soap:Header>` +
 		`<soap:Body><m:SendNotification` + nsMT + `><m:ResponseMessages>` +
 		okMsg("SendNotification", notification) +
 		`</m:ResponseMessages></m:SendNotification></soap:Body></soap:Envelope>`)
@@ -60,7 +63,7 @@ func (s *Server) runPush(sub *subscription) {
 			// Taken before sending: once the listener has the
 			// notification, a test may move the clock.
 			sentAt := s.clock.Now()
-			if !s.pushDeliver(sub, sendNotificationDoc(b.String())) {
+			if !s.pushDeliver(sub, sendNotificationDoc(sub.version, b.String())) {
 				return
 			}
 			s.mu.Lock()
@@ -88,7 +91,7 @@ func (s *Server) runPush(sub *subscription) {
 			s.mu.Unlock()
 			sentAt := s.clock.Now()
 			status = s.clock.After(sub.statusFreq) // armed before the listener sees the notification
-			if !s.pushDeliver(sub, sendNotificationDoc(b.String())) {
+			if !s.pushDeliver(sub, sendNotificationDoc(sub.version, b.String())) {
 				return
 			}
 			lastSent = sentAt

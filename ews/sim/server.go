@@ -36,6 +36,9 @@ type Config struct {
 	Seed              int64         // repeatable activity and mailbox content; 0: a random seed
 	Log               io.Writer     // one line per request; nil: silent
 	PushClient        *http.Client  // for SendNotification; default a plain client with a 30s timeout
+	// Server is the profile: exchange2010, exchange2013, exchange2016,
+	// exchange2019 or online (default exchange2019; see Profiles).
+	Server string
 
 	// MaxSubscriptions is how many live subscriptions one mailbox may have
 	// before Subscribe answers ErrorExceededSubscriptionCount; default 1000
@@ -81,7 +84,8 @@ type Server struct {
 	rateWake chan struct{}
 	genOn    bool
 
-	faults *Faults
+	faults  *Faults
+	profile *Profile
 
 	srv    *http.Server
 	ln     net.Listener
@@ -114,6 +118,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = 1000
 	}
+	profile, err := LookupProfile(cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Server = profile.Name
 	if cfg.Rate < 0 {
 		return nil, fmt.Errorf("activity rate must not be negative, got %v", cfg.Rate)
 	}
@@ -136,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		clock:    cfg.Clock,
+		profile:  profile,
 		byAddr:   map[string]*mailbox{},
 		folders:  map[string]*folder{},
 		items:    map[string]*item{},

@@ -12,18 +12,15 @@ import (
 	"github.com/ewsmon/ewsmon/ews"
 )
 
-// The server's version, as an Exchange 2019 CU would report it.
-const serverVersionInfo = `<h:ServerVersionInfo MajorVersion="15" MinorVersion="2" MajorBuildNumber="1118" MinorBuildNumber="7" Version="V2017_07_11"` +
-	` xmlns:h="` + ews.NSTypes + `" xmlns="` + ews.NSTypes + `" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>`
-
 const nsMT = ` xmlns:m="` + ews.NSMessages + `" xmlns:t="` + ews.NSTypes + `"`
 
-// envelopeDoc wraps a Body child in the s:Envelope Exchange sends.
-func envelopeDoc(body string) []byte {
+// envelopeDoc wraps a Body child in the s:Envelope Exchange sends, with the
+// profile's ServerVersionInfo.
+func (p *Profile) envelopeDoc(body string) []byte {
 	var b strings.Builder
 	b.Grow(len(body) + 700)
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>`)
-	b.WriteString(serverVersionInfo)
+	b.WriteString(p.headerXML())
 	b.WriteString(`</s:Header><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">`)
 	b.WriteString(body)
 	b.WriteString(`</s:Body></s:Envelope>`)
@@ -31,8 +28,8 @@ func envelopeDoc(body string) []byte {
 }
 
 // responseDoc is m:{op}Response holding the given response messages.
-func responseDoc(op string, msgs ...string) []byte {
-	return envelopeDoc(responseBody(op, msgs...))
+func (p *Profile) responseDoc(op string, msgs ...string) []byte {
+	return p.envelopeDoc(responseBody(op, msgs...))
 }
 
 func responseBody(op string, msgs ...string) string {
@@ -100,7 +97,7 @@ func errMsg(op string, e *ewsError, inner string) string {
 // faultDoc is a SOAP fault as Exchange sends it (HTTP 500): faultcode in the
 // types namespace, detail with the errors-namespace ResponseCode and Message
 // and a t:MessageXml carrying values such as BackOffMilliseconds.
-func faultDoc(code, text string, values [][2]string, extra string) []byte {
+func (p *Profile) faultDoc(code, text string, values [][2]string, extra string) []byte {
 	var b strings.Builder
 	b.WriteString(`<s:Fault><faultcode xmlns:a="` + ews.NSTypes + `">a:` + code + `</faultcode><faultstring xml:lang="en-US">` + esc(text) + `</faultstring><detail>`)
 	b.WriteString(`<e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">` + code + `</e:ResponseCode>`)
@@ -114,7 +111,7 @@ func faultDoc(code, text string, values [][2]string, extra string) []byte {
 		b.WriteString(`</t:MessageXml>`)
 	}
 	b.WriteString(`</detail></s:Fault>`)
-	return envelopeDoc(b.String())
+	return p.envelopeDoc(b.String())
 }
 
 // writeXML sends one XML document, unless a fault knob corrupts it.
@@ -129,18 +126,19 @@ func (s *Server) writeXML(w http.ResponseWriter, status int, doc []byte) {
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, code, text string, values [][2]string, extra string) {
-	s.writeXML(w, http.StatusInternalServerError, faultDoc(code, text, values, extra))
+	s.writeXML(w, http.StatusInternalServerError, s.profile.faultDoc(code, text, values, extra))
 }
 
 // call is one EWS request being served.
 type call struct {
-	s      *Server
-	w      http.ResponseWriter
-	r      *http.Request
-	user   string
-	header *xnode
-	op     *xnode
-	acting *mailbox // the mailbox the caller acts as (impersonation, login, anchor, default)
+	s       *Server
+	w       http.ResponseWriter
+	r       *http.Request
+	user    string
+	header  *xnode
+	op      *xnode
+	version string   // RequestServerVersion
+	acting  *mailbox // the mailbox the caller acts as (impersonation, login, anchor, default)
 }
 
 // Operations the simulator implements.
@@ -242,6 +240,21 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 		return op.Local, user
 	}
 	c := &call{s: s, w: w, r: r, user: user, header: header, op: op}
+	// RequestServerVersion: a version the profile does not know (a newer
+	// one) is refused as Exchange refuses it, with ErrorInvalidServerVersion
+	// (Microsoft's RequestServerVersion reference lists which release each
+	// value targets; the fault's form is modelled on the server's other
+	// SOAP faults). Without the header the request targets Exchange 2007
+	// SP1 (modelled: the oldest version every profile accepts).
+	c.version = "Exchange2007_SP1"
+	if rv := header.child("RequestServerVersion"); rv != nil {
+		c.version = strings.TrimSpace(rv.attr("Version"))
+		if !s.profile.accepts(c.version) {
+			s.writeFault(w, "ErrorInvalidServerVersion", fmt.Sprintf("The specified server version is invalid: %s does not know %q (it accepts up to %s).",
+				s.profile.Title, c.version, s.profile.Accepts[len(s.profile.Accepts)-1]), nil, "")
+			return op.Local, user
+		}
+	}
 	if op.Space != ews.NSMessages && op.Space != "" {
 		s.writeFault(w, "ErrorInvalidRequest", fmt.Sprintf("The request is invalid: {%s}%s is not an EWS operation.", op.Space, op.Local), nil, "")
 		return op.Local, user
@@ -255,12 +268,12 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 		return op.Local, user
 	}
 	if op.Local == "ResolveNames" {
-		s.writeXML(w, http.StatusOK, responseDoc(op.Local, errMsg(op.Local, newErr("ErrorNameResolutionNoResults"), "")))
+		s.writeXML(w, http.StatusOK, s.profile.responseDoc(op.Local, errMsg(op.Local, newErr("ErrorNameResolutionNoResults"), "")))
 		return op.Local, user
 	}
 	if unimplemented[op.Local] {
 		e := &ewsError{Code: "ErrorInvalidOperation", Text: "The ewsmon simulator does not implement " + op.Local + "."}
-		s.writeXML(w, http.StatusOK, responseDoc(op.Local, errMsg(op.Local, e, requiredInError[op.Local])))
+		s.writeXML(w, http.StatusOK, s.profile.responseDoc(op.Local, errMsg(op.Local, e, requiredInError[op.Local])))
 		return op.Local, user
 	}
 	s.writeFault(w, "ErrorInvalidRequest", "The request is invalid: the ewsmon simulator does not know the operation "+op.Local+".", nil, "")
@@ -311,7 +324,7 @@ func (c *call) resolveActing() *ewsError {
 
 // reply sends a normal response.
 func (c *call) reply(msgs ...string) {
-	c.s.writeXML(c.w, http.StatusOK, responseDoc(c.op.Local, msgs...))
+	c.s.writeXML(c.w, http.StatusOK, c.s.profile.responseDoc(c.op.Local, msgs...))
 }
 
 func (c *call) ok(inner string) string  { return okMsg(c.op.Local, inner) }

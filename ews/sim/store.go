@@ -19,6 +19,12 @@ const (
 	classNote           = "IPM.Note"
 	classMeetingRequest = "IPM.Schedule.Meeting.Request"
 	classAppointment    = "IPM.Appointment"
+	classResponsePos    = "IPM.Schedule.Meeting.Resp.Pos"
+	classResponseNeg    = "IPM.Schedule.Meeting.Resp.Neg"
+	// Free/busy data items, which calendar operations create and delete
+	// in the hidden "Freebusy Data" folder (MS-OXOPFFB names the class;
+	// the create/delete pair per calendar operation is modelled).
+	classFreeBusy = "IPM.SchedulePlus.FreeBusy.BinaryData"
 )
 
 type folder struct {
@@ -30,6 +36,7 @@ type folder struct {
 	name          string
 	class         string
 	distinguished string // "" for user folders
+	hidden        bool   // outside the IPM subtree (msgfolderroot): Recoverable Items, AllItems…
 	items         []*item
 	unread        int
 	// hierarchy journal positions (SyncFolderHierarchy)
@@ -76,6 +83,9 @@ type item struct {
 	from     ews.Mailbox
 	received time.Time
 	read     bool
+	flagged  bool
+	meeting  *item // a meeting request's calendar item
+	answered bool  // a meeting request that was accepted or declined
 	// item sync positions (itemsync.go)
 	placedSeq, changeSeq, readSeq uint64
 }
@@ -87,10 +97,24 @@ func (it *item) ref() ews.ItemId {
 // journalEvent is one event in a mailbox's journal; seq numbers start at 1
 // and have no gaps.
 type journalEvent struct {
-	seq uint64
-	ev  ews.Event
-	xml string // the event element without a watermark (streaming), rendered once
+	seq         uint64
+	ev          ews.Event
+	scope       eventScope
+	xml         string // the event element without a watermark (streaming), rendered once
+	xmlNoUnread string // the same without UnreadCount, when the event has one
 }
+
+// eventScope says which subscriptions see an event: Exchange 2013's store
+// fires some events only to subscriptions on all folders and others only to
+// subscriptions on folder ids (Microsoft's table "Pull notifications for
+// EWS deletion-related mailbox events").
+type eventScope byte
+
+const (
+	scopeBoth    eventScope = iota
+	scopeFolders            // subscriptions that name folder ids
+	scopeAll                // subscriptions with SubscribeToAllFolders
+)
 
 type tombstone struct {
 	id                    string
@@ -105,6 +129,10 @@ type mailbox struct {
 	root    *folder
 	msgroot *folder
 	dist    map[string]*folder
+	// hidden folders the events of some profiles name (nil where the
+	// profile has none): the AllItems search folder (Exchange 2013 and
+	// later) and Freebusy Data.
+	allItems, freeBusy *folder
 
 	journal  []journalEvent
 	firstSeq uint64 // seq of journal[0]
@@ -150,6 +178,23 @@ func (s *Server) newMailbox(idx int, smtp string) *mailbox {
 	for _, sf := range standardFolders {
 		s.addFolder(mb, mb.msgroot, sf.name, sf.class, sf.dist)
 	}
+	// The non-IPM subtree, outside the folders a client shows: Recoverable
+	// Items with its Deletions, Versions and Purges (distinguished ids
+	// recoverableitems* in types.xsd, Exchange 2010 and later), the search
+	// folders root (searchfolders), the AllItems search folder that the
+	// Exchange 2013 store reports moves and deletes from (Microsoft's
+	// table "Pull notifications for EWS deletion-related mailbox events";
+	// it has no distinguished id) and Freebusy Data.
+	hide := func(f *folder) *folder { f.hidden = true; return f }
+	ri := hide(s.addFolder(mb, mb.root, "Recoverable Items", "", "recoverableitemsroot"))
+	hide(s.addFolder(mb, ri, "Deletions", "", "recoverableitemsdeletions"))
+	hide(s.addFolder(mb, ri, "Versions", "", "recoverableitemsversions"))
+	hide(s.addFolder(mb, ri, "Purges", "", "recoverableitemspurges"))
+	hide(s.addFolder(mb, mb.root, "Finder", "", "searchfolders"))
+	if s.profile.Store13 {
+		mb.allItems = hide(s.addFolder(mb, mb.root, "AllItems", "", ""))
+	}
+	mb.freeBusy = hide(s.addFolder(mb, mb.root, "Freebusy Data", "", ""))
 	inbox := mb.dist["inbox"]
 	projects := s.addFolder(mb, inbox, "Projects", "IPF.Note", "")
 	s.addFolder(mb, projects, "Alpha", "IPF.Note", "")
@@ -344,7 +389,7 @@ const maxJournal = 200000
 
 // appendEvent adds an event to the journal and wakes the subscriptions that
 // want it. It returns the event as stored, with its watermark.
-func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
+func (s *Server) appendEvent(mb *mailbox, ev ews.Event, scope eventScope) ews.Event {
 	if ev.TimeStamp.IsZero() {
 		ev.TimeStamp = s.clock.Now().UTC().Truncate(time.Second)
 	}
@@ -352,14 +397,22 @@ func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
 	mb.nextSeq++
 	var x strings.Builder
 	eventXML(&x, ev, "")
-	mb.journal = append(mb.journal, journalEvent{seq: seq, ev: ev, xml: x.String()})
+	je := journalEvent{seq: seq, ev: ev, scope: scope, xml: x.String()}
+	if ev.UnreadCount != nil {
+		var y strings.Builder
+		nu := ev
+		nu.UnreadCount = nil
+		eventXML(&y, nu, "")
+		je.xmlNoUnread = y.String()
+	}
+	mb.journal = append(mb.journal, je)
 	if len(mb.journal) > s.journalMax {
 		drop := len(mb.journal) - s.journalMax/2
 		mb.journal = append([]journalEvent(nil), mb.journal[drop:]...)
 		mb.firstSeq = mb.journal[0].seq
 	}
 	for _, sub := range s.subs {
-		if sub.mb == mb && sub.wants(ev) {
+		if sub.mb == mb && sub.wants(&je) {
 			sub.wake()
 		}
 	}
@@ -370,7 +423,7 @@ func (s *Server) appendEvent(mb *mailbox, ev ews.Event) ews.Event {
 // eventsAfter returns up to max journal events after pos that sub wants, and
 // the position to continue from (the last event scanned). more reports
 // whether wanted events remain.
-func (mb *mailbox) eventsAfter(pos uint64, max int, want func(ews.Event) bool) (evs []journalEvent, next uint64, more bool) {
+func (mb *mailbox) eventsAfter(pos uint64, max int, want func(*journalEvent) bool) (evs []journalEvent, next uint64, more bool) {
 	next = pos
 	if pos+1 < mb.firstSeq {
 		pos = mb.firstSeq - 1
@@ -378,7 +431,7 @@ func (mb *mailbox) eventsAfter(pos uint64, max int, want func(ews.Event) bool) (
 	start := int(pos + 1 - mb.firstSeq)
 	for i := start; i < len(mb.journal); i++ {
 		je := mb.journal[i]
-		if !want(je.ev) {
+		if !want(&je) {
 			next = je.seq
 			continue
 		}

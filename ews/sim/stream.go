@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ewsmon/ewsmon/ews"
 )
 
 // GetStreamingEvents: one long chunked HTTP response holding many complete
@@ -53,11 +51,11 @@ func (sc *streamConn) drop(sub *subscription, code string) {
 
 // streamEnvelope is Exchange's streaming form: an unprefixed SOAP Envelope,
 // Header and Body with their own soap11 prefix, the response in m:.
-func streamEnvelope(msg string) []byte {
+func (p *Profile) streamEnvelope(msg string) []byte {
 	var b strings.Builder
 	b.Grow(len(msg) + 900)
 	b.WriteString(`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><soap11:Header xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">`)
-	b.WriteString(`<ServerVersionInfo xmlns="` + ews.NSTypes + `" MajorVersion="15" MinorVersion="2" MajorBuildNumber="1118" MinorBuildNumber="7" Version="V2017_07_11"/>`)
+	b.WriteString(p.streamHeaderXML())
 	b.WriteString(`</soap11:Header><soap11:Body xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/"><m:GetStreamingEventsResponse` + nsMT + `><m:ResponseMessages>`)
 	b.WriteString(msg)
 	b.WriteString(`</m:ResponseMessages></m:GetStreamingEventsResponse></soap11:Body></Envelope>`)
@@ -206,7 +204,7 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 	interval := s.cfg.HeartbeatInterval
 	heartbeat := s.clock.After(interval)
 	closeAt := s.clock.After(timeout)
-	if !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+	if !st.send(st.s.profile.streamEnvelope(connectionStatusMsg("OK"))) {
 		return
 	}
 	defer func() {
@@ -234,7 +232,7 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 				heartbeat = s.clock.After(interval)
 				// Events that came in meanwhile go first: a heartbeat
 				// then vouches for everything before it.
-				if !st.deliver() || !st.send(streamEnvelope(connectionStatusMsg("OK"))) {
+				if !st.deliver() || !st.send(st.s.profile.streamEnvelope(connectionStatusMsg("OK"))) {
 					return
 				}
 			} else {
@@ -242,7 +240,7 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 			}
 		case <-closeAt:
 			if st.deliver() {
-				st.send(streamEnvelope(connectionStatusMsg("Closed")))
+				st.send(st.s.profile.streamEnvelope(connectionStatusMsg("Closed")))
 			}
 			return
 		}
@@ -292,7 +290,7 @@ func (st *stream) deliver() bool {
 
 		if n > 0 {
 			msg := okMsg("GetStreamingEvents", `<m:Notifications>`+b.String()+`</m:Notifications>`)
-			if !st.send(streamEnvelope(msg)) {
+			if !st.send(st.s.profile.streamEnvelope(msg)) {
 				return false
 			}
 		}
@@ -321,7 +319,7 @@ func (st *stream) deliver() bool {
 			sort.Strings(codes)
 			for _, code := range codes {
 				e := newErr(code)
-				if !st.send(streamEnvelope(errMsg("GetStreamingEvents", e, errorIdsXML(byCode[code])))) {
+				if !st.send(st.s.profile.streamEnvelope(errMsg("GetStreamingEvents", e, errorIdsXML(byCode[code])))) {
 					return false
 				}
 			}
@@ -331,7 +329,7 @@ func (st *stream) deliver() bool {
 		}
 		if left == 0 {
 			// Every subscription was unsubscribed: the stream is over.
-			st.send(streamEnvelope(connectionStatusMsg("Closed")))
+			st.send(st.s.profile.streamEnvelope(connectionStatusMsg("Closed")))
 			return false
 		}
 		if n == 0 {

@@ -41,6 +41,8 @@ type subscription struct {
 	all     bool
 	folders map[string]bool
 	types   map[ews.EventType]bool
+	version string // the Subscribe's RequestServerVersion
+	unread  bool   // folder ModifiedEvents carry UnreadCount (sendsUnreadCount)
 
 	// pos is the journal sequence number of the last event delivered:
 	// streaming and push deliver from it; pull answers from the client's
@@ -61,12 +63,16 @@ type subscription struct {
 	done chan struct{} // closed when the subscription ends
 }
 
-func (sub *subscription) wants(ev ews.Event) bool {
+func (sub *subscription) wants(je *journalEvent) bool {
+	ev := &je.ev
 	if !sub.types[ev.Type] {
 		return false
 	}
 	if sub.all {
-		return true
+		return je.scope != scopeFolders
+	}
+	if je.scope == scopeAll {
+		return false
 	}
 	return sub.folders[ev.ParentFolderId.Id] || sub.folders[ev.OldParentFolderId.Id] ||
 		(!ev.FolderId.IsZero() && sub.folders[ev.FolderId.Id])
@@ -303,6 +309,7 @@ func (c *call) subscribe() {
 	sub := &subscription{
 		id: s.newSubID(kind, mb.idx), kind: kind, mb: mb, owner: normUser(c.user),
 		all: all, folders: folders, types: types, pos: pos,
+		version: c.version, unread: sendsUnreadCount(c.version),
 		timeout: timeout, lastPoll: now, lastDetach: now,
 		url: pushURL, statusFreq: statusFreq,
 		done: make(chan struct{}),
@@ -342,10 +349,18 @@ func notificationXML(b *strings.Builder, el string, sub *subscription, prev uint
 	}
 	for _, je := range evs {
 		if !withWM {
-			b.WriteString(je.xml)
+			if !sub.unread && je.xmlNoUnread != "" {
+				b.WriteString(je.xmlNoUnread)
+			} else {
+				b.WriteString(je.xml)
+			}
 			continue
 		}
-		eventXML(b, je.ev, encodeWatermark(sub.mb, je.seq))
+		ev := je.ev
+		if !sub.unread {
+			ev.UnreadCount = nil
+		}
+		eventXML(b, ev, encodeWatermark(sub.mb, je.seq))
 	}
 	b.WriteString(`</m:` + el + `>`)
 }
