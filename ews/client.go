@@ -60,6 +60,9 @@ type Client struct {
 	stream *http.Client
 
 	mu            sync.Mutex
+	reqVersion    string // RequestServerVersion sent; lowered once by a fallback
+	versionNote   string // why it was lowered ("" when it was not)
+	fellBack      bool
 	version       ServerVersionInfo
 	backendCookie string
 	answered      bool // an EWS envelope came back: the URL is EWS
@@ -123,7 +126,7 @@ func NewClient(cfg Config) (*Client, error) {
 		}
 		tlsConf.RootCAs = pool
 	}
-	c := &Client{cfg: cfg, clock: cfg.Clock}
+	c := &Client{cfg: cfg, clock: cfg.Clock, reqVersion: cfg.RequestServerVersion}
 	c.anchor = cfg.AnchorMailbox
 	if c.anchor == "" {
 		if cfg.ImpersonateSMTP != "" {
@@ -257,7 +260,69 @@ func (c *Client) CloseIdleConnections() {
 }
 
 func (c *Client) header() headerOptions {
-	return headerOptions{RequestServerVersion: c.cfg.RequestServerVersion, ImpersonateSMTP: c.cfg.ImpersonateSMTP}
+	c.mu.Lock()
+	v := c.reqVersion
+	c.mu.Unlock()
+	return headerOptions{RequestServerVersion: v, ImpersonateSMTP: c.cfg.ImpersonateSMTP}
+}
+
+// RequestServerVersion is the version the client sends: the configured
+// one, or the one it fell back to when the server refused that.
+func (c *Client) RequestServerVersion() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reqVersion
+}
+
+// VersionNotice says why the client sends an older RequestServerVersion
+// than configured ("" when it does not): one sentence for the user.
+func (c *Client) VersionNotice() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.versionNote
+}
+
+// newestAccepted is the newest RequestServerVersion a server of the given
+// version accepts (Microsoft's RequestServerVersion reference says which
+// release each value targets; build 847 is Exchange 2013 SP1).
+func newestAccepted(v ServerVersionInfo) string {
+	switch {
+	case v.MajorVersion >= 15 && v.MinorVersion >= 1:
+		return "Exchange2016"
+	case v.MajorVersion == 15 && v.MajorBuildNumber >= 847:
+		return "Exchange2013_SP1"
+	case v.MajorVersion == 15:
+		return "Exchange2013"
+	case v.MajorVersion == 14 && v.MinorVersion >= 2:
+		return "Exchange2010_SP2"
+	case v.MajorVersion == 14 && v.MinorVersion == 1:
+		return "Exchange2010_SP1"
+	case v.MajorVersion == 14:
+		return "Exchange2010"
+	case v.MajorVersion == 8:
+		return "Exchange2007_SP1"
+	}
+	return ""
+}
+
+// fallBack lowers the RequestServerVersion after the server refused it with
+// ErrorInvalidServerVersion: once, to the newest version the server's own
+// ServerVersionInfo says it accepts. It reports whether to retry.
+func (c *Client) fallBack(env *envelope) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fellBack || !env.HasVersion {
+		return false
+	}
+	c.fellBack = true
+	to := newestAccepted(env.Version)
+	if to == "" || to == c.reqVersion {
+		return false
+	}
+	c.versionNote = fmt.Sprintf("the server (Exchange %d.%d) refused RequestServerVersion %s; using %s, the newest it accepts",
+		env.Version.MajorVersion, env.Version.MinorVersion, c.reqVersion, to)
+	c.reqVersion = to
+	return true
 }
 
 // affinity reports whether op belongs to the subscription group that must
@@ -467,6 +532,14 @@ func (c *Client) noteVersion(env *envelope) {
 // do runs one ordinary (non-streaming) operation and returns its parsed
 // envelope and the raw response bytes.
 func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error) {
+	env, raw, err := c.do1(ctx, req)
+	if err == nil && env.Fault != nil && env.Fault.Code == string(ErrInvalidServerVersion) && c.fallBack(env) {
+		return c.do1(ctx, req)
+	}
+	return env, raw, err
+}
+
+func (c *Client) do1(ctx context.Context, req request) (*envelope, []byte, error) {
 	op := req.op()
 	body, err := buildEnvelope(c.header(), req)
 	if err != nil {

@@ -3,6 +3,7 @@ package ews
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // SubscribeResult is the answer of Subscribe.
@@ -126,6 +127,62 @@ func (c *Client) GetFolder(ctx context.Context, refs ...FolderRef) ([]Folder, er
 		return nil, err
 	}
 	return parseGetFolder(env)
+}
+
+// FindFolder lists the folders directly under parent (at most 100).
+func (c *Client) FindFolder(ctx context.Context, parent FolderRef) ([]Folder, error) {
+	env, _, err := c.do(ctx, FindFolderRequest{Parent: parent})
+	if err != nil {
+		return nil, err
+	}
+	ms, err := responseMessages("FindFolder", env)
+	if err != nil {
+		return nil, err
+	}
+	var out []Folder
+	for _, m := range ms {
+		if e := messageError("FindFolder", m); e != nil {
+			return out, e
+		}
+		for _, f := range m.child("RootFolder").child("Folders").kids() {
+			if isEWS(f.Space) {
+				out = append(out, parseFolder(f))
+			}
+		}
+	}
+	return out, nil
+}
+
+// GetFolderEach reads folders like GetFolder but answers per folder asked:
+// folders[i] is refs[i]'s folder when errs[i] is nil. err is for the
+// request as a whole.
+func (c *Client) GetFolderEach(ctx context.Context, refs ...FolderRef) (folders []Folder, errs []error, err error) {
+	env, _, err := c.do(ctx, GetFolderRequest{Folders: refs})
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := responseMessages("GetFolder", env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ms) != len(refs) {
+		return nil, nil, fmt.Errorf("GetFolder: %d answers for %d folders", len(ms), len(refs))
+	}
+	folders, errs = make([]Folder, len(refs)), make([]error, len(refs))
+	for i, m := range ms {
+		if e := messageError("GetFolder", m); e != nil {
+			errs[i] = e
+			continue
+		}
+		errs[i] = fmt.Errorf("GetFolder: no folder in the answer for %s", refs[i])
+		for _, f := range m.child("Folders").kids() {
+			if isEWS(f.Space) {
+				folders[i], errs[i] = parseFolder(f), nil
+				break
+			}
+		}
+	}
+	return folders, errs, nil
 }
 
 func parseGetFolder(env *envelope) ([]Folder, error) {

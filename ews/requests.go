@@ -413,6 +413,27 @@ func (r GetFolderRequest) write(w *xw) {
 	w.end("m:GetFolder")
 }
 
+// FindFolderRequest lists the folders directly under a folder (Shallow
+// traversal), up to 100 of them: how a client finds folders that have no
+// distinguished id, such as the AllItems search folder under root.
+type FindFolderRequest struct {
+	Parent FolderRef
+}
+
+func (FindFolderRequest) op() string { return "FindFolder" }
+
+func (r FindFolderRequest) validate() error { return validateFolderRefs([]FolderRef{r.Parent}) }
+
+func (r FindFolderRequest) write(w *xw) {
+	w.start("m:FindFolder", "Traversal", "Shallow")
+	writeFolderShape(w, "m:FolderShape", false)
+	w.empty("m:IndexedPageFolderView", "MaxEntriesReturned", "100", "Offset", "0", "BasePoint", "Beginning")
+	w.start("m:ParentFolderIds")
+	writeFolderRef(w, r.Parent)
+	w.end("m:ParentFolderIds")
+	w.end("m:FindFolder")
+}
+
 // itemProperties are the Item fields GetItem asks for (IdOnly shape).
 var itemProperties = []string{
 	"item:ParentFolderId", "item:ItemClass", "item:Subject", "message:From",

@@ -32,6 +32,12 @@ const (
 	KindCopyFolder     CascadeKind = "copy-folder"
 	KindDeleteFolder   CascadeKind = "delete-folder"
 	KindFreeBusy       CascadeKind = "free-busy"
+	KindDumpsterDelete CascadeKind = "dumpster-delete"
+	KindFolderToDI     CascadeKind = "folder-to-deleted-items"
+	KindUpdateAppt     CascadeKind = "update-appointment"
+	KindAcceptMeeting  CascadeKind = "accept-meeting"
+	KindDeclineMeeting CascadeKind = "decline-meeting"
+	KindSaveDraft      CascadeKind = "save-draft"
 	KindUnrecognized   CascadeKind = "unrecognized"
 )
 
@@ -76,6 +82,8 @@ type verdict struct {
 	to      string // new parent
 	was     string // a renamed folder's name before
 	unread  int    // a folder change's last UnreadCount, -1 none
+	folders int    // folders deleted beside n items (emptying a folder)
+	tent    bool   // a meeting accepted tentatively
 }
 
 // Label says what happened, with folder names as the tree knows them now:
@@ -124,7 +132,37 @@ func (s *State) render(v verdict) string {
 	case KindCopyItem:
 		return fmt.Sprintf("%s copied %s → %s", what(), name(v.from), name(v.to))
 	case KindHardDelete:
-		return fmt.Sprintf("%s deleted permanently from %s", what(), name(v.to))
+		// A DeletedEvent does not say whether the item is gone or in
+		// Recoverable Items: Microsoft's deletion table gives the same
+		// events for DeleteItem HardDelete and SoftDelete (Exchange 2010;
+		// 2013 to subscriptions on all folders).
+		if v.folders > 0 {
+			var parts []string
+			if v.n > 0 {
+				parts = append(parts, plural(v.n, "item"))
+			}
+			parts = append(parts, plural(v.folders, "folder"))
+			return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", strings.Join(parts, " and "), name(v.to))
+		}
+		return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", what(), name(v.to))
+	case KindDumpsterDelete:
+		return fmt.Sprintf("%s deleted from %s (to Recoverable Items)", what(), name(v.from))
+	case KindUpdateAppt:
+		return "Appointment updated in " + name(v.to)
+	case KindAcceptMeeting:
+		if v.tent {
+			return "Meeting tentatively accepted in " + name(v.to) + " (response sent)"
+		}
+		return "Meeting accepted in " + name(v.to) + " (response sent)"
+	case KindDeclineMeeting:
+		return "Meeting declined in " + name(v.to) + " (response sent)"
+	case KindSaveDraft:
+		return "Draft saved in " + name(v.to)
+	case KindFolderToDI:
+		if v.folder == "" {
+			return fmt.Sprintf("A folder deleted from %s (moved to Deleted Items)", name(v.from))
+		}
+		return fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name(v.folder), name(v.from))
 	case KindItemCreated:
 		return fmt.Sprintf("%s created in %s", what(), name(v.to))
 	case KindItemChanged:
@@ -142,9 +180,6 @@ func (s *State) render(v verdict) string {
 	case KindCopyFolder:
 		return fmt.Sprintf("Folder '%s' copied %s → %s", name(v.folder), name(v.from), name(v.to))
 	case KindDeleteFolder:
-		if v.from != "" {
-			return fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name(v.folder), name(v.from))
-		}
 		return fmt.Sprintf("Folder '%s' deleted from %s", name(v.folder), name(v.to))
 	case KindRenameFolder:
 		if v.was == "" {
@@ -152,14 +187,27 @@ func (s *State) render(v verdict) string {
 		}
 		return fmt.Sprintf("Folder '%s' renamed to '%s'", v.was, name(v.folder))
 	case KindFolderChanged:
+		if v.unread < 0 {
+			return fmt.Sprintf("Folder '%s' changed", name(v.folder))
+		}
 		return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread)
 	case KindFreeBusy:
+		if v.n < 0 {
+			return "Free/busy data updated"
+		}
 		if v.to != "" {
 			return "Free/busy changed in " + name(v.to)
 		}
 		return "Free/busy changed"
 	}
 	return fmt.Sprintf("Unrecognized cascade (%d events)", v.n)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (s *State) classify(c *Cascade) verdict {
@@ -172,6 +220,8 @@ func (s *State) classify(c *Cascade) verdict {
 	var pb, bb [maxClassified]*ews.Event
 	var eb [maxClassified]*Entry
 	prims, fbs, fmodEntries := pb[:0], bb[:0], eb[:0]
+	t := s.tree
+	noise := 0
 	for _, e := range c.Entries {
 		ev := &e.Event
 		switch {
@@ -179,12 +229,30 @@ func (s *State) classify(c *Cascade) verdict {
 			fbs = append(fbs, ev)
 		case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
 			fmodEntries = append(fmodEntries, e)
+		case !ev.ItemId.IsZero() && t.hiddenRole(ev.ParentFolderId.Id) == roleFreeBusy:
+			noise++ // free/busy data written by a calendar operation
 		default:
 			prims = append(prims, ev)
 		}
 	}
+	// The AllItems search folder repeating a deletion is not another
+	// deletion.
+	keep := prims[:0]
+	for _, ev := range prims {
+		if ev.Type == ews.DeletedEvent && !ev.ItemId.IsZero() && t.allItemsLike(ev.ParentFolderId.Id) && deletedElsewhere(prims, ev) {
+			continue
+		}
+		keep = append(keep, ev)
+	}
+	prims = keep
 	if len(prims) == 0 {
+		if noise > 0 && len(fmodEntries) == 0 && len(fbs) == 0 {
+			return verdict{kind: KindFreeBusy, n: -1}
+		}
 		return s.classifyFolderChanges(fmodEntries, fbs, unrec)
+	}
+	if v, ok := s.classifyAllItemsMove(prims, fmodEntries); ok {
+		return v
 	}
 	folderPrims := 0
 	for _, ev := range prims {
@@ -198,6 +266,66 @@ func (s *State) classify(c *Cascade) verdict {
 	return s.classifyItemAction(prims, fmodEntries, fbs, unrec)
 }
 
+// deletedElsewhere reports whether the item ev deletes from an AllItems-like
+// folder is also deleted from a folder of the tree.
+func deletedElsewhere(prims []*ews.Event, ev *ews.Event) bool {
+	for _, o := range prims {
+		if o != ev && o.Type == ews.DeletedEvent && o.ItemId.Id == ev.ItemId.Id && o.ParentFolderId.Id != ev.ParentFolderId.Id {
+			return true
+		}
+	}
+	return false
+}
+
+// classifyAllItemsMove: a move as the Exchange 2013 store reports it to a
+// subscription on all folders (Microsoft's deletion table, "Move to the
+// Deleted Items folder"): a DeletedEvent and a CreatedEvent per item in the
+// AllItems search folder, which name neither folder, and the changes of
+// the old and the new folder, which do.
+func (s *State) classifyAllItemsMove(prims []*ews.Event, fmods []*Entry) (verdict, bool) {
+	t := s.tree
+	dels, creates := 0, 0
+	var item string
+	for _, ev := range prims {
+		if ev.ItemId.IsZero() || !t.allItemsLike(ev.ParentFolderId.Id) || ev.ParentFolderId.Id != prims[0].ParentFolderId.Id {
+			return verdict{}, false
+		}
+		switch ev.Type {
+		case ews.DeletedEvent:
+			dels++
+		case ews.CreatedEvent:
+			creates++
+			if item == "" {
+				item = ev.ItemId.Id
+			}
+		default:
+			return verdict{}, false
+		}
+	}
+	if dels == 0 || dels != creates {
+		return verdict{}, false
+	}
+	var folders []string
+	for _, e := range fmods {
+		f := e.Event.FolderId.Id
+		if len(folders) == 0 || folders[len(folders)-1] != f {
+			folders = append(folders, f)
+		}
+	}
+	if len(folders) != 2 || folders[0] == folders[1] {
+		return verdict{}, false
+	}
+	from, to := folders[0], folders[1]
+	if t.is(from, "deleteditems") {
+		from, to = to, from
+	}
+	v := verdict{kind: KindMoveItem, n: dels, item: item, from: from, to: to}
+	if t.is(to, "deleteditems") {
+		v.kind = KindSoftDelete
+	}
+	return v, true
+}
+
 func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec verdict) verdict {
 	t := s.tree
 	if len(fmods) == 0 {
@@ -207,6 +335,15 @@ func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec ve
 		return unrec
 	}
 	f := fmods[0].Event.FolderId.Id
+	if len(fmods) == 2 && fmods[1].Event.FolderId.Id != f && t.is(fmods[1].Event.FolderId.Id, "deleteditems") &&
+		fmods[0].Event.UnreadCount != nil && fmods[1].Event.UnreadCount != nil {
+		// A folder deleted to Deleted Items, as the Exchange 2013 store
+		// reports it to a subscription on all folders (Microsoft's deletion
+		// table): only the old parent's and Deleted Items' changes. Which
+		// folder moved, the sync tells.
+		di := fmods[1].Event.FolderId.Id
+		return verdict{kind: KindFolderToDI, folder: t.movedInto(f, di), from: f, to: di}
+	}
 	for _, e := range fmods[1:] {
 		if e.Event.FolderId.Id != f {
 			return unrec
@@ -218,14 +355,18 @@ func (s *State) classifyFolderChanges(fmods []*Entry, fbs []*ews.Event, unrec ve
 	}
 	last := fmods[len(fmods)-1].Event.UnreadCount
 	if last == nil {
-		// A folder change without a count is a property change: a rename.
-		// If the sync learned the new name before the event arrived (a
-		// pull subscription polls late), the tree remembers the old one.
-		v := verdict{kind: KindRenameFolder, folder: f}
+		// A folder change without a count: a property change such as a
+		// rename, or (subscriptions made at Exchange2010, which get no
+		// UnreadCount) any change. It is a rename once the sync shows a new
+		// name; if the sync learned it before the event arrived (a pull
+		// subscription polls late), the tree remembers the old one.
 		if old, ok := t.renamedFrom[f]; ok && old != now {
-			v.was = old
+			return verdict{kind: KindRenameFolder, folder: f, was: old}
 		}
-		return v
+		if s.sawUnreadCount {
+			return verdict{kind: KindRenameFolder, folder: f}
+		}
+		return verdict{kind: KindFolderChanged, folder: f, unread: -1}
 	}
 	return verdict{kind: KindFolderChanged, folder: f, unread: *last}
 }
@@ -251,6 +392,9 @@ func (s *State) classifyFolderAction(prims []*ews.Event, unrec verdict) verdict 
 		}
 		return false
 	}
+	if v, ok := classifyEmptying(prims); ok {
+		return v
+	}
 	if top.Type == ews.DeletedEvent {
 		deleted[0], nd = top.FolderId.Id, 1
 	}
@@ -274,7 +418,7 @@ func (s *State) classifyFolderAction(prims []*ews.Event, unrec verdict) verdict 
 		return verdict{kind: KindCreateFolder, folder: f, to: to}
 	case ews.MovedEvent:
 		if t.is(to, "deleteditems") {
-			return verdict{kind: KindDeleteFolder, folder: f, from: from, to: to}
+			return verdict{kind: KindFolderToDI, folder: f, from: from, to: to}
 		}
 		return verdict{kind: KindMoveFolder, folder: f, from: from, to: to}
 	case ews.CopiedEvent:
@@ -283,6 +427,98 @@ func (s *State) classifyFolderAction(prims []*ews.Event, unrec verdict) verdict 
 		return verdict{kind: KindDeleteFolder, folder: f, to: to}
 	}
 	return unrec
+}
+
+// classifyEmptying: items and folders deleted from one folder, items first
+// (EmptyFolder with DeleteSubFolders).
+func classifyEmptying(prims []*ews.Event) (verdict, bool) {
+	p := prims[0].ParentFolderId.Id
+	items, folders := 0, 0
+	for _, ev := range prims {
+		if ev.Type != ews.DeletedEvent || ev.ParentFolderId.Id != p {
+			return verdict{}, false
+		}
+		if ev.ItemId.IsZero() {
+			folders++
+		} else {
+			if folders > 0 {
+				return verdict{}, false
+			}
+			items++
+		}
+	}
+	if items == 0 && folders < 2 {
+		return verdict{}, false
+	}
+	return verdict{kind: KindHardDelete, n: items, folders: folders, to: p, item: prims[0].ItemId.Id}, true
+}
+
+// classifyCalendarWork: an appointment changed, or a meeting request
+// answered (the calendar item changed or removed, free/busy changed and the
+// response saved in Sent Items).
+func (s *State) classifyCalendarWork(prims []*ews.Event) (verdict, bool) {
+	t := s.tree
+	var cal, sent *ews.Event
+	for _, ev := range prims {
+		p := ev.ParentFolderId.Id
+		switch {
+		case (ev.Type == ews.ModifiedEvent || ev.Type == ews.DeletedEvent) && s.maybe(p, "calendar") && !t.is(p, "sentitems"):
+			if cal != nil && (cal.Type != ev.Type || ev.Type == ews.DeletedEvent) {
+				return verdict{}, false
+			}
+			cal = ev
+		case ev.Type == ews.CreatedEvent && s.maybe(p, "sentitems") && sent == nil:
+			sent = ev
+		default:
+			return verdict{}, false
+		}
+	}
+	if cal == nil {
+		return verdict{}, false
+	}
+	calendar := cal.ParentFolderId.Id
+	if sent == nil {
+		if cal.Type == ews.ModifiedEvent {
+			return verdict{kind: KindUpdateAppt, to: calendar, item: cal.ItemId.Id}, true
+		}
+		return verdict{}, false
+	}
+	v := verdict{kind: KindAcceptMeeting, to: calendar, item: cal.ItemId.Id}
+	if cal.Type == ews.DeletedEvent {
+		v.kind = KindDeclineMeeting
+	}
+	// The response's class, once GetItem told it, is the final word.
+	if it, ok := s.items[sent.ItemId.Id]; ok {
+		switch {
+		case strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Resp.Neg"):
+			v.kind = KindDeclineMeeting
+		case strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Resp.Tent"):
+			v.kind, v.tent = KindAcceptMeeting, true
+		case strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Resp.Pos"):
+			v.kind = KindAcceptMeeting
+		}
+	}
+	return v, true
+}
+
+// classifyDraft: a draft created (and saved again, and re-filed) in Drafts.
+func (s *State) classifyDraft(prims []*ews.Event) (verdict, bool) {
+	t := s.tree
+	if prims[0].Type != ews.CreatedEvent || !t.is(prims[0].ParentFolderId.Id, "drafts") {
+		return verdict{}, false
+	}
+	drafts := prims[0].ParentFolderId.Id
+	for _, ev := range prims[1:] {
+		switch {
+		case ev.ParentFolderId.Id != drafts:
+			return verdict{}, false
+		case ev.Type == ews.ModifiedEvent:
+		case ev.Type == ews.MovedEvent && ev.OldParentFolderId.Id == drafts:
+		default:
+			return verdict{}, false
+		}
+	}
+	return verdict{kind: KindSaveDraft, to: drafts, item: prims[0].ItemId.Id}, true
 }
 
 func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ews.Event, unrec verdict) verdict {
@@ -317,8 +553,13 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 		}
 		return verdict{kind: KindNewMail, item: x, to: dir}
 	}
-	if len(fbs) > 0 && !onlyCalendarWork(prims) {
-		return unrec
+	if len(fbs) > 0 {
+		if v, ok := s.classifyCalendarWork(prims); ok {
+			return v
+		}
+		if !onlyCalendarWork(prims) {
+			return unrec
+		}
 	}
 
 	// Sending: the message ends up in Sent Items, coming from Drafts or
@@ -339,6 +580,9 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 	}
 	if landsInSent && (fromOutgoing || allCreatedInSent) {
 		return verdict{kind: KindSendMail}
+	}
+	if v, ok := s.classifyDraft(prims); ok {
+		return v
 	}
 
 	// The operation: the events that are not follow-up changes of an item
@@ -361,8 +605,13 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 	switch op.Type {
 	case ews.MovedEvent:
 		v.kind = KindMoveItem
-		if t.is(v.to, "deleteditems") {
+		switch {
+		case t.is(v.to, "deleteditems"):
 			v.kind = KindSoftDelete
+		case t.hiddenRole(v.to) == roleRecoverable:
+			// DeleteItem SoftDelete on the Exchange 2013 store, to a
+			// subscription naming folder ids (Microsoft's deletion table).
+			v.kind = KindDumpsterDelete
 		}
 	case ews.CopiedEvent:
 		v.kind = KindCopyItem

@@ -15,6 +15,7 @@ import (
 // openCascade is what grouping remembers about the newest cascade.
 type openCascade struct {
 	c    *Cascade
+	tree *FolderTree
 	last time.Time
 
 	primaries  int    // events other than folder ModifiedEvents and FreeBusyChangedEvents
@@ -32,6 +33,18 @@ type openCascade struct {
 	fmodded        idset // folders with a ModifiedEvent
 	counted        idset // folders with a ModifiedEvent carrying UnreadCount
 	subjects       idset // folders created, moved, copied or deleted
+	deleted        idset // items with an item DeletedEvent in a visible (or unknown) folder
+	movedTo        idset // new ids of items this cascade moved
+	fbItems        idset // items with a FreeBusyChangedEvent
+	noise          idset // free/busy data items created in the hidden Freebusy Data folder
+	fmodSince      idset // folders with a ModifiedEvent since the last primary
+	pending        idset // folders a primary touched whose change has not come since
+
+	// Moves as the Exchange 2013 store reports them to subscriptions on all
+	// folders: a DeletedEvent and a CreatedEvent in the hidden AllItems
+	// search folder (aiParent), then the two folders' changes.
+	aiDel, aiCre int
+	aiParent     string
 
 	// bulk: the first primary, so that a run of the same operation on several
 	// items between the same folders (a multi-select move) stays one cascade.
@@ -43,7 +56,8 @@ type openCascade struct {
 // reset makes o the empty summary of c, reusing its memory: only one
 // cascade is open at a time.
 func (o *openCascade) reset(c *Cascade) *openCascade {
-	sets := [...]*idset{&o.items, &o.newMail, &o.created, &o.modified, &o.deletedFolders, &o.touched, &o.fmodded, &o.counted, &o.subjects}
+	sets := [...]*idset{&o.items, &o.newMail, &o.created, &o.modified, &o.deletedFolders, &o.touched, &o.fmodded, &o.counted, &o.subjects,
+		&o.deleted, &o.movedTo, &o.fbItems, &o.noise, &o.fmodSince, &o.pending}
 	var keep [len(sets)][]string
 	for i, set := range sets {
 		keep[i] = set.small[:0]
@@ -100,6 +114,19 @@ func (s *idset) has(id string) bool {
 
 func (s *idset) len() int { return len(s.small) + len(s.big) }
 
+func (s *idset) remove(id string) {
+	if s.big != nil {
+		delete(s.big, id)
+		return
+	}
+	for i, x := range s.small {
+		if x == id {
+			s.small = append(s.small[:i], s.small[i+1:]...)
+			return
+		}
+	}
+}
+
 // group returns the cascade the entry joins, creating a new one when needed.
 func (s *State) group(e *Entry) *Cascade {
 	if o := s.open; o != nil {
@@ -126,6 +153,7 @@ func (s *State) newCascade(e *Entry) *Cascade {
 	s.cascades.push(c)
 	s.byID[c.ID] = c
 	s.open = s.openBuf.reset(c)
+	s.open.tree = s.tree
 	s.open.add(e)
 	return c
 }
@@ -183,25 +211,62 @@ func (s *State) joins(o *openCascade, e *Entry) bool {
 	ev := &e.Event
 	if ev.Type == ews.FreeBusyChangedEvent {
 		// Free/busy follows a calendar change: a meeting request's new
-		// calendar item, or an appointment being created or changed.
-		return o.newMails > 0 || o.created.len() > 0 || o.modified.len() > 0
+		// calendar item, or an appointment being created or changed; once
+		// per item, and not after the free/busy data noise that ends a
+		// calendar operation.
+		if o.fbItems.has(ev.ItemId.Id) || o.noise.len() > 0 {
+			return false
+		}
+		x := ev.ItemId.Id
+		return o.created.has(x) || o.modified.has(x) || (o.newMails > 0 && o.extraItem == x)
+	}
+	if !ev.ItemId.IsZero() && s.tree.hiddenRole(ev.ParentFolderId.Id) == roleFreeBusy {
+		// Free/busy data written and dropped by a calendar operation:
+		// noise that belongs to the calendar cascade it follows.
+		x := ev.ItemId.Id
+		if ev.Type == ews.DeletedEvent && o.noise.has(x) {
+			return true
+		}
+		return ev.Type == ews.CreatedEvent && o.noise.len() == 0 &&
+			(o.fbItems.len() > 0 || o.newMails > 0 || s.touchedCalendar(o))
 	}
 	if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() {
 		// Count and child-count changes of a folder the action touched.
 		f := ev.FolderId.Id
-		if o.primaries == 0 && o.fmodded.has(f) {
-			return false // the same folder changing again on its own: a new change
+		if o.fmodSince.has(f) {
+			// One change per folder follows each step of an action: the
+			// same folder changing again is the next action's.
+			return false
 		}
-		if ev.UnreadCount == nil && (o.subjects.has(f) || o.counted.has(f)) {
+		if o.subjects.has(f) {
+			// The folder this action created, moved or deleted: its own
+			// changes are the next action's (the action's events name its
+			// parents' changes).
+			return false
+		}
+		if ev.UnreadCount == nil && o.counted.has(f) {
 			// No count: a property change such as a rename, of the folder
 			// just created or moved, or whose counts were just reported.
 			return false
 		}
-		return o.touched.has(f)
+		if o.aiCre > 0 && o.aiCre == o.aiDel && o.primaries == o.aiDel+o.aiCre && o.fmods < 2 {
+			// A move reported from the AllItems search folder names
+			// neither folder: the old and the new folder's changes follow.
+			return true
+		}
+		if o.primaries == 0 && o.fmods == 1 && o.counted.len() == 1 && ev.UnreadCount != nil && s.tree.is(f, "deleteditems") {
+			// A folder deleted to Deleted Items, reported to a subscription
+			// on all folders by the Exchange 2013 store: only its old
+			// parent's and Deleted Items' changes.
+			return true
+		}
+		// One change per folder each step touched, after the step.
+		return o.pending.has(f)
 	}
-	if o.primaries == 0 {
+	if o.primaries == 0 && !(o.fbItems.len() > 0 && o.fmods == 0) {
 		// A cascade holding only folder changes is complete; a primary
-		// event is a new action.
+		// event is a new action. (Free/busy can come first: a declined
+		// meeting's calendar item is removed after it.)
 		return false
 	}
 	if !ev.ItemId.IsZero() {
@@ -216,6 +281,17 @@ func (s *State) joins(o *openCascade, e *Entry) bool {
 func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
 	x, x0 := ev.ItemId.Id, ev.OldItemId.Id
 	parent := ev.ParentFolderId.Id
+	if s.tree.allItemsLike(parent) {
+		switch {
+		case ev.Type == ews.DeletedEvent && o.deleted.has(x):
+			// The AllItems search folder repeats a deletion the cascade
+			// reported (Exchange 2013 store, subscription on all folders).
+			return true
+		case ev.Type == ews.CreatedEvent && o.aiDel > o.aiCre && o.aiParent == parent && o.primaries == o.aiDel+o.aiCre:
+			// The second half of a move reported from AllItems.
+			return true
+		}
+	}
 	switch ev.Type {
 	case ews.NewMailEvent:
 		// The NewMailEvent of the item just created; a second NewMailEvent
@@ -241,18 +317,30 @@ func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
 	case ews.ModifiedEvent:
 		// An item this action created (a draft, a calendar item) being
 		// updated once more. A change to a message that just arrived, was
-		// moved or copied is a separate action (marking it read).
-		return o.created.has(x) && !o.newMail.has(x) && !o.modified.has(x)
+		// moved or copied is a separate action (marking it read) — except
+		// the item ModifiedEvent the Exchange 2013 store fires right after
+		// a MovedEvent, before the folders' changes (Microsoft's figure).
+		if o.movedTo.has(x) && o.fmods == 0 && !o.modified.has(x) {
+			return true
+		}
+		// Only right after its creation, before any folder's change (a
+		// draft saved again): a meeting request's calendar item changed
+		// after its folder's change is the next action (an update).
+		return o.created.has(x) && !o.newMail.has(x) && !o.modified.has(x) && o.fmodSince.len() == 0
 	case ews.MovedEvent, ews.CopiedEvent:
-		// An item this action created (a draft) leaving for Sent Items; any
-		// other item moving is a new action.
+		// An item this action created (a draft) leaving for Sent Items, or
+		// re-filed where it is (a saved draft, Exchange 2013); any other
+		// item moving is a new action.
 		if o.created.has(x0) {
-			return o.newMails == 0
+			return o.newMails == 0 && (parent == ev.OldParentFolderId.Id || s.maybe(parent, "sentitems"))
 		}
 		return o.bulk(ev)
 	case ews.DeletedEvent:
-		if o.created.has(x) {
-			return o.newMails == 0 // a draft removed once sent
+		if o.created.has(x) && o.extraItem != "" {
+			return o.newMails == 0 // a draft removed once sent (its copy in Sent Items)
+		}
+		if o.fbItems.has(x) && o.fmods == 0 && o.itemPrims == 0 {
+			return true // a declined meeting's calendar item, after its free/busy change
 		}
 		if o.deletedFolders.has(parent) {
 			return true // contents of a folder being deleted
@@ -271,8 +359,21 @@ func (o *openCascade) bulk(ev *ews.Event) bool {
 
 func (s *State) folderJoins(o *openCascade, ev *ews.Event) bool {
 	if ev.Type == ews.DeletedEvent {
-		// Deleting a folder deletes its subfolders too.
-		return o.deletedFolders.has(ev.ParentFolderId.Id)
+		// Deleting a folder deletes its subfolders too; emptying a folder
+		// deletes its items and then its subfolders.
+		p := ev.ParentFolderId.Id
+		return o.deletedFolders.has(p) ||
+			(o.fmods == 0 && o.bulkType == ews.DeletedEvent && o.bulkTo == p && o.newMails == 0)
+	}
+	return false
+}
+
+// touchedCalendar reports whether the cascade is about a calendar folder.
+func (s *State) touchedCalendar(o *openCascade) bool {
+	for _, id := range o.touched.small {
+		if s.tree.is(id, "calendar") {
+			return true
+		}
 	}
 	return false
 }
@@ -283,6 +384,25 @@ func (o *openCascade) add(e *Entry) {
 	if t := eventTime(e); t.After(o.last) || o.last.IsZero() {
 		o.last = t
 	}
+	if !ev.ItemId.IsZero() && o.tree != nil {
+		p := ev.ParentFolderId.Id
+		switch {
+		case o.tree.hiddenRole(p) == roleFreeBusy:
+			o.noise.add(ev.ItemId.Id) // free/busy data: noise, not the action
+			return
+		case ev.Type == ews.DeletedEvent && o.deleted.has(ev.ItemId.Id) && o.tree.allItemsLike(p):
+			return // AllItems repeating a deletion
+		case o.tree.allItemsLike(p) && (ev.Type == ews.DeletedEvent || ev.Type == ews.CreatedEvent):
+			if ev.Type == ews.DeletedEvent {
+				o.aiDel++
+				o.aiParent = p
+			} else {
+				o.aiCre++
+			}
+		case ev.Type == ews.DeletedEvent:
+			o.deleted.add(ev.ItemId.Id)
+		}
+	}
 	if !(ev.Type == ews.ModifiedEvent && ev.IsFolderEvent()) {
 		// A folder's count change does not touch its parent.
 		o.touched.add(ev.ParentFolderId.Id)
@@ -290,10 +410,13 @@ func (o *openCascade) add(e *Entry) {
 	}
 	switch {
 	case ev.Type == ews.FreeBusyChangedEvent:
+		o.fbItems.add(ev.ItemId.Id)
 		return
 	case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
 		o.fmods++
 		o.fmodded.add(ev.FolderId.Id)
+		o.fmodSince.add(ev.FolderId.Id)
+		o.pending.remove(ev.FolderId.Id)
 		if ev.UnreadCount != nil {
 			o.counted.add(ev.FolderId.Id)
 		}
@@ -301,6 +424,12 @@ func (o *openCascade) add(e *Entry) {
 		return
 	}
 	o.primaries++
+	o.fmodSince.small, o.fmodSince.big = o.fmodSince.small[:0], nil
+	o.pending.add(ev.ParentFolderId.Id)
+	o.pending.add(ev.OldParentFolderId.Id)
+	if ev.ItemId.IsZero() {
+		o.pending.add(ev.FolderId.Id)
+	}
 	if o.primaries == 1 {
 		o.bulkType = ev.Type
 		o.bulkFrom, o.bulkTo = ev.OldParentFolderId.Id, ev.ParentFolderId.Id
@@ -320,6 +449,8 @@ func (o *openCascade) add(e *Entry) {
 			o.created.add(ev.ItemId.Id)
 		case ews.ModifiedEvent:
 			o.modified.add(ev.ItemId.Id)
+		case ews.MovedEvent:
+			o.movedTo.add(ev.ItemId.Id)
 		}
 		return
 	}
@@ -334,6 +465,8 @@ func (o *openCascade) add(e *Entry) {
 
 // maybe reports whether the folder is the distinguished folder dist, or
 // could be because the tree does not know it yet.
+// A folder an event created (the sync has not reported it yet) is a new
+// user folder, none of the distinguished ones.
 func (s *State) maybe(id, dist string) bool {
-	return s.tree.is(id, dist) || s.tree.knownName(id) == ""
+	return s.tree.is(id, dist) || (s.tree.knownName(id) == "" && !s.tree.created[id])
 }

@@ -79,9 +79,17 @@ type State struct {
 	matched   int
 	filterGen uint64
 
-	tree    *FolderTree
-	items   map[string]ews.Item
-	minutes [minuteSlots]minuteBucket
+	tree  *FolderTree
+	items map[string]ews.Item
+	// folder ids events named that nobody knows yet (UnknownFolders), and
+	// those already handed out for GetFolder; both bounded.
+	unknownFolders map[string]bool
+	askedFolders   map[string]bool
+	// sawUnreadCount: a folder ModifiedEvent carried UnreadCount, so the
+	// subscription gets counts (made at Exchange2010_SP1 or later) and a
+	// folder change without one is a property change such as a rename.
+	sawUnreadCount bool
+	minutes        [minuteSlots]minuteBucket
 
 	lastTime time.Time // the latest moment seen, for events without one
 	strs     map[string]string
@@ -104,6 +112,9 @@ func New(cfg Config) *State {
 		tree:  newFolderTree(),
 		items: make(map[string]ews.Item),
 		strs:  make(map[string]string),
+
+		unknownFolders: make(map[string]bool),
+		askedFolders:   make(map[string]bool),
 	}
 	s.status.Totals = make(map[ews.EventType]int)
 	s.match = newMatcher(Filter{}, s)
@@ -208,6 +219,10 @@ func (s *State) appendEvent(e ews.Event, recv time.Time) {
 	s.status.Events++
 	s.countMinute(recv)
 	s.tree.noteEvent(ent, recv)
+	s.noteUnknownFolders(&ent.Event)
+	if e.UnreadCount != nil && e.Type == ews.ModifiedEvent {
+		s.sawUnreadCount = true
+	}
 
 	c := s.group(ent)
 	s.entries.push(ent)

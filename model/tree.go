@@ -25,7 +25,11 @@ type FolderTree struct {
 	total         map[string]int
 	events        map[string]int
 	renamedFrom   map[string]string // folder id -> its name before the last rename
-	deadNames     map[string]string // names of deleted folders, for labels of old events
+	movedFrom     map[string]moved  // folder id -> its parent before the last move the sync reported
+	moves         uint64
+	hidden        map[string]hiddenFolder // folders outside the tree that events name
+	created       map[string]bool         // folders a CreatedEvent reported (bounded)
+	deadNames     map[string]string       // names of deleted folders, for labels of old events
 
 	syncState string
 	synced    bool // a sync has been applied
@@ -55,8 +59,16 @@ func newFolderTree() *FolderTree {
 		total:         make(map[string]int),
 		events:        make(map[string]int),
 		renamedFrom:   make(map[string]string),
+		movedFrom:     make(map[string]moved),
+		hidden:        make(map[string]hiddenFolder),
+		created:       make(map[string]bool),
 		deadNames:     make(map[string]string),
 	}
+}
+
+type moved struct {
+	from string
+	seq  uint64
 }
 
 // FolderNode is one line of the folder tree.
@@ -115,6 +127,9 @@ func (t *FolderTree) applySync(r *ews.SyncFolderHierarchyResult, full bool) {
 				}
 				if f.ParentFolderId.IsZero() {
 					f.ParentFolderId = old.ParentFolderId
+				} else if !old.ParentFolderId.IsZero() && old.ParentFolderId.Id != f.ParentFolderId.Id {
+					t.moves++
+					t.movedFrom[id] = moved{from: old.ParentFolderId.Id, seq: t.moves}
 				}
 				if f.FolderClass == "" {
 					f.FolderClass = old.FolderClass
@@ -206,6 +221,12 @@ func (t *FolderTree) applyFolders(fs []ews.Folder) {
 // entry, the unread count it replaces.
 func (t *FolderTree) noteEvent(ent *Entry, at time.Time) {
 	ev := &ent.Event
+	if ev.Type == ews.CreatedEvent && ev.ItemId.IsZero() && ev.FolderId.Id != "" {
+		if len(t.created) >= 4096 {
+			clear(t.created)
+		}
+		t.created[ev.FolderId.Id] = true
+	}
 	for _, id := range relatedFolders(ev) {
 		if id != "" {
 			t.events[id]++
@@ -316,7 +337,24 @@ func (t *FolderTree) knownName(id string) string {
 	if t.isRoot(id) {
 		return RootName
 	}
+	if h, ok := t.hidden[id]; ok {
+		return h.label
+	}
 	return t.deadNames[id]
+}
+
+// movedInto finds the folder the sync last reported moving from one parent
+// to another, or "".
+func (t *FolderTree) movedInto(from, to string) string {
+	best, seq := "", uint64(0)
+	for id, m := range t.movedFrom {
+		if m.from == from && m.seq > seq {
+			if f, ok := t.nodes[id]; ok && f.ParentFolderId.Id == to {
+				best, seq = id, m.seq
+			}
+		}
+	}
+	return best
 }
 
 // isRoot reports whether id is msgfolderroot: the parent of the top-level

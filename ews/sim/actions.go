@@ -812,10 +812,6 @@ func (a *actor) respondMeeting(accept bool) error {
 		return fmt.Errorf("no meeting request to answer: %w", errNoTarget)
 	}
 	mr.answered = true
-	if !mr.read {
-		mr.read = true
-		mr.folder.unread--
-	}
 	appt := mr.meeting
 	if accept {
 		appt.ver++
