@@ -69,7 +69,7 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	var simCtl ui.SimControl
 	if s.UseSimulator() {
-		srv, err := sim.Start(ctx, sim.Config{Rate: s.SimRate, Seed: s.SimSeed}, "127.0.0.1:0")
+		srv, err := sim.Start(ctx, sim.Config{Rate: s.SimRate, Seed: s.SimSeed, Server: s.SimServer}, "127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintln(stderr, "ewsmon: starting the embedded simulator:", err)
 			return 1

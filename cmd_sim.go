@@ -32,6 +32,11 @@ flags:
   --rate R           activity: demo actions per second, 0 for none (default 0.5)
   --seed N           repeatable activity and mailbox content (default 0: random)
   --heartbeat D      streaming heartbeat interval (default 30s)
+  --server PROFILE   the Exchange it imitates: exchange2010, exchange2013,
+                     exchange2016, exchange2019 or online (default
+                     exchange2019): its ServerVersionInfo, the versions it
+                     accepts and the events each action fires
+                     (docs/cascades.md)
 
 control API (JSON, on the same address; GET answers 200 once ready):
   POST /sim/actions  {"action":"new-mail","folder":"inbox"} fires one action
@@ -95,6 +100,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 		password  = fs.String("password", "", "")
 		rate      = fs.Float64("rate", 0.5, "")
 		seed      = fs.Int64("seed", 0, "")
+		server    = fs.String("server", sim.DefaultProfile, "")
 	)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "")
 	fs.DurationVar(&o.heartbeat, "heartbeat", 30*time.Second, "")
@@ -119,6 +125,9 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	if o.heartbeat < minHeartbeat {
 		return o, fmt.Errorf("--heartbeat %v: must be at least %v", o.heartbeat, minHeartbeat)
 	}
+	if _, err := sim.LookupProfile(*server); err != nil {
+		return o, fmt.Errorf("--server: %v", err)
+	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return o, fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", o.listen)
@@ -140,6 +149,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 		Rate:              *rate,
 		Seed:              *seed,
 		Auth:              sim.AuthConfig{Mode: *auth},
+		Server:            *server,
 	}
 	if *auth != "none" {
 		o.cfg.Auth.User = *user
@@ -216,4 +226,9 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func validProfile(name string) bool {
+	_, err := sim.LookupProfile(name)
+	return err == nil
 }

@@ -37,6 +37,9 @@ flags:
                        requires that authentication (user alice@example.com
                        unless --user says otherwise)
   --sim-rate R         the simulator's demo actions per second (default 2)
+  --sim-server P       the Exchange the simulator imitates: exchange2010,
+                       exchange2013, exchange2016, exchange2019 (default) or
+                       online
   --user USER          DOMAIN\user or user@domain
   --auth MODE          none, basic, ntlm or bearer (default ntlm with --user,
                        otherwise none)
@@ -65,6 +68,7 @@ type watchOptions struct {
 	client      ews.Config
 	useSim      bool
 	simRate     float64
+	simServer   string
 	passwordCmd string
 	watch       ews.WatchConfig
 	showStatus  bool // print StatusEvents too
@@ -90,6 +94,7 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 	fs.StringVar(&o.client.URL, "url", "", "")
 	fs.BoolVar(&o.useSim, "sim", false, "")
 	fs.Float64Var(&o.simRate, "sim-rate", 2, "")
+	fs.StringVar(&o.simServer, "sim-server", sim.DefaultProfile, "")
 	fs.StringVar(&o.client.User, "user", "", "")
 	fs.StringVar(&o.passwordCmd, "password-cmd", "", "")
 	fs.IntVar(&o.count, "count", 0, "")
@@ -115,6 +120,8 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		return o, fmt.Errorf("--count %d: must be positive", o.count)
 	case o.duration < 0:
 		return o, fmt.Errorf("--duration %v: must be positive", o.duration)
+	case !validProfile(o.simServer):
+		return o, fmt.Errorf("--sim-server %q: use one of %s", o.simServer, strings.Join(sim.ProfileNames(), ", "))
 	case !(o.simRate >= 0 && o.simRate <= maxSimRate): // NaN too
 		return o, fmt.Errorf("--sim-rate %v: must be 0 (off) up to %v actions per second", o.simRate, maxSimRate)
 	case *poll < 0:
@@ -197,7 +204,7 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	if o.useSim {
-		cfg := sim.Config{Rate: o.simRate}
+		cfg := sim.Config{Rate: o.simRate, Server: o.simServer}
 		if o.client.Auth != ews.AuthNone {
 			// The simulator's account gets a one-off password that only
 			// this process knows; the client uses it.

@@ -63,6 +63,7 @@ type Settings struct {
 	ExportDir   string
 	SimRate     float64
 	SimSeed     int64
+	SimServer   string
 	Keys        map[string][]string
 	// Password or bearer token, resolved by resolveSecret (never from a flag).
 	Secret string
@@ -158,6 +159,7 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&s.ExportDir, "export-dir", "", "where x writes NDJSON exports (default the current directory)")
 	fs.Float64Var(&s.SimRate, "sim-rate", 0.5, "embedded simulator: demo actions per second (0: only the ones you fire)")
 	fs.Int64Var(&s.SimSeed, "sim-seed", 0, "embedded simulator: seed for a repeatable demo (0: random)")
+	fs.StringVar(&s.SimServer, "sim-server", sim.DefaultProfile, "embedded simulator: the Exchange it imitates ("+strings.Join(sim.ProfileNames(), ", ")+")")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&passwordFlag, "password", "", "not accepted: use EWSMON_PASSWORD, --password-cmd or the prompt")
 	fs.Usage = func() {}
@@ -300,6 +302,9 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 	}
 	if s.MaxEvents < 0 {
 		return s, fmt.Errorf("%s %d: must be positive", origin("max-events", ""), s.MaxEvents)
+	}
+	if _, err := sim.LookupProfile(s.SimServer); err != nil {
+		return s, fmt.Errorf("--sim-server: %v", err)
 	}
 	if !(s.SimRate >= 0 && s.SimRate <= sim.MaxRate) { // also NaN
 		return s, fmt.Errorf("--sim-rate %g: use 0 to %g actions per second", s.SimRate, sim.MaxRate)

@@ -30,10 +30,16 @@ type KeyMap struct {
 	Help, Quit key.Binding
 
 	// Simulator demo actions (only active when running on the simulator).
-	SimNewMail, SimMarkRead, SimMarkUnread, SimMoveItem, SimCopyItem key.Binding
-	SimSoftDelete, SimHardDelete                                     key.Binding
-	SimCreateFolder, SimRenameFolder, SimMoveFolder, SimDeleteFolder key.Binding
-	SimMeetingRequest, SimSendMail, SimActivity                      key.Binding
+	SimNewMail, SimMarkRead, SimMarkUnread, SimMoveItem, SimCopyItem    key.Binding
+	SimSoftDelete, SimHardDelete                                        key.Binding
+	SimCreateFolder, SimRenameFolder, SimMoveFolder, SimDeleteFolder    key.Binding
+	SimMeetingRequest, SimSendMail, SimActivity                         key.Binding
+	SimFlagItem, SimDumpsterDelete, SimEmptyDeleted, SimFolderToDeleted key.Binding
+	SimUpdateAppt, SimAcceptMeeting, SimDeclineMeeting, SimSaveDraft    key.Binding
+
+	// CascadeRef opens the cascade reference: what each action fires on
+	// the server profile the dashboard runs on.
+	CascadeRef key.Binding
 }
 
 // Group is a titled set of actions, for the full help and docs/keys.md.
@@ -99,6 +105,17 @@ func DefaultKeyMap() KeyMap {
 		SimMeetingRequest: b(k("0"), "0", "meeting request"),
 		SimSendMail:       b(k("-"), "-", "send mail"),
 		SimActivity:       b(k("a"), "a", "activity on/off"),
+
+		SimFlagItem:        b(k("!"), "!", "flag mail"),
+		SimDumpsterDelete:  b(k("%"), "%", "delete to Recoverable Items"),
+		SimEmptyDeleted:    b(k("^"), "^", "empty Deleted Items"),
+		SimFolderToDeleted: b(k("("), "(", "folder to Deleted Items"),
+		SimUpdateAppt:      b(k(")"), ")", "update appointment"),
+		SimAcceptMeeting:   b(k("["), "[", "accept meeting"),
+		SimDeclineMeeting:  b(k("]"), "]", "decline meeting"),
+		SimSaveDraft:       b(k("_"), "_", "save draft"),
+
+		CascadeRef: b(k("C"), "C", "cascade reference"),
 	}
 }
 
@@ -120,7 +137,7 @@ func (km *KeyMap) Groups() []Group {
 		}},
 		{"Events", []Action{
 			a("pause", &km.Pause), a("filter", &km.Filter), a("clear", &km.Clear), a("export", &km.Export),
-			a("help", &km.Help), a("quit", &km.Quit),
+			a("cascade-reference", &km.CascadeRef), a("help", &km.Help), a("quit", &km.Quit),
 		}},
 		{"Simulator", []Action{
 			sim("new-mail", &km.SimNewMail), sim("mark-read", &km.SimMarkRead),
@@ -129,7 +146,11 @@ func (km *KeyMap) Groups() []Group {
 			sim("hard-delete", &km.SimHardDelete), sim("create-folder", &km.SimCreateFolder),
 			sim("rename-folder", &km.SimRenameFolder), sim("move-folder", &km.SimMoveFolder),
 			sim("delete-folder", &km.SimDeleteFolder), sim("meeting-request", &km.SimMeetingRequest),
-			sim("send-mail", &km.SimSendMail), {Name: "sim-activity", Binding: &km.SimActivity},
+			sim("send-mail", &km.SimSendMail), sim("flag-item", &km.SimFlagItem),
+			sim("dumpster-delete", &km.SimDumpsterDelete), sim("empty-deleted-items", &km.SimEmptyDeleted),
+			sim("folder-to-deleted-items", &km.SimFolderToDeleted), sim("update-appointment", &km.SimUpdateAppt),
+			sim("accept-meeting", &km.SimAcceptMeeting), sim("decline-meeting", &km.SimDeclineMeeting),
+			sim("save-draft", &km.SimSaveDraft), {Name: "sim-activity", Binding: &km.SimActivity},
 		}},
 	}
 }
