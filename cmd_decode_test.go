@@ -44,7 +44,7 @@ func TestDecodeCommandStream(t *testing.T) {
 func TestDecodeCommandExitStatus(t *testing.T) {
 	samples := "../shared/ews-samples/"
 	code, out, _ := runDecodeForTest(t, "", samples+"getevents-newmail-x2-response.xml", samples+"subscribe-pull-response.xml")
-	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"watermark":"AAAAAM4GAAAAAAAAAQ=="`) {
+	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, `"watermark":"AAAAAM4GAAAAAAAAAQ=="`) || !strings.Contains(out, `{"type":"Response","operation":"Subscribe"`) {
 		t.Errorf("events: exit %d, output:\n%s", code, out)
 	}
 	code, out, _ = runDecodeForTest(t, "", "ews/testdata/fault-serverbusy.xml")
