@@ -100,3 +100,8 @@ func (s *State) record(e *Entry, labels map[uint64]string) ews.Record {
 	}
 	return r
 }
+
+// KnownName is the folder's display name, "Top of Information Store" for
+// the root, or "" when the tree does not know it (Name then shows a short
+// form of the id).
+func (t *FolderTree) KnownName(id string) string { return t.knownName(id) }
