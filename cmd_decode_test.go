@@ -236,3 +236,31 @@ func TestDecodeCascadesOrder(t *testing.T) {
 		t.Errorf("lines\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}
 }
+
+// FuzzDecodeCommand: whatever the input, decode with cascades (the model
+// grouping and naming whatever events and folders it holds) prints only
+// JSON lines, ends with one of its exit statuses and never panics.
+func FuzzDecodeCommand(f *testing.F) {
+	files, _ := filepath.Glob("../shared/ews-samples/*.*")
+	files = append(files, "ews/testdata/stream-mixed.xml", "ews/testdata/sendnotification.xml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"decode", "-"}, bytes.NewReader(data), &out, &errb)
+		if code < 0 || code > 2 {
+			t.Fatalf("exit %d", code)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if l != "" && !json.Valid([]byte(l)) {
+				t.Fatalf("not a JSON line: %q", l)
+			}
+		}
+		if s := errb.String(); strings.Count(s, "\n") > 1 {
+			t.Fatalf("stderr is more than one line: %q", s)
+		}
+	})
+}
