@@ -74,9 +74,11 @@ func TestWatchCascades(t *testing.T) {
 				done <- runWatch(watchCtx, []string{"--url", srv.URL(), "--auth", "none", "--mode", mode, "--poll", "100ms"}, &stdout, &stderr)
 			}()
 			waitOutput(t, &stdout, regexp.MustCompile(`"state":"open"`), 20*time.Second)
-			mail := act(t, ctx, srv, "new-mail", "inbox")
+			// The soft delete first: were it after the new mail, it could
+			// move that very message before its subject is looked up.
 			del := act(t, ctx, srv, "soft-delete", "inbox")
-			// A third action: its first event completes the soft delete.
+			mail := act(t, ctx, srv, "new-mail", "inbox")
+			// A third action: its first event completes the new mail.
 			act(t, ctx, srv, "new-mail", "inbox")
 			for deadline := time.Now().Add(30 * time.Second); len(eventsOf(t, stdout.String())) < len(mail)+len(del); {
 				if time.Now().After(deadline) {
@@ -92,22 +94,22 @@ func TestWatchCascades(t *testing.T) {
 				t.Errorf("stderr %q", stderr.String())
 			}
 			lines := eventsOf(t, stdout.String())
-			c1 := checkCascade(t, lines[:len(mail)], mail, "New mail in Inbox")
-			c2 := checkCascade(t, lines[len(mail):len(mail)+len(del)], del, "Mail deleted from Inbox (moved to Deleted Items)")
+			c1 := checkCascade(t, lines[:len(del)], del, "Mail deleted from Inbox (moved to Deleted Items)")
+			c2 := checkCascade(t, lines[len(del):len(del)+len(mail)], mail, "New mail in Inbox")
 			if c2 <= c1 {
 				t.Errorf("cascades %d then %d", c1, c2)
 			}
-			// The third new mail, held when watch stopped, is written at the
+			// The third action, held when watch stopped, is written at the
 			// end, complete.
 			if rest := lines[len(mail)+len(del):]; len(rest) != len(mail) || rest[0].Cascade <= c2 || rest[0].CascadeLabel != "New mail in Inbox" {
 				t.Errorf("the last cascade at shutdown: %+v", rest)
 			}
-			for _, r := range lines[:len(mail)] {
+			for _, r := range lines[len(del) : len(del)+len(mail)] {
 				if r.ItemId != "" && r.Subject == "" {
 					t.Errorf("%s of the new mail has no subject", r.Type)
 				}
 			}
-			if moved := lines[len(mail)]; moved.OldParentFolderName != "Inbox" || moved.ParentFolderName != "Deleted Items" {
+			if moved := lines[0]; moved.OldParentFolderName != "Inbox" || moved.ParentFolderName != "Deleted Items" || moved.Subject == "" {
 				t.Errorf("moved to Deleted Items: %+v", moved)
 			}
 		})
