@@ -74,6 +74,9 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	status := 0
 	for _, name := range files {
 		if ctx.Err() != nil {
+			if d.cw != nil {
+				_ = d.cw.close()
+			}
 			out.Flush()
 			return 2
 		}

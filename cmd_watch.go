@@ -59,7 +59,9 @@ flags:
   --folders LIST       all, or distinguished names / folder ids: inbox,drafts
   --events LIST        all, or NewMail,Created,Deleted,Modified,Moved,Copied,
                        FreeBusyChanged (Status adds pull/push StatusEvents)
-  --count N            stop after N events (Gap / Reconciled lines not counted)
+  --count N            stop after N events (Gap / Reconciled lines not counted;
+                       the cascade of the Nth event is completed first, so
+                       its label is final)
   --reconcile=false    do not reconcile gaps (by default a baseline of the
                        watched folders is taken at the start, and after each
                        gap the folders that changed are listed; see
