@@ -13,7 +13,8 @@ import (
 // cascade is closed — a later event started another, or close was called —
 // so that the label written is the cascade's final one. Lines queued behind
 // a held event keep their place. A cascade holding more than maxHeld events
-// is written out (and closed) as it stands, so memory stays bounded.
+// (or with more than maxHeldLines lines held) is closed and written out as
+// it stands, so memory stays bounded.
 type cascadeWriter struct {
 	st    *model.State
 	write func(ews.Record) error
@@ -33,8 +34,11 @@ type heldLine struct {
 }
 
 const (
-	// maxHeld bounds the events held for one open cascade.
-	maxHeld = 5000
+	// maxHeld bounds the events held for one open cascade, maxHeldLines
+	// all lines held (a huge GetFolder answer decoded in the middle of a
+	// cascade).
+	maxHeld      = 5000
+	maxHeldLines = 4 * maxHeld
 	// cascadeMaxEvents is the model's log size for watch and decode: it
 	// only has to hold the open cascade (and its predecessor, for a
 	// split) with room to spare.
@@ -69,6 +73,9 @@ func (w *cascadeWriter) line(rec ews.Record) error {
 		return w.write(rec)
 	}
 	w.held = append(w.held, heldLine{rec: rec})
+	if len(w.held) > maxHeldLines {
+		return w.close()
+	}
 	return nil
 }
 

@@ -96,3 +96,22 @@ func TestCascadeWriterBound(t *testing.T) {
 		t.Fatalf("%d lines in %d cascades, still holding %v", n, len(cascades), w.holding())
 	}
 }
+
+// Lines queued behind a held event are bounded too: the cascade is closed
+// and written.
+func TestCascadeWriterBoundsLines(t *testing.T) {
+	n := 0
+	w := newCascadeWriter(model.DefaultCascadeGap, func(ews.Record) error { n++; return nil })
+	at := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
+	_ = w.event(itemEvent(ews.CreatedEvent, "x", "inbox", at), time.Time{})
+	for i := 1; i < maxHeldLines; i++ { // the event is held too
+		_ = w.line(ews.Record{Type: "Folder"})
+	}
+	if n != 0 || !w.holding() {
+		t.Fatalf("%d lines written early", n)
+	}
+	_ = w.line(ews.Record{Type: "Folder"})
+	if n != maxHeldLines+1 || w.holding() { // the event and the lines
+		t.Fatalf("%d lines written, holding %v", n, w.holding())
+	}
+}
