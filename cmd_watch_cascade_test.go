@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,9 +186,11 @@ func TestWatchNoCascades(t *testing.T) {
 // cascades and folder names are still there.
 func TestWatchGetItemFails(t *testing.T) {
 	ctx, srv := startTestSim(t, sim.Config{})
+	var getItems atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if bytes.Contains(body, []byte("GetItem")) {
+			getItems.Add(1)
 			http.Error(w, "GetItem is broken today", http.StatusInternalServerError)
 			return
 		}
@@ -224,5 +227,13 @@ func TestWatchGetItemFails(t *testing.T) {
 	}
 	if n := strings.Count(stderr.String(), "subjects are left out"); n != 1 || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("stderr %q: want one line saying subjects are left out", stderr.String())
+	}
+	// One GetItem per cascade at most (each new mail has two item events).
+	cascades := map[uint64]bool{}
+	for _, r := range lines {
+		cascades[r.Cascade] = true
+	}
+	if n := int(getItems.Load()); n < 1 || n > len(cascades) {
+		t.Errorf("%d GetItem calls for %d cascades", n, len(cascades))
 	}
 }
