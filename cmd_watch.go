@@ -35,11 +35,14 @@ a cascade, so an event's line is held until its cascade is complete: a later
 event starts another, or none came for 2 s (a gap, or the end of the run,
 completes it too). That holds each line back by about 2 s; State, Gap and
 Reconciled lines are written at once, so a State line can come before the
-held events that arrived ahead of it. A {"type":"Gap","from":...,"to":...,"reason":...}
-line says events may have been missed in that interval, followed by the
-{"type":"Reconciled","change":...,"item_id":...,"folder_id":...} changes found
-across it and a {"type":"ReconcileSummary",...} line. Ends after --count events, after --duration, or on
-Ctrl-C / SIGTERM, after unsubscribing.
+held events that arrived ahead of it (a Gap line, and the end, come after
+them).
+
+A {"type":"Gap","from":...,"to":...,"reason":...} line says events may have
+been missed in that interval, followed by the {"type":"Reconciled",
+"change":...,"item_id":...,"folder_id":...} changes found across it and a
+{"type":"ReconcileSummary",...} line. Ends after --count events, after
+--duration, or on Ctrl-C / SIGTERM, after unsubscribing.
 
 flags:
   --json               JSON lines output (the only format; the default)
