@@ -17,17 +17,32 @@ import (
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
+	"github.com/ewsmon/ewsmon/model"
 )
 
 const watchUsage = `usage: ewsmon watch --json (--url URL | --sim) [flags]
 
 Runs the subscription engine headless and prints one JSON object per event
 (the fields of ewsmon decode) and a {"type":"State",...} object whenever the
-connection state changes. A {"type":"Gap","from":...,"to":...,"reason":...}
-line says events may have been missed in that interval, followed by the
-{"type":"Reconciled","change":...,"item_id":...,"folder_id":...} changes found
-across it and a {"type":"ReconcileSummary",...} line. Ends after --count events, after --duration, or on
-Ctrl-C / SIGTERM, after unsubscribing.
+connection state changes.
+
+Each event carries its cascade, as the dashboard groups the events one user
+action fires: "cascade" (a number, the same for all events of one action)
+and "cascade_label" ("New mail in Inbox"), with the names of its folders
+(folder_name, parent_folder_name, old_parent_folder_name) and the item's
+subject (one GetItem per cascade). A label can change while events still join
+a cascade, so an event's line is held until its cascade is complete: a later
+event starts another, or none came for 2 s (a gap, or the end of the run,
+completes it too). That holds each line back by about 2 s; State, Gap and
+Reconciled lines are written at once, so a State line can come before the
+held events that arrived ahead of it (a Gap line, and the end, come after
+them).
+
+A {"type":"Gap","from":...,"to":...,"reason":...} line says events may have
+been missed in that interval, followed by the {"type":"Reconciled",
+"change":...,"item_id":...,"folder_id":...} changes found across it and a
+{"type":"ReconcileSummary",...} line. Ends after --count events, after
+--duration, or on Ctrl-C / SIGTERM, after unsubscribing.
 
 flags:
   --json               JSON lines output (the only format; the default)
@@ -50,12 +65,18 @@ flags:
   --folders LIST       all, or distinguished names / folder ids: inbox,drafts
   --events LIST        all, or NewMail,Created,Deleted,Modified,Moved,Copied,
                        FreeBusyChanged (Status adds pull/push StatusEvents)
-  --count N            stop after N events (Gap / Reconciled lines not counted)
+  --count N            stop after N events (Gap / Reconciled lines not counted;
+                       the cascade of the Nth event is completed first, so
+                       its label is final)
   --reconcile=false    do not reconcile gaps (by default a baseline of the
                        watched folders is taken at the start, and after each
                        gap the folders that changed are listed; see
                        docs/reliability.md)
   --duration D         stop after D (e.g. 30s, 5m)
+  --no-cascades        write each event the moment it arrives, without
+                       cascade, names or subject, and make no
+                       SyncFolderHierarchy or GetItem calls: for a consumer
+                       that needs the lowest latency or groups events itself
   --insecure           do not verify the server's TLS certificate
   --ca-file FILE       trust this CA (PEM) for the server's certificate
 `
@@ -75,6 +96,8 @@ type watchOptions struct {
 	count       int
 	duration    time.Duration
 	folderNames []string // --folders as typed, matching watch.Folders
+	cascades    bool     // not --no-cascades
+	cascadeGap  time.Duration
 }
 
 func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
@@ -90,6 +113,7 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		events  = fs.String("events", "all", "")
 		poll    = fs.Duration("poll", 0, "")
 		recon   = fs.Bool("reconcile", true, "")
+		noCasc  = fs.Bool("no-cascades", false, "")
 	)
 	fs.StringVar(&o.client.URL, "url", "", "")
 	fs.BoolVar(&o.useSim, "sim", false, "")
@@ -161,6 +185,8 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 	}
 	o.watch.PollInterval = *poll
 	o.watch.Reconcile = *recon
+	o.cascades = !*noCasc
+	o.cascadeGap = model.DefaultCascadeGap
 
 	target, err := watchTargets(splitList(*folders), nil)
 	if err != nil {
@@ -189,7 +215,17 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 	return o, nil
 }
 
+// watchEnv is what tests change: the clock that times CascadeGap (nil:
+// the wall clock).
+type watchEnv struct {
+	clock ews.Clock
+}
+
 func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWatchEnv(ctx, args, stdout, stderr, watchEnv{})
+}
+
+func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, env watchEnv) int {
 	o, err := parseWatchArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -298,60 +334,118 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fatal     error
 		outErr    error // stdout failed: stop after the runner unsubscribed
 	)
-	for u := range client.Watch(watchCtx, o.watch) {
-		msg := ""
-		if u.Err != nil {
-			msg = oneLine(u.Err.Error())
+	// write writes one line; events beyond --count are dropped (the runner
+	// is being stopped).
+	write := func(rec ews.Record) error {
+		if outErr != nil {
+			return outErr
 		}
-		// A new reason while still reconnecting (the stream broke, then
-		// the server is unreachable) is news too.
-		if u.State != lastState || u.SubscriptionId != lastSub || msg != lastMsg {
-			lastState, lastSub, lastMsg = u.State, u.SubscriptionId, msg
-			rec := ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId, Message: msg}
-			if outErr == nil {
-				if err := enc.Encode(rec); err != nil {
-					// Stop, but let the runner unsubscribe first.
-					outErr = fmt.Errorf("writing output: %w", err)
-					stop()
-				}
-			}
+		isEvent := strings.HasSuffix(rec.Type, "Event")
+		if isEvent && o.count > 0 && printed >= o.count {
+			return nil
 		}
-		if u.State == ews.StateError && u.Err != nil {
-			fatal = u.Err
+		if err := enc.Encode(rec); err != nil {
+			// Stop, but let the runner unsubscribe first.
+			outErr = fmt.Errorf("writing output: %w", err)
+			stop()
+			return outErr
 		}
-		var extra []ews.Record
-		if u.Gap != nil {
-			extra = append(extra, ews.GapRecord(*u.Gap))
-		}
-		if u.Reconciled != nil {
-			extra = append(extra, ews.ReconciledRecords(u.Reconciled)...)
-		}
-		for _, rec := range extra {
-			if outErr != nil {
-				break
-			}
-			if err := enc.Encode(rec); err != nil {
-				outErr = fmt.Errorf("writing output: %w", err)
-				stop()
-			}
-		}
-		for _, e := range u.Events {
-			if outErr != nil || (o.count > 0 && printed >= o.count) {
-				break // stopping; the rest of this batch is not asked for
-			}
-			if e.Type == ews.StatusEvent && !o.showStatus {
-				continue
-			}
-			if err := enc.Encode(ews.EventRecord(e)); err != nil {
-				outErr = fmt.Errorf("writing output: %w", err)
-				stop()
-				break
-			}
+		if isEvent {
 			printed++
 			if o.count > 0 && printed == o.count {
 				stop() // the runner unsubscribes and closes the channel
 			}
 		}
+		return nil
+	}
+	var cw *cascadeWriter
+	if o.cascades {
+		cw = newCascadeWriter(o.cascadeGap, write)
+		namer := &watchNamer{ctx: watchCtx, client: client, st: cw.st, stderr: stderr}
+		cw.named = namer.cascade
+		namer.syncFolders(true)
+	}
+	clock := env.clock
+	if clock == nil {
+		clock = ews.RealClock{}
+	}
+	updates := client.Watch(watchCtx, o.watch)
+	var quiet <-chan time.Time // CascadeGap after the last event, while one is held
+	for {
+		var u ews.Update
+		var ok bool
+		select {
+		case u, ok = <-updates:
+		case <-quiet:
+			// No event joined the open cascade for CascadeGap: it is
+			// complete.
+			quiet = nil
+			_ = cw.close()
+			continue
+		}
+		if !ok {
+			break
+		}
+		msg := ""
+		if u.Err != nil {
+			msg = oneLine(u.Err.Error())
+		}
+		final := u.State == ews.StateUnsubscribed || u.State == ews.StateError
+		if cw != nil && (final || u.Gap != nil || u.Reconciled != nil) {
+			// The run ends, or events may have been missed: the open
+			// cascade is complete as far as anyone will know, and written
+			// before the line that says so. (Events after a gap never
+			// join a cascade from before it.)
+			_ = cw.close()
+		}
+		// A new reason while still reconnecting (the stream broke, then
+		// the server is unreachable) is news too.
+		if u.State != lastState || u.SubscriptionId != lastSub || msg != lastMsg {
+			lastState, lastSub, lastMsg = u.State, u.SubscriptionId, msg
+			_ = write(ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId, Message: msg})
+		}
+		if u.State == ews.StateError && u.Err != nil {
+			fatal = u.Err
+		}
+		if u.Gap != nil {
+			_ = write(ews.GapRecord(*u.Gap))
+		}
+		if u.Reconciled != nil {
+			for _, rec := range ews.ReconciledRecords(u.Reconciled) {
+				_ = write(rec)
+			}
+		}
+		events := false
+		for _, e := range u.Events {
+			if outErr != nil || (o.count > 0 && printed >= o.count) {
+				break // stopping; the rest of this batch is not asked for
+			}
+			switch {
+			case e.Type == ews.StatusEvent:
+				if !o.showStatus {
+					continue
+				}
+				if cw != nil {
+					_ = cw.line(ews.EventRecord(e))
+				} else {
+					_ = write(ews.EventRecord(e))
+				}
+			case cw != nil:
+				events = true
+				_ = cw.event(e, u.At)
+			default:
+				_ = write(ews.EventRecord(e))
+			}
+		}
+		if events {
+			quiet = nil
+			if cw.holding() {
+				quiet = clock.After(o.cascadeGap)
+			}
+		}
+	}
+	if cw != nil {
+		_ = cw.close() // the end of the run
 	}
 	if closed.Load() || errors.Is(outErr, syscall.EPIPE) {
 		return 0 // the reader is gone: nothing to say, and no one to say it to

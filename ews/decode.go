@@ -12,11 +12,28 @@ import (
 // Decode reads saved EWS XML — one response, a whole GetStreamingEvents
 // body with many envelopes, a push SendNotification request, or a SOAP
 // fault — and emits one Record per event, connection status and error, in
-// document order. A saved HTTP message (start line and headers before the
-// XML) is accepted too. Input that is not XML or is cut off returns a
-// *DecodeError with the byte offset; the records before it have been
-// emitted.
+// document order; a response (or request) that carries no events is one
+// "Response" (or "Request") line, followed by a line for each folder,
+// folder change or item it holds. A saved HTTP message (start line and
+// headers before the XML) is accepted too. Input that is not XML or is cut
+// off returns a *DecodeError with the byte offset; the records before it
+// have been emitted.
 func Decode(r io.Reader, emit func(Record)) error {
+	return DecodeAll(r, func(d Decoded) { emit(d.Record) })
+}
+
+// Decoded is one line of Decode with the typed value it came from, for a
+// caller that groups the events or names the folders (ewsmon decode).
+type Decoded struct {
+	Record Record
+	Event  *Event                     // an event
+	Sync   *SyncFolderHierarchyResult // a SyncFolderHierarchy Response (its changes follow as FolderChange lines)
+	Folder *Folder                    // a Folder line (GetFolder and other folder operations)
+	Item   *Item                      // an Item line (GetItem)
+}
+
+// DecodeAll is Decode with the typed values.
+func DecodeAll(r io.Reader, emit func(Decoded)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, _ := br.Peek(2); len(head) == 2 && (head[0] == 0xFF && head[1] == 0xFE || head[0] == 0xFE && head[1] == 0xFF) {
 		return &DecodeError{Offset: 0, Err: errUTF16}
@@ -48,9 +65,9 @@ func Decode(r io.Reader, emit func(Record)) error {
 			return &DecodeError{Offset: skipped + er.Offset(), Err: err}
 		}
 		if env.Fault != nil {
-			emit(ErrorRecord(env.Fault))
+			emit(Decoded{Record: ErrorRecord(env.Fault)})
 		}
-		walkRecords(env.Body, emit)
+		decodeBody(env.Body, emit)
 	}
 }
 
@@ -107,25 +124,200 @@ func skipHTTPHead(br *bufio.Reader) (n int64, chunked bool, err error) {
 	}
 }
 
-// walkRecords emits the records of an envelope body in document order.
-func walkRecords(n *node, emit func(Record)) {
+// decodeBody emits the lines of an envelope's body: the messages of a
+// response, the events of a request that carries them (SendNotification),
+// else one line naming the request.
+func decodeBody(b *node, emit func(Decoded)) {
+	if b == nil {
+		return
+	}
+	if b.Space == "" {
+		// Microsoft's own push Subscribe sample puts the operation in no
+		// namespace; a server would refuse it, but it is still a request.
+		emit(Decoded{Record: Record{Type: "Request", Operation: b.Local}})
+		return
+	}
+	if !isEWS(b.Space) {
+		return
+	}
+	if op, ok := strings.CutSuffix(b.Local, "Response"); ok && op != "" && b.child("ResponseMessages") != nil {
+		for _, m := range b.child("ResponseMessages").Kids {
+			if isEWS(m.Space) {
+				decodeMessage(op, m, emit)
+			}
+		}
+		return
+	}
+	if b.Local == "SendNotificationResult" {
+		// A push listener's answer: keep (OK) or end (Unsubscribe) the
+		// subscription.
+		emit(Decoded{Record: Record{Type: "Response", Operation: "SendNotification", Status: b.text("SubscriptionStatus")}})
+		return
+	}
+	n := 0
+	walkRecords(b, func(d Decoded) { n++; emit(d) })
+	if n == 0 && b.Space == NSMessages {
+		emit(Decoded{Record: Record{Type: "Request", Operation: b.Local}})
+	}
+}
+
+// decodeMessage emits the lines of one m:…ResponseMessage of operation op.
+func decodeMessage(op string, m *node, emit func(Decoded)) {
+	if e := messageError(op, m); e != nil {
+		rec := ErrorRecord(e)
+		rec.Operation = op
+		emit(Decoded{Record: rec})
+		if cs := m.text("ConnectionStatus"); cs != "" {
+			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
+		}
+		return
+	}
+	resp := Record{Type: "Response", Operation: op, ResponseCode: m.text("ResponseCode")}
+	switch op {
+	case "Subscribe":
+		resp.SubscriptionId, resp.Watermark = m.text("SubscriptionId"), m.text("Watermark")
+		emit(Decoded{Record: resp})
+		return
+	case "SyncFolderHierarchy":
+		res := &SyncFolderHierarchyResult{SyncState: m.text("SyncState"), IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange"))}
+		var nodes []*node
+		eachFolderChange(m, func(ch FolderChange, f *node) {
+			res.Changes = append(res.Changes, ch)
+			nodes = append(nodes, f)
+		})
+		var counts [3]int
+		for _, ch := range res.Changes {
+			switch ch.Kind {
+			case ChangeCreate:
+				counts[0]++
+			case ChangeUpdate:
+				counts[1]++
+			case ChangeDelete:
+				counts[2]++
+			}
+		}
+		last := res.IncludesLastFolderInRange
+		resp.SyncState, resp.IncludesLastFolderInRange = res.SyncState, &last
+		resp.Creates, resp.Updates, resp.Deletes = &counts[0], &counts[1], &counts[2]
+		emit(Decoded{Record: resp, Sync: res})
+		for i, ch := range res.Changes {
+			rec := Record{Type: "FolderChange", Change: string(ch.Kind), FolderId: ch.Folder.FolderId.Id}
+			if ch.Kind != ChangeDelete {
+				rec = folderRecord(ch.Folder, nodes[i])
+				rec.Type, rec.Change = "FolderChange", string(ch.Kind)
+			}
+			emit(Decoded{Record: rec})
+		}
+		return
+	}
+	if fs := m.child("Folders"); fs != nil {
+		var kids []*node
+		for _, f := range fs.Kids {
+			if isEWS(f.Space) {
+				kids = append(kids, f)
+			}
+		}
+		n := len(kids)
+		resp.Folders = &n
+		emit(Decoded{Record: resp})
+		for _, k := range kids {
+			f := parseFolder(k)
+			emit(Decoded{Record: folderRecord(f, k), Folder: &f})
+		}
+		return
+	}
+	if its := m.child("Items"); its != nil {
+		var kids []*node
+		for _, k := range its.Kids {
+			if isEWS(k.Space) {
+				kids = append(kids, k)
+			}
+		}
+		n := len(kids)
+		resp.Items = &n
+		emit(Decoded{Record: resp})
+		for _, k := range kids {
+			it := parseItem(k)
+			emit(Decoded{Record: ItemRecord(it), Item: &it})
+		}
+		return
+	}
+	// Event-carrying answers (GetEvents, GetStreamingEvents) say enough
+	// with their events and connection status; others get their line.
+	n := 0
+	walkRecords(m, func(d Decoded) { n++; emit(d) })
+	if n == 0 {
+		if nt := m.child("Notification"); nt != nil {
+			resp.SubscriptionId = nt.text("SubscriptionId")
+		}
+		emit(Decoded{Record: resp})
+	}
+}
+
+// eachFolderChange calls fn for each t:Create, t:Update and t:Delete under
+// a SyncFolderHierarchy message's Changes, with the folder element (nil for
+// a Delete).
+func eachFolderChange(m *node, fn func(FolderChange, *node)) {
+	for _, ch := range m.child("Changes").kids() {
+		if !isEWS(ch.Space) {
+			continue
+		}
+		kind := ChangeKind(ch.Local)
+		switch kind {
+		case ChangeCreate, ChangeUpdate:
+			for _, f := range ch.Kids {
+				if isEWS(f.Space) && strings.HasSuffix(f.Local, "Folder") {
+					fn(FolderChange{Kind: kind, Folder: parseFolder(f)}, f)
+				}
+			}
+		case ChangeDelete:
+			fn(FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.child("FolderId"))}}, nil)
+		}
+	}
+}
+
+// folderRecord is a "Folder" line; counts only where the response has them
+// (a GetFolder of the IdOnly shape has none).
+func folderRecord(f Folder, n *node) Record {
+	r := Record{
+		Type:           "Folder",
+		FolderId:       f.FolderId.Id,
+		ParentFolderId: f.ParentFolderId.Id,
+		FolderName:     f.DisplayName,
+		FolderClass:    f.FolderClass,
+	}
+	if n.child("UnreadCount") != nil {
+		r.UnreadCount = &f.UnreadCount
+	}
+	if n.child("TotalCount") != nil {
+		r.TotalCount = &f.TotalCount
+	}
+	if n.child("ChildFolderCount") != nil {
+		r.ChildFolderCount = &f.ChildFolderCount
+	}
+	return r
+}
+
+// walkRecords emits the events, connection statuses and errors under n in
+// document order.
+func walkRecords(n *node, emit func(Decoded)) {
 	if n == nil || !isEWS(n.Space) {
 		return
 	}
 	switch {
 	case n.attr("ResponseClass") == "Error":
-		emit(ErrorRecord(messageError("", n)))
+		emit(Decoded{Record: ErrorRecord(messageError("", n))})
 		if cs := n.text("ConnectionStatus"); cs != "" {
-			emit(Record{Type: "ConnectionStatus", Status: cs})
+			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
 		}
 		return
 	case n.Local == "Notification":
 		for _, e := range parseNotification(n).Events {
-			emit(EventRecord(e))
+			emit(Decoded{Record: EventRecord(e), Event: &e})
 		}
 		return
 	case n.Local == "ConnectionStatus":
-		emit(Record{Type: "ConnectionStatus", Status: strings.TrimSpace(n.Text)})
+		emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: strings.TrimSpace(n.Text)}})
 		return
 	}
 	for _, k := range n.Kids {

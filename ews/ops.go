@@ -99,22 +99,7 @@ func parseSyncFolderHierarchy(env *envelope) (*SyncFolderHierarchyResult, error)
 		SyncState:                 m.text("SyncState"),
 		IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange")),
 	}
-	for _, ch := range m.child("Changes").kids() {
-		if !isEWS(ch.Space) {
-			continue
-		}
-		kind := ChangeKind(ch.Local)
-		switch kind {
-		case ChangeCreate, ChangeUpdate:
-			for _, f := range ch.Kids {
-				if isEWS(f.Space) && len(f.Local) >= 6 && f.Local[len(f.Local)-6:] == "Folder" {
-					res.Changes = append(res.Changes, FolderChange{Kind: kind, Folder: parseFolder(f)})
-				}
-			}
-		case ChangeDelete:
-			res.Changes = append(res.Changes, FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.child("FolderId"))}})
-		}
-	}
+	eachFolderChange(m, func(ch FolderChange, _ *node) { res.Changes = append(res.Changes, ch) })
 	return res, nil
 }
 

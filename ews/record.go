@@ -6,7 +6,17 @@ import "time"
 // or an error: one line of `ewsmon decode`, `ewsmon watch --json` and the
 // dashboard's NDJSON export. Absent fields are omitted.
 type Record struct {
-	Type              string   `json:"type"` // EWS element name, "ConnectionStatus", "Error", "State", "Gap", "Reconciled" or "ReconcileSummary"
+	// Type: the EWS element name of an event, or "ConnectionStatus",
+	// "Error", "State", "Gap", "Reconciled", "ReconcileSummary"; in
+	// decode also "Response" and "Request" (a message that carries no
+	// events), "FolderChange", "Folder" and "Item".
+	Type string `json:"type"`
+	// Decoded responses and requests that carry no events: the operation
+	// ("Subscribe", "SyncFolderHierarchy", ...) and, for responses, the
+	// ResponseCode. An Error from a response message names its operation
+	// too.
+	Operation         string   `json:"operation,omitempty"`
+	ResponseCode      string   `json:"response_code,omitempty"`
 	TimeStamp         string   `json:"timestamp,omitempty"`
 	Watermark         string   `json:"watermark,omitempty"`
 	SubscriptionId    string   `json:"subscription_id,omitempty"`
@@ -35,10 +45,40 @@ type Record struct {
 	Subject string `json:"subject,omitempty"`
 	IsRead  *bool  `json:"is_read,omitempty"`
 	// ReconcileSummary: folders compared, folders changed, changes listed.
+	// A decoded GetFolder (or other folder operation) Response: the
+	// folders it holds.
 	Folders   *int `json:"folders,omitempty"`
 	Changed   *int `json:"changed,omitempty"`
 	Changes   *int `json:"changes,omitempty"`
 	Truncated bool `json:"truncated,omitempty"`
+
+	// Events of watch, decode and the export: the cascade (the user action)
+	// the event belongs to, numbered from 1 in the order cascades began,
+	// and its label as the dashboard shows it ("New mail in Inbox"); the
+	// display names of FolderId, ParentFolderId and OldParentFolderId where
+	// known. Subject (above) is the item's subject where known.
+	Cascade             uint64 `json:"cascade,omitempty"`
+	CascadeLabel        string `json:"cascade_label,omitempty"`
+	FolderName          string `json:"folder_name,omitempty"`
+	ParentFolderName    string `json:"parent_folder_name,omitempty"`
+	OldParentFolderName string `json:"old_parent_folder_name,omitempty"`
+
+	// SyncFolderHierarchy: the SyncState to resume from, whether the
+	// answer is complete, and how many Create / Update / Delete changes it
+	// holds (each also a "FolderChange" line, Change saying which).
+	SyncState                 string `json:"sync_state,omitempty"`
+	IncludesLastFolderInRange *bool  `json:"includes_last_folder_in_range,omitempty"`
+	Creates                   *int   `json:"creates,omitempty"`
+	Updates                   *int   `json:"updates,omitempty"`
+	Deletes                   *int   `json:"deletes,omitempty"`
+	// "Folder" and "FolderChange" lines: the folder's class and counts
+	// (UnreadCount above). "Item" lines: the item's class. A GetItem
+	// Response: the items it holds.
+	FolderClass      string `json:"folder_class,omitempty"`
+	TotalCount       *int   `json:"total_count,omitempty"`
+	ChildFolderCount *int   `json:"child_folder_count,omitempty"`
+	ItemClass        string `json:"item_class,omitempty"`
+	Items            *int   `json:"items,omitempty"`
 }
 
 // GapRecord is the JSON form of a gap: {"type":"Gap","from":…,"to":…,
@@ -95,4 +135,16 @@ func EventRecord(e Event) Record {
 		r.TimeStamp = e.TimeStamp.UTC().Format(time.RFC3339)
 	}
 	return r
+}
+
+// ItemRecord is the JSON form of an item that a decoded GetItem response
+// holds.
+func ItemRecord(it Item) Record {
+	return Record{
+		Type:           "Item",
+		ItemId:         it.ItemId.Id,
+		ParentFolderId: it.ParentFolderId.Id,
+		Subject:        it.Subject,
+		ItemClass:      it.ItemClass,
+	}
 }

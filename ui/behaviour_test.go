@@ -3,6 +3,7 @@ package ui
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -315,15 +316,73 @@ func TestExportWritesShownEventsAsNDJSON(t *testing.T) {
 		}
 		got = append(got, r)
 	}
-	want := []ews.Record{}
-	for _, e := range h.m.st.VisibleEvents() {
-		want = append(want, ews.EventRecord(e))
+	var want []ews.Record
+	for _, e := range h.m.st.VisibleEntries() {
+		r := ews.EventRecord(e.Event)
+		c := h.m.st.Cascade(e.CascadeID)
+		r.Cascade, r.CascadeLabel = c.ID, h.m.st.Label(c)
+		r.ParentFolderName = "Inbox"
+		r.Subject = map[string]string{itemID(1): "Quarterly report", itemID(2): "Lunch on Friday?", itemID(4): "Re: Offsite agenda"}[e.Event.ItemId.Id]
+		want = append(want, r)
 	}
 	if len(got) != 3 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("exported %+v, want %+v", got, want)
 	}
-	if got[0].Type != "NewMailEvent" || got[0].ItemId != itemID(1) || got[0].TimeStamp != "2026-11-23T09:00:10Z" {
+	// The cascade and its label as the list shows them: each new mail is a
+	// cascade of its own.
+	if got[0].Type != "NewMailEvent" || got[0].ItemId != itemID(1) || got[0].TimeStamp != "2026-11-23T09:00:10Z" ||
+		got[0].CascadeLabel != "New mail in Inbox" || got[0].Cascade == got[1].Cascade || !strings.Contains(h.screen(), got[0].CascadeLabel) {
 		t.Fatalf("first record %+v", got[0])
+	}
+}
+
+// The export of everything: each cascade's events share its id and label,
+// with the folders' names; a gap is its Gap line.
+func TestExportCarriesCascades(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	at := t0.Add(60 * time.Second)
+	h.updates(ews.Update{At: at, Mode: ews.ModeStreaming, State: ews.StateOpen, SubscriptionId: "sub-1",
+		Gap: &ews.Gap{ID: 1, From: at.Add(-time.Second), To: at, Reason: "the stream broke"}})
+	msg := await(t, h.key("x"), isType[exportMsg]).(exportMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	data, err := os.ReadFile(msg.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var r ews.Record
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s %s|%s|%s", r.Cascade, r.CascadeLabel, r.Type, r.FolderName, r.ParentFolderName, r.OldParentFolderName))
+	}
+	want := []string{
+		"1 New mail in Inbox CreatedEvent |Inbox|",
+		"1 New mail in Inbox NewMailEvent |Inbox|",
+		"1 New mail in Inbox ModifiedEvent Inbox|Top of Information Store|",
+		"2 New mail in Inbox CreatedEvent |Inbox|",
+		"2 New mail in Inbox NewMailEvent |Inbox|",
+		"2 New mail in Inbox ModifiedEvent Inbox|Top of Information Store|",
+		"3 Mail moved Inbox → Archive MovedEvent |Archive|Inbox",
+		"3 Mail moved Inbox → Archive ModifiedEvent Inbox|Top of Information Store|",
+		"3 Mail moved Inbox → Archive ModifiedEvent Archive|Top of Information Store|",
+		"4 Folder 'Projects' created under Inbox CreatedEvent Projects|Inbox|",
+		"4 Folder 'Projects' created under Inbox ModifiedEvent Inbox|Top of Information Store|",
+		"5 New mail in Inbox CreatedEvent |Inbox|",
+		"5 New mail in Inbox NewMailEvent |Inbox|",
+		"5 New mail in Inbox ModifiedEvent Inbox|Top of Information Store|",
+		"0  Gap ||",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("export:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	h.send(msg)
+	if !strings.Contains(h.screen(), "exported 14 events") {
+		t.Errorf("the flash does not count the 14 events (the gap is no event):\n%s", h.screen())
 	}
 }
 

@@ -96,16 +96,24 @@ func simCmd(ctx context.Context, sim SimControl, action string) tea.Cmd {
 	}
 }
 
-// exportCmd writes events as NDJSON (ews.EventRecord, the fields of `ewsmon
-// decode`) to a new file in dir named for the moment.
-func exportCmd(dir string, at time.Time, events []ews.Event) tea.Cmd {
+// exportCmd writes the listed events as NDJSON (the lines of `ewsmon watch
+// --json`: the event's fields with its cascade, label, folder names and
+// subject; a gap as its Gap line, a reconciled change as its Reconciled
+// line) to a new file in dir named for the moment.
+func exportCmd(dir string, at time.Time, recs []ews.Record) tea.Cmd {
 	return func() tea.Msg {
-		path, err := writeExport(dir, at, events)
-		return exportMsg{path: path, n: len(events), err: err}
+		path, err := writeExport(dir, at, recs)
+		n := 0
+		for _, r := range recs {
+			if r.Cascade != 0 {
+				n++
+			}
+		}
+		return exportMsg{path: path, n: n, err: err}
 	}
 }
 
-func writeExport(dir string, at time.Time, events []ews.Event) (string, error) {
+func writeExport(dir string, at time.Time, recs []ews.Record) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -124,8 +132,9 @@ func writeExport(dir string, at time.Time, events []ews.Event) (string, error) {
 		return "", fmt.Errorf("export: %w", err)
 	}
 	enc := json.NewEncoder(f)
-	for _, e := range events {
-		if err := enc.Encode(ews.EventRecord(e)); err != nil {
+	enc.SetEscapeHTML(false)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
 			f.Close()
 			return path, fmt.Errorf("export to %s: %w", path, err)
 		}

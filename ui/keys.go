@@ -138,7 +138,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.showDetail = false
 		return nil
 	case key.Matches(msg, k.Export):
-		return exportCmd(m.opts.ExportDir, m.now(), m.st.VisibleEvents())
+		// The lines are made here, from the model as the list shows it now
+		// (cascades, labels, names, subjects); the file is written in the
+		// background.
+		return exportCmd(m.opts.ExportDir, m.now(), m.st.Records(m.st.VisibleEntries()))
 	case key.Matches(msg, k.Resync):
 		// r is the way out of a tree that went wrong: always a full sync,
 		// from no SyncState, whose answer replaces the tree.
