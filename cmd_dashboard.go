@@ -145,3 +145,4 @@ func (c simControl) Act(ctx context.Context, action string) error {
 
 func (c simControl) SetActivity(rate float64) { c.srv.SetActivity(rate) }
 func (c simControl) Activity() float64        { return c.srv.Activity() }
+func (c simControl) Profile() string          { return c.srv.Profile().Name }

@@ -364,6 +364,7 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		namer := &watchNamer{ctx: watchCtx, client: client, st: cw.st, stderr: stderr}
 		cw.named = namer.cascade
 		namer.syncFolders(true)
+		namer.resolveHidden()
 	}
 	clock := env.clock
 	if clock == nil {

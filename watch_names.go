@@ -74,6 +74,33 @@ func (n *watchNamer) sync(ctx context.Context, full bool) error {
 	return nil
 }
 
+// resolveHidden learns the folders outside the visible tree (AllItems,
+// Recoverable Items, Freebusy Data), as the dashboard does at start, so that
+// grouping folds their events in and lines name them.
+func (n *watchNamer) resolveHidden() {
+	ctx, cancel := context.WithTimeout(n.ctx, namesWait)
+	defer cancel()
+	fs, err := model.ResolveHiddenDistinguished(ctx, n.client)
+	n.st.ApplyHiddenFolders(fs)
+	if err != nil && n.ctx.Err() == nil && !n.warnedSync {
+		n.warnedSync = true
+		fmt.Fprintf(n.stderr, "ewsmon watch: hidden folders' names are left out: %s\n", oneLine(opErr("GetFolder", err)))
+	}
+}
+
+// resolveUnknown asks GetFolder, once per id, for the folders events named
+// that neither the tree nor the hidden folders know.
+func (n *watchNamer) resolveUnknown() {
+	ids := n.st.UnknownFolders(50)
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, namesWait)
+	defer cancel()
+	fs, _ := model.ResolveFolders(ctx, n.client, ids)
+	n.st.ApplyHiddenFolders(fs)
+}
+
 // cascade looks up what the lines of one cascade will name: a folder sync
 // if it changed folders, and one GetItem for its items' subjects.
 func (n *watchNamer) cascade(ents []*model.Entry) {
@@ -114,6 +141,7 @@ func (n *watchNamer) cascade(ents []*model.Entry) {
 	if needSync {
 		n.syncFolders(false)
 	}
+	n.resolveUnknown()
 	if len(ids) == 0 {
 		return
 	}

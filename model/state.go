@@ -26,10 +26,15 @@ const (
 // Session describes what is being watched, for the status pane.
 type Session struct {
 	URL, User, ServerVersion string
-	Mode                     ews.Mode
-	Folders                  []string
-	EventTypes               []ews.EventType
-	Simulator                bool
+	// VersionNotice says why the client sends an older RequestServerVersion
+	// than configured ("" normally).
+	VersionNotice string
+	// Profile is the simulator's server profile ("" on a real server).
+	Profile    string
+	Mode       ews.Mode
+	Folders    []string
+	EventTypes []ews.EventType
+	Simulator  bool
 }
 
 // Entry is one retained event. Seq numbers start at 1 and never repeat.

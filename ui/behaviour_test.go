@@ -757,3 +757,36 @@ func TestEventTypesDialogEscCancels(t *testing.T) {
 		t.Fatal("resubscribed with no event types")
 	}
 }
+
+// C opens the cascade reference for the simulator's profile and the
+// subscription's scope; it scrolls; esc closes it.
+func TestCascadeReference(t *testing.T) {
+	h := newHarness(t, 100, 30, true)
+	h.flowing()
+	h.key("C")
+	scr := h.screen()
+	for _, want := range []string{"Cascade reference", "exchange2019", "all folders", "new-mail", "CreatedEvent item Inbox"} {
+		if !strings.Contains(scr, want) {
+			t.Fatalf("reference lacks %q:\n%s", want, scr)
+		}
+	}
+	h.key("pgdown")
+	h.key("pgdown")
+	if h.screen() == scr {
+		t.Fatal("the reference does not scroll")
+	}
+	// The AllItems shape of soft-delete, which an all-folders subscription
+	// gets from Exchange 2013 and later, is in it.
+	found := false
+	for i := 0; i < 40 && !found; i++ {
+		found = strings.Contains(h.screen(), "DeletedEvent item AllItems")
+		h.key("down")
+	}
+	if !found {
+		t.Fatal("soft-delete's AllItems events not shown")
+	}
+	h.key("esc")
+	if strings.Contains(h.screen(), "Cascade reference") {
+		t.Fatal("esc did not close the reference")
+	}
+}

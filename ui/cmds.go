@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
 )
 
 // maxDrain bounds one batch so a firehose cannot starve key handling.
@@ -146,4 +147,22 @@ func writeExport(dir string, at time.Time, recs []ews.Record) (string, error) {
 		path = abs
 	}
 	return path, nil
+}
+
+// resolveHiddenCmd asks for the distinguished folders outside the visible
+// tree and the folders under root (model.ResolveHiddenDistinguished).
+func resolveHiddenCmd(ctx context.Context, b Backend) tea.Cmd {
+	return func() tea.Msg {
+		fs, err := model.ResolveHiddenDistinguished(ctx, b)
+		return hiddenMsg{folders: fs, err: err}
+	}
+}
+
+// resolveFoldersCmd asks GetFolder for folder ids events named that nobody
+// knows (model.State.UnknownFolders).
+func resolveFoldersCmd(ctx context.Context, b Backend, ids []string) tea.Cmd {
+	return func() tea.Msg {
+		fs, err := model.ResolveFolders(ctx, b, ids)
+		return hiddenMsg{folders: fs, err: err}
+	}
 }

@@ -79,6 +79,20 @@ func (f *fakeBackend) GetItem(ctx context.Context, ids ...ews.ItemId) ([]ews.Ite
 	return out, errors.Join(errs...)
 }
 
+func (f *fakeBackend) GetFolderEach(ctx context.Context, refs ...ews.FolderRef) ([]ews.Folder, []error, error) {
+	errs := make([]error, len(refs))
+	for i := range refs {
+		errs[i] = &ews.ResponseError{Code: "ErrorFolderNotFound", Message: "The specified folder could not be found in the store."}
+	}
+	return make([]ews.Folder, len(refs)), errs, nil
+}
+
+func (f *fakeBackend) FindFolder(ctx context.Context, parent ews.FolderRef) ([]ews.Folder, error) {
+	return nil, nil
+}
+
+func (f *fakeBackend) VersionNotice() string { return "" }
+
 func (f *fakeBackend) ServerVersion() ews.ServerVersionInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -112,6 +126,7 @@ func (s *fakeSim) Act(ctx context.Context, action string) error {
 }
 func (s *fakeSim) SetActivity(r float64) { s.mu.Lock(); s.rate = r; s.mu.Unlock() }
 func (s *fakeSim) Activity() float64     { s.mu.Lock(); defer s.mu.Unlock(); return s.rate }
+func (s *fakeSim) Profile() string       { return "exchange2019" }
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 

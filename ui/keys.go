@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
 	"github.com/ewsmon/ewsmon/model"
 )
 
@@ -64,12 +65,27 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 
+	if m.showRef {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m.quit()
+		case key.Matches(msg, k.Back, k.CascadeRef):
+			m.showRef = false
+		default:
+			m.ref.Update(msg)
+		}
+		return nil
+	}
+
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 		m.help.top = 0
+		return nil
+	case key.Matches(msg, k.CascadeRef):
+		m.openReference()
 		return nil
 	case key.Matches(msg, k.Back):
 		switch {
@@ -291,4 +307,30 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// openReference shows the cascade reference for the server and the
+// subscription's scope.
+func (m *Model) openReference() {
+	profile := ""
+	if m.opts.Sim != nil {
+		profile = m.opts.Sim.Profile()
+	}
+	var v ews.ServerVersionInfo
+	if m.opts.Backend != nil {
+		v = m.opts.Backend.ServerVersion()
+	}
+	store, what := refStore(profile, v)
+	scope := sim.ScopeAll
+	if len(m.watchCfg.Folders) > 0 {
+		scope = sim.ScopeFolders
+	}
+	keys := map[string]string{}
+	if m.opts.Sim != nil {
+		for _, a := range m.c.keys.SimActions() {
+			keys[a.SimAction] = a.Binding.Help().Key
+		}
+	}
+	m.ref.setContent(store, what, scope, keys)
+	m.showRef = true
 }

@@ -91,6 +91,7 @@ func (m *Model) relayout() {
 		m.detail.SetSize(treeW+eventsW, m.bodyH)
 	}
 	m.help.SetSize(w, m.bodyH)
+	m.ref.SetSize(w, m.bodyH)
 	if _, ok := m.rects[m.focus]; !ok {
 		m.setFocus(paneEvents)
 	}
@@ -174,6 +175,9 @@ func (m *Model) body() string {
 	if m.showHelp {
 		return m.help.View()
 	}
+	if m.showRef {
+		return m.ref.View()
+	}
 	var cols []string
 	if m.showDetail {
 		cols = append(cols, m.detail.View())
@@ -220,6 +224,8 @@ func (m *Model) bottomBar(w int) string {
 	switch {
 	case m.showHelp:
 		bindings = m.help.ShortHelp()
+	case m.showRef:
+		bindings = m.ref.ShortHelp()
 	case m.typesDlg != nil:
 		return fit(s.Muted.Render("↑/↓ move · space toggle · enter resubscribe · esc cancel"), w)
 	case m.showDetail:

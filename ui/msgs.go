@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
 )
 
 // updatesMsg is every runner update that was waiting on the channel of
@@ -63,3 +64,9 @@ type simMsg struct {
 
 // quitTimeoutMsg ends the wait for the subscription to close on quit.
 type quitTimeoutMsg struct{}
+
+// hiddenMsg is what resolving folders outside the visible tree found.
+type hiddenMsg struct {
+	folders []model.HiddenFolderInfo
+	err     error
+}

@@ -17,6 +17,13 @@ type Backend interface {
 	GetFolder(ctx context.Context, refs ...ews.FolderRef) ([]ews.Folder, error)
 	GetItem(ctx context.Context, ids ...ews.ItemId) ([]ews.Item, error)
 	ServerVersion() ews.ServerVersionInfo
+	// GetFolderEach and FindFolder resolve the folders outside the visible
+	// tree that events name (AllItems, Recoverable Items…).
+	GetFolderEach(ctx context.Context, refs ...ews.FolderRef) ([]ews.Folder, []error, error)
+	FindFolder(ctx context.Context, parent ews.FolderRef) ([]ews.Folder, error)
+	// VersionNotice says why the client sends an older RequestServerVersion
+	// than configured ("" normally).
+	VersionNotice() string
 }
 
 // SimControl drives the embedded simulator's demo actions; nil when the
@@ -27,6 +34,8 @@ type SimControl interface {
 	Act(ctx context.Context, action string) error
 	SetActivity(rate float64)
 	Activity() float64
+	// Profile is the server profile the simulator runs (sim.Profiles).
+	Profile() string
 }
 
 // Options configure the dashboard.

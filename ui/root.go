@@ -41,14 +41,18 @@ type Model struct {
 	status  *statusPane
 	detail  *detailPane
 	help    *helpPane
+	ref     *refPane
 
-	focus      paneID
-	showDetail bool
-	showHelp   bool
-	filtering  bool
-	input      lineInput
-	typesDlg   *typesDialog
-	themeAuto  bool
+	focus         paneID
+	showDetail    bool
+	showHelp      bool
+	showRef       bool   // the cascade reference (C)
+	versionNotice string // the client's RequestServerVersion fallback, once flashed
+	resolving     bool   // a GetFolder for folders outside the tree is under way
+	filtering     bool
+	input         lineInput
+	typesDlg      *typesDialog
+	themeAuto     bool
 
 	width, height int
 	wide          bool
@@ -116,6 +120,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.status = newStatusPane(m.c, opts.Sim)
 	m.detail = newDetailPane(m.c)
 	m.help = newHelpPane(m.c)
+	m.ref = newRefPane(m.c)
 
 	m.watchCfg = opts.Watch
 	if m.watchCfg.Mode == "" {
@@ -133,6 +138,10 @@ func (m *Model) now() time.Time { return m.opts.Clock.Now() }
 // Init subscribes, starts the full folder sync and the one-second tick.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.subscribe(), m.startSync(true), tick(m.opts.Clock)}
+	if m.opts.Backend != nil {
+		m.resolving = true
+		cmds = append(cmds, resolveHiddenCmd(m.ctx, m.opts.Backend))
+	}
 	if m.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -149,13 +158,21 @@ func (m *Model) updateSession() {
 			folders = append(folders, m.st.Tree().Name(r.Id.Id))
 		}
 	}
-	ver := ""
+	ver, notice, profile := "", "", ""
 	if m.opts.Backend != nil {
 		ver = m.opts.Backend.ServerVersion().String()
+		notice = m.opts.Backend.VersionNotice()
+	}
+	if m.opts.Sim != nil {
+		profile = m.opts.Sim.Profile()
+	}
+	if notice != "" && notice != m.versionNotice {
+		m.versionNotice = notice
+		m.setFlash(notice, false)
 	}
 	m.sessionVersion = ver
 	m.st.SetSession(model.Session{
-		URL: m.opts.URL, User: m.opts.User, ServerVersion: ver, Mode: m.watchCfg.Mode,
+		URL: m.opts.URL, User: m.opts.User, ServerVersion: ver, VersionNotice: notice, Profile: profile, Mode: m.watchCfg.Mode,
 		Folders: folders, EventTypes: m.watchCfg.EventTypes, Simulator: m.opts.Sim != nil,
 	})
 }
@@ -200,6 +217,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case syncMsg:
 		return m.onSync(msg)
+	case hiddenMsg:
+		return m.onHidden(msg)
 	case foldersMsg:
 		if msg.err != nil {
 			m.setFlash(opError("GetFolder", msg.err), true)

@@ -22,6 +22,7 @@ func (a simControl) Act(ctx context.Context, action string) error {
 }
 func (a simControl) SetActivity(r float64) { a.s.SetActivity(r) }
 func (a simControl) Activity() float64     { return a.s.Activity() }
+func (a simControl) Profile() string       { return a.s.Profile().Name }
 
 // driver is a small Bubble Tea runtime for tests: commands run in
 // goroutines, their messages go through Update one at a time.

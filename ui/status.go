@@ -116,6 +116,12 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 	if sess.ServerVersion != "" {
 		kv("Version", sess.ServerVersion)
 	}
+	if sess.Profile != "" {
+		kv("Profile", sess.Profile)
+	}
+	if sess.VersionNotice != "" {
+		kv("", sess.VersionNotice)
+	}
 	mode := status.Mode
 	if mode == "" {
 		mode = sess.Mode

@@ -46,8 +46,9 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion { // Backend is set: it made msg
 		m.updateSession()
 	}
+	resolve := m.resolveUnknown()
 	if !msg.closed {
-		return waitUpdates(msg.gen, msg.ch)
+		return tea.Batch(waitUpdates(msg.gen, msg.ch), resolve)
 	}
 	m.watching = false
 	m.unsubscribing = false
@@ -88,4 +89,27 @@ func (m *Model) quit() tea.Cmd {
 		<-clock.After(quitWait)
 		return quitTimeoutMsg{}
 	}
+}
+
+// resolveUnknown asks GetFolder, one batch at a time, for the folders events
+// named that neither the tree nor the hidden folders know, so that labels
+// name the AllItems search folder or Recoverable Items instead of a hash.
+func (m *Model) resolveUnknown() tea.Cmd {
+	if m.resolving || m.opts.Backend == nil {
+		return nil
+	}
+	ids := m.st.UnknownFolders(50)
+	if len(ids) == 0 {
+		return nil
+	}
+	m.resolving = true
+	return resolveFoldersCmd(m.ctx, m.opts.Backend, ids)
+}
+
+func (m *Model) onHidden(msg hiddenMsg) tea.Cmd {
+	m.resolving = false
+	m.st.ApplyHiddenFolders(msg.folders)
+	// An error leaves those folders named by hash: nothing to tell the user
+	// beyond what the labels show.
+	return m.resolveUnknown()
 }

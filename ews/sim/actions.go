@@ -550,7 +550,7 @@ func (a *actor) hardDelete(f *folder) error {
 func (a *actor) emptyDeletedItems() error {
 	del := a.mb.dist["deleteditems"]
 	if len(del.items) == 0 && len(del.children) == 0 {
-		return fmt.Errorf("Deleted Items is empty: %w", errNoTarget)
+		return fmt.Errorf("the Deleted Items folder is empty: %w", errNoTarget)
 	}
 	items := append([]*item(nil), del.items...)
 	sort.Slice(items, func(i, j int) bool { return items[i].id < items[j].id })

@@ -40,11 +40,7 @@ func matrixThroughClient(t *testing.T, p *Profile, r MatrixRow) {
 			t.Fatalf("prepare %s: %v", pr.Action, err)
 		}
 	}
-	name := func(id string) string { return "" }
-	{
-		e := &env{t: t, s: srv}
-		name = e.folderNamer()
-	}
+	name := (&env{t: t, s: srv}).folderNamer()
 	type sub struct {
 		scope, mode string
 		id, wm      string

@@ -133,3 +133,12 @@ func (p *Profile) streamHeaderXML() string {
 
 // Profile is the profile the simulator runs.
 func (s *Server) Profile() *Profile { return s.profile }
+
+// HiddenFolder reports whether a folder id is one of the simulator's folders
+// outside the visible tree (Recoverable Items, AllItems, Freebusy Data…).
+func (s *Server) HiddenFolder(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.folders[id]
+	return f != nil && f.hidden
+}
