@@ -31,11 +31,8 @@ type simRig struct {
 	hidden    map[string]bool // folders outside the tree the rig resolved
 }
 
-func newSimRig(t *testing.T, seed int64) *simRig {
-	t.Helper()
-	return newSimRigConfig(t, sim.Config{Seed: seed})
-}
-
+// newSimRigConfig is the simulator (with cfg) on a loopback port, a client
+// and a State fed the way the dashboard feeds it.
 func newSimRigConfig(t *testing.T, cfg sim.Config) *simRig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -281,50 +278,55 @@ func (r *simRig) expectedKind(action string, evs []ews.Event) string {
 // Every action the simulator documents becomes exactly one cascade with the
 // label that says what happened — with a pause between actions, and with
 // all of them inside one second, where only consistency separates them.
+// On every server profile.
 func TestEverySimulatorActionIsOneCascade(t *testing.T) {
-	for _, pause := range []time.Duration{0, 10 * time.Second} {
-		t.Run(fmt.Sprint("pause ", pause), func(t *testing.T) {
-			r := newSimRig(t, 1)
-			var want, actions []string
-			var fired [][]ews.Event
-			for _, action := range sim.Actions {
-				before := make(map[string]string, len(r.names))
-				for k, v := range r.names {
-					before[k] = v
-				}
-				evs, err := r.act(action)
+	for _, p := range sim.Profiles {
+		for _, pause := range []time.Duration{0, 10 * time.Second} {
+			t.Run(fmt.Sprint(p.Name, " pause ", pause), func(t *testing.T) { everyAction(t, p.Name, pause) })
+		}
+	}
+}
+
+func everyAction(t *testing.T, profile string, pause time.Duration) {
+	r := newSimRigConfig(t, sim.Config{Server: profile, Seed: 1})
+	var want, actions []string
+	var fired [][]ews.Event
+	for _, action := range sim.Actions {
+		before := make(map[string]string, len(r.names))
+		for k, v := range r.names {
+			before[k] = v
+		}
+		evs, err := r.act(action)
+		if err != nil {
+			// Nothing to act on yet (a second meeting request to
+			// decline): the matrix scenario's preparation first.
+			for _, pr := range sim.MatrixRowFor(action).Prepare {
+				pevs, err := r.act(pr.Action)
 				if err != nil {
-					// Nothing to act on yet (a second meeting request to
-					// decline): the matrix scenario's preparation first.
-					for _, pr := range sim.MatrixRowFor(action).Prepare {
-						pevs, err := r.act(pr.Action)
-						if err != nil {
-							t.Fatalf("%s: %v", pr.Action, err)
-						}
-						r.sync()
-						actions, fired = append(actions, pr.Action), append(fired, pevs)
-						want = append(want, r.expectedLabel(pr.Action, pevs, before))
-						r.clock.Advance(pause)
-					}
-					if evs, err = r.act(action); err != nil {
-						t.Fatalf("%s: %v", action, err)
-					}
+					t.Fatalf("%s: %v", pr.Action, err)
 				}
 				r.sync()
-				actions, fired = append(actions, action), append(fired, evs)
-				want = append(want, r.expectedLabel(action, evs, before))
+				actions, fired = append(actions, pr.Action), append(fired, pevs)
+				want = append(want, r.expectedLabel(pr.Action, pevs, before))
 				r.clock.Advance(pause)
 			}
-			got := labels(r.s)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("list:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			if evs, err = r.act(action); err != nil {
+				t.Fatalf("%s: %v", action, err)
 			}
-			for i, row := range r.s.Rows(0, r.s.RowCount()) {
-				if k := r.expectedKind(actions[i], fired[i]); string(row.Cascade.Kind) != k {
-					t.Errorf("cascade %d (%s) has kind %q, want %q", i, want[i], row.Cascade.Kind, k)
-				}
-			}
-		})
+		}
+		r.sync()
+		actions, fired = append(actions, action), append(fired, evs)
+		want = append(want, r.expectedLabel(action, evs, before))
+		r.clock.Advance(pause)
+	}
+	got := labels(r.s)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("list:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	for i, row := range r.s.Rows(0, r.s.RowCount()) {
+		if k := r.expectedKind(actions[i], fired[i]); string(row.Cascade.Kind) != k {
+			t.Errorf("cascade %d (%s) has kind %q, want %q", i, want[i], row.Cascade.Kind, k)
+		}
 	}
 }
 

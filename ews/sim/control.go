@@ -14,7 +14,8 @@ import (
 
 // The control API: POST /sim/actions {"action":"new-mail","mailbox":"…",
 // "folder":"inbox"} performs one action and answers
-// {"action":"new-mail","events":[Record…]}; GET /sim/actions lists the
+// {"action":"new-mail","events":[Record…]} (and "folder_events" where a
+// subscription naming folder ids gets other events); GET /sim/actions lists the
 // action names. Errors answer {"error":"…"} with 400. It needs no
 // authentication: it is for scripts and tests next to the simulator.
 
@@ -23,7 +24,10 @@ const maxActionBody = 64 << 10
 
 type actionResponse struct {
 	Action string       `json:"action"`
-	Events []ews.Record `json:"events"`
+	Events []ews.Record `json:"events"` // as a subscription on all folders gets them
+	// FolderEvents: as a subscription naming folder ids gets them (before
+	// its folder filter), when that differs (docs/cascades.md).
+	FolderEvents []ews.Record `json:"folder_events,omitempty"`
 }
 
 func (s *Server) serveActions(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +54,15 @@ func (s *Server) serveActions(w http.ResponseWriter, r *http.Request) {
 	out := actionResponse{Action: res.Action, Events: make([]ews.Record, 0, len(res.Events))}
 	for _, e := range res.Events {
 		out.Events = append(out.Events, ews.EventRecord(e))
+	}
+	same := len(res.FolderEvents) == len(res.Events)
+	for i := 0; same && i < len(res.Events); i++ {
+		same = res.Events[i].Watermark == res.FolderEvents[i].Watermark
+	}
+	if !same {
+		for _, e := range res.FolderEvents {
+			out.FolderEvents = append(out.FolderEvents, ews.EventRecord(e))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
