@@ -532,8 +532,12 @@ func (c *Client) noteVersion(env *envelope) {
 // do runs one ordinary (non-streaming) operation and returns its parsed
 // envelope and the raw response bytes.
 func (c *Client) do(ctx context.Context, req request) (*envelope, []byte, error) {
+	sent := c.RequestServerVersion()
 	env, raw, err := c.do1(ctx, req)
-	if err == nil && env.Fault != nil && env.Fault.Code == string(ErrInvalidServerVersion) && c.fallBack(env) {
+	if err == nil && env.Fault != nil && env.Fault.Code == string(ErrInvalidServerVersion) &&
+		(c.RequestServerVersion() != sent || c.fallBack(env)) {
+		// Refused: retry once at the version the server accepts (another
+		// request may have found it meanwhile).
 		return c.do1(ctx, req)
 	}
 	return env, raw, err

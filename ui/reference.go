@@ -21,18 +21,25 @@ type refPane struct {
 	c    *common
 	vp   viewport.Model
 	w, h int
+	// what it shows, to lay it out again at a new width
+	store, what, scope string
+	keys               map[string]string
+	shown              bool
 }
 
 func newRefPane(c *common) *refPane {
-	vp := viewport.New()
-	vp.SoftWrap = true
-	return &refPane{c: c, vp: vp}
+	return &refPane{c: c, vp: viewport.New()}
 }
 
 func (p *refPane) SetSize(w, h int) {
 	p.w, p.h = w, h
 	p.vp.SetWidth(w)
 	p.vp.SetHeight(h)
+	if p.shown {
+		top := p.vp.YOffset()
+		p.render()
+		p.vp.SetYOffset(top)
+	}
 }
 
 func (p *refPane) SetFocused(bool) {}
@@ -88,16 +95,32 @@ func refStore(profile string, v ews.ServerVersionInfo) (store, what string) {
 	return sim.Store2013, "a server whose version is not known yet: showing the Exchange 2013 store's events"
 }
 
-// setContent renders the reference for a store and a scope.
+// setContent shows the reference for a store and a scope, from the top.
 func (p *refPane) setContent(store, what, scope string, simKeys map[string]string) {
+	p.store, p.what, p.scope, p.keys, p.shown = store, what, scope, simKeys, true
+	p.render()
+	p.vp.GotoTop()
+}
+
+// render lays the reference out at the pane's width, wrapping at words.
+func (p *refPane) render() {
 	s := p.c.styles
+	store, what, scope, simKeys := p.store, p.what, p.scope, p.keys
+	w := max(p.w, 20)
+	para := func(st func(...string) string, indent, text string) string {
+		var out []string
+		for _, l := range wrap(text, w-ansi.StringWidth(indent)) {
+			out = append(out, indent+st(l))
+		}
+		return strings.Join(out, "\n") + "\n"
+	}
 	scopeText := "a subscription naming folder ids"
 	if scope == sim.ScopeAll {
 		scopeText = "a subscription on all folders"
 	}
 	var b strings.Builder
 	b.WriteString(s.Bold.Render("Cascade reference") + "\n")
-	b.WriteString(s.Muted.Render("What each action fires, in order, for "+what+" to "+scopeText+". From docs/cascades.md, the matrix the simulator fires. esc closes.") + "\n")
+	b.WriteString(para(s.Muted.Render, "", "What each action fires, in order, for "+what+" to "+scopeText+". From docs/cascades.md, the matrix the simulator fires. esc closes."))
 	for _, r := range sim.Matrix {
 		c := r.Cell(store, scope)
 		if c == nil {
@@ -107,16 +130,11 @@ func (p *refPane) setContent(store, what, scope string, simKeys map[string]strin
 		if k := simKeys[r.Action]; k != "" {
 			head += "  [" + k + "]"
 		}
-		b.WriteString("\n" + s.Accent.Render(head) + s.Muted.Render(" — "+r.Title) + "\n")
+		b.WriteString("\n" + para(s.Accent.Render, "", head+" — "+r.Title))
 		for i, e := range c.Events {
 			b.WriteString(fmt.Sprintf("  %d. %s\n", i+1, e))
 		}
-		src := c.Source
-		if w := p.w - 4; w > 20 && ansi.StringWidth(src) > 3*w {
-			src = ansi.Truncate(src, 3*w, "…")
-		}
-		b.WriteString(s.Muted.Render("  source: "+src) + "\n")
+		b.WriteString(para(s.Muted.Render, "  ", "source: "+c.Source))
 	}
 	p.vp.SetContent(b.String())
-	p.vp.GotoTop()
 }
