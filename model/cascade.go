@@ -110,8 +110,18 @@ func (s *State) Label(c *Cascade) string {
 }
 
 func (s *State) render(v verdict) string {
-	t := s.tree
-	name := t.Name
+	if l, ok := s.renderItem(v); ok {
+		return l
+	}
+	if l, ok := s.renderFolder(v); ok {
+		return l
+	}
+	return fmt.Sprintf("Unrecognized cascade (%d events)", v.n)
+}
+
+// renderItem labels the kinds about items.
+func (s *State) renderItem(v verdict) (string, bool) {
+	name := s.tree.Name
 	what := func() string {
 		if v.n > 1 {
 			return fmt.Sprintf("%d items", v.n)
@@ -120,17 +130,17 @@ func (s *State) render(v verdict) string {
 	}
 	switch v.kind {
 	case KindNewMail:
-		return "New mail in " + name(v.to)
+		return "New mail in " + name(v.to), true
 	case KindMeetingRequest:
-		return "Meeting request in " + name(v.to)
+		return "Meeting request in " + name(v.to), true
 	case KindSendMail:
-		return "Mail sent"
+		return "Mail sent", true
 	case KindMoveItem:
-		return fmt.Sprintf("%s moved %s → %s", what(), name(v.from), name(v.to))
+		return fmt.Sprintf("%s moved %s → %s", what(), name(v.from), name(v.to)), true
 	case KindSoftDelete:
-		return fmt.Sprintf("%s deleted from %s (moved to Deleted Items)", what(), name(v.from))
+		return fmt.Sprintf("%s deleted from %s (moved to Deleted Items)", what(), name(v.from)), true
 	case KindCopyItem:
-		return fmt.Sprintf("%s copied %s → %s", what(), name(v.from), name(v.to))
+		return fmt.Sprintf("%s copied %s → %s", what(), name(v.from), name(v.to)), true
 	case KindHardDelete:
 		// A DeletedEvent does not say whether the item is gone or in
 		// Recoverable Items: Microsoft's deletion table gives the same
@@ -142,65 +152,73 @@ func (s *State) render(v verdict) string {
 				parts = append(parts, plural(v.n, "item"))
 			}
 			parts = append(parts, plural(v.folders, "folder"))
-			return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", strings.Join(parts, " and "), name(v.to))
+			return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", strings.Join(parts, " and "), name(v.to)), true
 		}
-		return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", what(), name(v.to))
+		return fmt.Sprintf("%s deleted from %s (permanently or to Recoverable Items)", what(), name(v.to)), true
 	case KindDumpsterDelete:
-		return fmt.Sprintf("%s deleted from %s (to Recoverable Items)", what(), name(v.from))
+		return fmt.Sprintf("%s deleted from %s (to Recoverable Items)", what(), name(v.from)), true
 	case KindUpdateAppt:
-		return "Appointment updated in " + name(v.to)
+		return "Appointment updated in " + name(v.to), true
 	case KindAcceptMeeting:
 		if v.tent {
-			return "Meeting tentatively accepted in " + name(v.to) + " (response sent)"
+			return "Meeting tentatively accepted in " + name(v.to) + " (response sent)", true
 		}
-		return "Meeting accepted in " + name(v.to) + " (response sent)"
+		return "Meeting accepted in " + name(v.to) + " (response sent)", true
 	case KindDeclineMeeting:
-		return "Meeting declined in " + name(v.to) + " (response sent)"
+		return "Meeting declined in " + name(v.to) + " (response sent)", true
 	case KindSaveDraft:
-		return "Draft saved in " + name(v.to)
+		return "Draft saved in " + name(v.to), true
+	case KindItemCreated:
+		return fmt.Sprintf("%s created in %s", what(), name(v.to)), true
+	case KindItemChanged:
+		return fmt.Sprintf("%s changed in %s", what(), name(v.to)), true
+	case KindMarkRead:
+		return fmt.Sprintf("%s marked read in %s", what(), name(v.to)), true
+	case KindMarkUnread:
+		return fmt.Sprintf("%s marked unread in %s", what(), name(v.to)), true
+	case KindReadChanged:
+		return fmt.Sprintf("%s read state changed in %s (unread %d)", what(), name(v.to), v.unread), true
+	}
+	return "", false
+}
+
+// renderFolder labels the kinds about folders and free/busy.
+func (s *State) renderFolder(v verdict) (string, bool) {
+	name := s.tree.Name
+	switch v.kind {
 	case KindFolderToDI:
 		if v.folder == "" {
-			return fmt.Sprintf("A folder deleted from %s (moved to Deleted Items)", name(v.from))
+			return fmt.Sprintf("A folder deleted from %s (moved to Deleted Items)", name(v.from)), true
 		}
-		return fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name(v.folder), name(v.from))
-	case KindItemCreated:
-		return fmt.Sprintf("%s created in %s", what(), name(v.to))
-	case KindItemChanged:
-		return fmt.Sprintf("%s changed in %s", what(), name(v.to))
-	case KindMarkRead:
-		return fmt.Sprintf("%s marked read in %s", what(), name(v.to))
-	case KindMarkUnread:
-		return fmt.Sprintf("%s marked unread in %s", what(), name(v.to))
-	case KindReadChanged:
-		return fmt.Sprintf("%s read state changed in %s (unread %d)", what(), name(v.to), v.unread)
+		return fmt.Sprintf("Folder '%s' deleted from %s (moved to Deleted Items)", name(v.folder), name(v.from)), true
 	case KindCreateFolder:
-		return fmt.Sprintf("Folder '%s' created under %s", name(v.folder), name(v.to))
+		return fmt.Sprintf("Folder '%s' created under %s", name(v.folder), name(v.to)), true
 	case KindMoveFolder:
-		return fmt.Sprintf("Folder '%s' moved %s → %s", name(v.folder), name(v.from), name(v.to))
+		return fmt.Sprintf("Folder '%s' moved %s → %s", name(v.folder), name(v.from), name(v.to)), true
 	case KindCopyFolder:
-		return fmt.Sprintf("Folder '%s' copied %s → %s", name(v.folder), name(v.from), name(v.to))
+		return fmt.Sprintf("Folder '%s' copied %s → %s", name(v.folder), name(v.from), name(v.to)), true
 	case KindDeleteFolder:
-		return fmt.Sprintf("Folder '%s' deleted from %s", name(v.folder), name(v.to))
+		return fmt.Sprintf("Folder '%s' deleted from %s", name(v.folder), name(v.to)), true
 	case KindRenameFolder:
 		if v.was == "" {
-			return fmt.Sprintf("Folder '%s' renamed", name(v.folder))
+			return fmt.Sprintf("Folder '%s' renamed", name(v.folder)), true
 		}
-		return fmt.Sprintf("Folder '%s' renamed to '%s'", v.was, name(v.folder))
+		return fmt.Sprintf("Folder '%s' renamed to '%s'", v.was, name(v.folder)), true
 	case KindFolderChanged:
 		if v.unread < 0 {
-			return fmt.Sprintf("Folder '%s' changed", name(v.folder))
+			return fmt.Sprintf("Folder '%s' changed", name(v.folder)), true
 		}
-		return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread)
+		return fmt.Sprintf("Folder '%s' changed (unread %d)", name(v.folder), v.unread), true
 	case KindFreeBusy:
 		if v.n < 0 {
-			return "Free/busy data updated"
+			return "Free/busy data updated", true
 		}
 		if v.to != "" {
-			return "Free/busy changed in " + name(v.to)
+			return "Free/busy changed in " + name(v.to), true
 		}
-		return "Free/busy changed"
+		return "Free/busy changed", true
 	}
-	return fmt.Sprintf("Unrecognized cascade (%d events)", v.n)
+	return "", false
 }
 
 func plural(n int, what string) string {
@@ -522,36 +540,11 @@ func (s *State) classifyDraft(prims []*ews.Event) (verdict, bool) {
 }
 
 func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ews.Event, unrec verdict) verdict {
-	t := s.tree
-	var newMail *ews.Event
-	for _, ev := range prims {
-		if ev.Type == ews.NewMailEvent {
-			if newMail != nil {
-				return unrec
-			}
-			newMail = ev
+	if v, ok, bad := s.classifyArrival(prims, fbs); ok || bad {
+		if bad {
+			return unrec
 		}
-	}
-	if newMail != nil {
-		x, dir := newMail.ItemId.Id, newMail.ParentFolderId.Id
-		others := 0
-		for _, ev := range prims {
-			if ev.ItemId.Id == x {
-				if ev.Type != ews.CreatedEvent && ev.Type != ews.NewMailEvent {
-					return unrec
-				}
-				continue
-			}
-			if ev.Type != ews.CreatedEvent && ev.Type != ews.ModifiedEvent {
-				return unrec
-			}
-			others++
-		}
-		it, known := s.items[x]
-		if others > 0 || len(fbs) > 0 || (known && strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Request")) {
-			return verdict{kind: KindMeetingRequest, to: dir}
-		}
-		return verdict{kind: KindNewMail, item: x, to: dir}
+		return v
 	}
 	if len(fbs) > 0 {
 		if v, ok := s.classifyCalendarWork(prims); ok {
@@ -561,9 +554,55 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 			return unrec
 		}
 	}
+	if s.isSending(prims) {
+		return verdict{kind: KindSendMail}
+	}
+	if v, ok := s.classifyDraft(prims); ok {
+		return v
+	}
+	return s.classifyOperation(prims, fmods, unrec)
+}
 
-	// Sending: the message ends up in Sent Items, coming from Drafts or
-	// Outbox (or saved there directly).
+// classifyArrival: new mail or a meeting request (a NewMailEvent and the
+// item's CreatedEvent, for a meeting request also its calendar item or
+// free/busy). bad: a NewMailEvent with events that do not fit.
+func (s *State) classifyArrival(prims []*ews.Event, fbs []*ews.Event) (v verdict, ok, bad bool) {
+	var newMail *ews.Event
+	for _, ev := range prims {
+		if ev.Type == ews.NewMailEvent {
+			if newMail != nil {
+				return v, false, true
+			}
+			newMail = ev
+		}
+	}
+	if newMail == nil {
+		return v, false, false
+	}
+	x, dir := newMail.ItemId.Id, newMail.ParentFolderId.Id
+	others := 0
+	for _, ev := range prims {
+		switch {
+		case ev.ItemId.Id == x && ev.Type != ews.CreatedEvent && ev.Type != ews.NewMailEvent:
+			return v, false, true
+		case ev.ItemId.Id == x:
+		case ev.Type != ews.CreatedEvent && ev.Type != ews.ModifiedEvent:
+			return v, false, true
+		default:
+			others++
+		}
+	}
+	it, known := s.items[x]
+	if others > 0 || len(fbs) > 0 || (known && strings.HasPrefix(it.ItemClass, "IPM.Schedule.Meeting.Request")) {
+		return verdict{kind: KindMeetingRequest, to: dir}, true, false
+	}
+	return verdict{kind: KindNewMail, item: x, to: dir}, true, false
+}
+
+// isSending: the message ends up in Sent Items, coming from Drafts or Outbox
+// (or saved there directly).
+func (s *State) isSending(prims []*ews.Event) bool {
+	t := s.tree
 	landsInSent, fromOutgoing, allCreatedInSent := false, false, true
 	for _, ev := range prims {
 		p, op := ev.ParentFolderId.Id, ev.OldParentFolderId.Id
@@ -578,16 +617,14 @@ func (s *State) classifyItemAction(prims []*ews.Event, fmods []*Entry, fbs []*ew
 			fromOutgoing = true
 		}
 	}
-	if landsInSent && (fromOutgoing || allCreatedInSent) {
-		return verdict{kind: KindSendMail}
-	}
-	if v, ok := s.classifyDraft(prims); ok {
-		return v
-	}
+	return landsInSent && (fromOutgoing || allCreatedInSent)
+}
 
-	// The operation: the events that are not follow-up changes of an item
-	// this action created or moved. All must be the same operation between
-	// the same folders.
+// classifyOperation: the events that are not follow-up changes of an item
+// this action created or moved must all be the same operation between the
+// same folders (one item, or several: a multi-select).
+func (s *State) classifyOperation(prims []*ews.Event, fmods []*Entry, unrec verdict) verdict {
+	t := s.tree
 	var op *ews.Event
 	count := 0
 	for i, ev := range prims {

@@ -209,145 +209,174 @@ func (s *State) joins(o *openCascade, e *Entry) bool {
 		return false
 	}
 	ev := &e.Event
-	if ev.Type == ews.FreeBusyChangedEvent {
-		// Free/busy follows a calendar change: a meeting request's new
-		// calendar item, or an appointment being created or changed; once
-		// per item, and not after the free/busy data noise that ends a
-		// calendar operation.
-		if o.fbItems.has(ev.ItemId.Id) || o.noise.len() > 0 {
-			return false
-		}
-		x := ev.ItemId.Id
-		return o.created.has(x) || o.modified.has(x) || (o.newMails > 0 && o.extraItem == x)
-	}
-	if !ev.ItemId.IsZero() && s.tree.hiddenRole(ev.ParentFolderId.Id) == roleFreeBusy {
-		// Free/busy data written and dropped by a calendar operation:
-		// noise that belongs to the calendar cascade it follows.
-		x := ev.ItemId.Id
-		if ev.Type == ews.DeletedEvent && o.noise.has(x) {
-			return true
-		}
-		return ev.Type == ews.CreatedEvent && o.noise.len() == 0 &&
-			(o.fbItems.len() > 0 || o.newMails > 0 || s.touchedCalendar(o))
-	}
-	if ev.Type == ews.ModifiedEvent && ev.IsFolderEvent() {
-		// Count and child-count changes of a folder the action touched.
-		f := ev.FolderId.Id
-		if o.fmodSince.has(f) {
-			// One change per folder follows each step of an action: the
-			// same folder changing again is the next action's.
-			return false
-		}
-		if o.subjects.has(f) {
-			// The folder this action created, moved or deleted: its own
-			// changes are the next action's (the action's events name its
-			// parents' changes).
-			return false
-		}
-		if ev.UnreadCount == nil && o.counted.has(f) {
-			// No count: a property change such as a rename, of the folder
-			// just created or moved, or whose counts were just reported.
-			return false
-		}
-		if o.aiCre > 0 && o.aiCre == o.aiDel && o.primaries == o.aiDel+o.aiCre && o.fmods < 2 {
-			// A move reported from the AllItems search folder names
-			// neither folder: the old and the new folder's changes follow.
-			return true
-		}
-		if o.primaries == 0 && o.fmods == 1 && o.counted.len() == 1 && ev.UnreadCount != nil && s.tree.is(f, "deleteditems") {
-			// A folder deleted to Deleted Items, reported to a subscription
-			// on all folders by the Exchange 2013 store: only its old
-			// parent's and Deleted Items' changes.
-			return true
-		}
-		// One change per folder each step touched, after the step.
-		return o.pending.has(f)
-	}
-	if o.primaries == 0 && !(o.fbItems.len() > 0 && o.fmods == 0) {
+	switch {
+	case ev.Type == ews.FreeBusyChangedEvent:
+		return freeBusyJoins(o, ev)
+	case !ev.ItemId.IsZero() && s.tree.hiddenRole(ev.ParentFolderId.Id) == roleFreeBusy:
+		return s.noiseJoins(o, ev)
+	case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
+		return s.folderChangeJoins(o, ev)
+	case o.primaries == 0 && !(o.fbItems.len() > 0 && o.fmods == 0):
 		// A cascade holding only folder changes is complete; a primary
 		// event is a new action. (Free/busy can come first: a declined
 		// meeting's calendar item is removed after it.)
 		return false
-	}
-	if !ev.ItemId.IsZero() {
+	case !ev.ItemId.IsZero():
 		return s.itemJoins(o, ev)
-	}
-	if !ev.FolderId.IsZero() {
+	case !ev.FolderId.IsZero():
 		return s.folderJoins(o, ev)
 	}
 	return false
 }
 
+// freeBusyJoins: free/busy follows a calendar change: a meeting request's
+// new calendar item, or an appointment being created or changed; once per
+// item, and not after the free/busy data noise that ends a calendar
+// operation.
+func freeBusyJoins(o *openCascade, ev *ews.Event) bool {
+	x := ev.ItemId.Id
+	if o.fbItems.has(x) || o.noise.len() > 0 {
+		return false
+	}
+	return o.created.has(x) || o.modified.has(x) || (o.newMails > 0 && o.extraItem == x)
+}
+
+// noiseJoins: free/busy data written and dropped by a calendar operation is
+// noise that belongs to the calendar cascade it follows.
+func (s *State) noiseJoins(o *openCascade, ev *ews.Event) bool {
+	if ev.Type == ews.DeletedEvent && o.noise.has(ev.ItemId.Id) {
+		return true
+	}
+	return ev.Type == ews.CreatedEvent && o.noise.len() == 0 &&
+		(o.fbItems.len() > 0 || o.newMails > 0 || s.touchedCalendar(o))
+}
+
+// folderChangeJoins: count and child-count changes of a folder the action
+// touched.
+func (s *State) folderChangeJoins(o *openCascade, ev *ews.Event) bool {
+	f := ev.FolderId.Id
+	switch {
+	case o.fmodSince.has(f):
+		// One change per folder follows each step of an action: the same
+		// folder changing again is the next action's.
+		return false
+	case o.subjects.has(f):
+		// The folder this action created, moved or deleted: its own
+		// changes are the next action's (the action's events name its
+		// parents' changes).
+		return false
+	case ev.UnreadCount == nil && o.counted.has(f):
+		// No count: a property change such as a rename, of a folder whose
+		// counts were just reported.
+		return false
+	case o.aiCre > 0 && o.aiCre == o.aiDel && o.primaries == o.aiDel+o.aiCre && o.fmods < 2:
+		// A move reported from the AllItems search folder names neither
+		// folder: the old and the new folder's changes follow.
+		return true
+	case o.primaries == 0 && o.fmods == 1 && o.counted.len() == 1 && ev.UnreadCount != nil && s.tree.is(f, "deleteditems"):
+		// A folder deleted to Deleted Items, reported to a subscription on
+		// all folders by the Exchange 2013 store: only its old parent's and
+		// Deleted Items' changes.
+		return true
+	}
+	// One change per folder each step touched, after the step.
+	return o.pending.has(f)
+}
+
 func (s *State) itemJoins(o *openCascade, ev *ews.Event) bool {
-	x, x0 := ev.ItemId.Id, ev.OldItemId.Id
-	parent := ev.ParentFolderId.Id
-	if s.tree.allItemsLike(parent) {
-		switch {
-		case ev.Type == ews.DeletedEvent && o.deleted.has(x):
-			// The AllItems search folder repeats a deletion the cascade
-			// reported (Exchange 2013 store, subscription on all folders).
-			return true
-		case ev.Type == ews.CreatedEvent && o.aiDel > o.aiCre && o.aiParent == parent && o.primaries == o.aiDel+o.aiCre:
-			// The second half of a move reported from AllItems.
-			return true
-		}
+	if s.allItemsJoins(o, ev) {
+		return true
 	}
 	switch ev.Type {
 	case ews.NewMailEvent:
 		// The NewMailEvent of the item just created; a second NewMailEvent
 		// is a second message.
-		return o.newMails == 0 && o.created.has(x)
+		return o.newMails == 0 && o.created.has(ev.ItemId.Id)
 	case ews.CreatedEvent:
-		if o.newMail.has(x) && !o.created.has(x) {
-			return true // NewMailEvent came first
-		}
-		if o.newMails == 1 && o.extraItem == "" && !o.items.has(x) && parent != o.newMailDir && s.maybe(parent, "calendar") {
-			// A meeting request also puts a tentative item on the calendar.
-			o.extraItem = x
-			return true
-		}
-		// Sending: the copy that lands in Sent Items after the draft left
-		// Drafts/Outbox. (If the folder was only unknown and the item's
-		// NewMailEvent follows, group splits it off again.)
-		if o.itemPrims > 0 && o.newMails == 0 && o.extraItem == "" && !o.touched.has(parent) && s.maybe(parent, "sentitems") {
-			o.extraItem = x
-			return true
-		}
-		return false
+		return s.createdJoins(o, ev)
 	case ews.ModifiedEvent:
-		// An item this action created (a draft, a calendar item) being
-		// updated once more. A change to a message that just arrived, was
-		// moved or copied is a separate action (marking it read) — except
-		// the item ModifiedEvent the Exchange 2013 store fires right after
-		// a MovedEvent, before the folders' changes (Microsoft's figure).
-		if o.movedTo.has(x) && o.fmods == 0 && !o.modified.has(x) {
-			return true
-		}
-		// Only right after its creation, before any folder's change (a
-		// draft saved again): a meeting request's calendar item changed
-		// after its folder's change is the next action (an update).
-		return o.created.has(x) && !o.newMail.has(x) && !o.modified.has(x) && o.fmodSince.len() == 0
+		return modifiedJoins(o, ev)
 	case ews.MovedEvent, ews.CopiedEvent:
 		// An item this action created (a draft) leaving for Sent Items, or
 		// re-filed where it is (a saved draft, Exchange 2013); any other
 		// item moving is a new action.
-		if o.created.has(x0) {
-			return o.newMails == 0 && (parent == ev.OldParentFolderId.Id || s.maybe(parent, "sentitems"))
+		if o.created.has(ev.OldItemId.Id) {
+			return o.newMails == 0 && (ev.ParentFolderId.Id == ev.OldParentFolderId.Id || s.maybe(ev.ParentFolderId.Id, "sentitems"))
 		}
 		return o.bulk(ev)
 	case ews.DeletedEvent:
-		if o.created.has(x) && o.extraItem != "" {
-			return o.newMails == 0 // a draft removed once sent (its copy in Sent Items)
-		}
-		if o.fbItems.has(x) && o.fmods == 0 && o.itemPrims == 0 {
-			return true // a declined meeting's calendar item, after its free/busy change
-		}
-		if o.deletedFolders.has(parent) {
-			return true // contents of a folder being deleted
-		}
-		return o.bulk(ev)
+		return deletedJoins(o, ev)
 	}
 	return false
+}
+
+// allItemsJoins: the AllItems search folder repeating a deletion the
+// cascade reported, or the second half of a move it reports (Exchange 2013
+// store, subscription on all folders).
+func (s *State) allItemsJoins(o *openCascade, ev *ews.Event) bool {
+	parent := ev.ParentFolderId.Id
+	if !s.tree.allItemsLike(parent) {
+		return false
+	}
+	switch ev.Type {
+	case ews.DeletedEvent:
+		return o.deleted.has(ev.ItemId.Id)
+	case ews.CreatedEvent:
+		return o.aiDel > o.aiCre && o.aiParent == parent && o.primaries == o.aiDel+o.aiCre
+	}
+	return false
+}
+
+func (s *State) createdJoins(o *openCascade, ev *ews.Event) bool {
+	x, parent := ev.ItemId.Id, ev.ParentFolderId.Id
+	if o.newMail.has(x) && !o.created.has(x) {
+		return true // NewMailEvent came first
+	}
+	if o.newMails == 1 && o.extraItem == "" && !o.items.has(x) && parent != o.newMailDir && s.maybe(parent, "calendar") {
+		// A meeting request also puts a tentative item on the calendar.
+		o.extraItem = x
+		return true
+	}
+	// Sending: the copy that lands in Sent Items after the draft left
+	// Drafts/Outbox. (If the folder was only unknown and the item's
+	// NewMailEvent follows, group splits it off again.)
+	if o.itemPrims > 0 && o.newMails == 0 && o.extraItem == "" && !o.touched.has(parent) && s.maybe(parent, "sentitems") {
+		o.extraItem = x
+		return true
+	}
+	return false
+}
+
+// modifiedJoins: an item this action created (a draft, a calendar item)
+// being updated once more, right after its creation and before any
+// folder's change (a draft saved again; a meeting request's calendar item
+// changed after its folder's change is the next action, an update). A
+// change to a message that just arrived, was moved or copied is a separate
+// action (marking it read) — except the item ModifiedEvent the Exchange
+// 2013 store fires right after a MovedEvent, before the folders' changes
+// (Microsoft's figure).
+func modifiedJoins(o *openCascade, ev *ews.Event) bool {
+	x := ev.ItemId.Id
+	if o.modified.has(x) {
+		return false
+	}
+	if o.movedTo.has(x) && o.fmods == 0 {
+		return true
+	}
+	return o.created.has(x) && !o.newMail.has(x) && o.fmodSince.len() == 0
+}
+
+func deletedJoins(o *openCascade, ev *ews.Event) bool {
+	x := ev.ItemId.Id
+	switch {
+	case o.created.has(x) && o.extraItem != "":
+		return o.newMails == 0 // a draft removed once sent (its copy in Sent Items)
+	case o.fbItems.has(x) && o.fmods == 0 && o.itemPrims == 0:
+		return true // a declined meeting's calendar item, after its free/busy change
+	case o.deletedFolders.has(ev.ParentFolderId.Id):
+		return true // contents of a folder being deleted
+	}
+	return o.bulk(ev)
 }
 
 // bulk reports whether ev repeats the cascade's operation on another item
@@ -384,24 +413,8 @@ func (o *openCascade) add(e *Entry) {
 	if t := eventTime(e); t.After(o.last) || o.last.IsZero() {
 		o.last = t
 	}
-	if !ev.ItemId.IsZero() && o.tree != nil {
-		p := ev.ParentFolderId.Id
-		switch {
-		case o.tree.hiddenRole(p) == roleFreeBusy:
-			o.noise.add(ev.ItemId.Id) // free/busy data: noise, not the action
-			return
-		case ev.Type == ews.DeletedEvent && o.deleted.has(ev.ItemId.Id) && o.tree.allItemsLike(p):
-			return // AllItems repeating a deletion
-		case o.tree.allItemsLike(p) && (ev.Type == ews.DeletedEvent || ev.Type == ews.CreatedEvent):
-			if ev.Type == ews.DeletedEvent {
-				o.aiDel++
-				o.aiParent = p
-			} else {
-				o.aiCre++
-			}
-		case ev.Type == ews.DeletedEvent:
-			o.deleted.add(ev.ItemId.Id)
-		}
+	if !ev.ItemId.IsZero() && o.tree != nil && !o.noteHidden(ev) {
+		return
 	}
 	if !(ev.Type == ews.ModifiedEvent && ev.IsFolderEvent()) {
 		// A folder's count change does not touch its parent.
@@ -411,18 +424,48 @@ func (o *openCascade) add(e *Entry) {
 	switch {
 	case ev.Type == ews.FreeBusyChangedEvent:
 		o.fbItems.add(ev.ItemId.Id)
-		return
 	case ev.Type == ews.ModifiedEvent && ev.IsFolderEvent():
-		o.fmods++
-		o.fmodded.add(ev.FolderId.Id)
-		o.fmodSince.add(ev.FolderId.Id)
-		o.pending.remove(ev.FolderId.Id)
-		if ev.UnreadCount != nil {
-			o.counted.add(ev.FolderId.Id)
-		}
-		o.touched.add(ev.FolderId.Id)
-		return
+		o.noteFolderChange(ev)
+	default:
+		o.notePrimary(ev)
 	}
+}
+
+// noteHidden records what an item event in a hidden (or unknown) folder
+// says; false: the event is noise or a repetition, not part of the action.
+func (o *openCascade) noteHidden(ev *ews.Event) bool {
+	p := ev.ParentFolderId.Id
+	switch {
+	case o.tree.hiddenRole(p) == roleFreeBusy:
+		o.noise.add(ev.ItemId.Id) // free/busy data: noise, not the action
+		return false
+	case ev.Type == ews.DeletedEvent && o.deleted.has(ev.ItemId.Id) && o.tree.allItemsLike(p):
+		return false // AllItems repeating a deletion
+	case o.tree.allItemsLike(p) && ev.Type == ews.DeletedEvent:
+		o.aiDel++
+		o.aiParent = p
+	case o.tree.allItemsLike(p) && ev.Type == ews.CreatedEvent:
+		o.aiCre++
+	case ev.Type == ews.DeletedEvent:
+		o.deleted.add(ev.ItemId.Id)
+	}
+	return true
+}
+
+func (o *openCascade) noteFolderChange(ev *ews.Event) {
+	o.fmods++
+	o.fmodded.add(ev.FolderId.Id)
+	o.fmodSince.add(ev.FolderId.Id)
+	o.pending.remove(ev.FolderId.Id)
+	if ev.UnreadCount != nil {
+		o.counted.add(ev.FolderId.Id)
+	}
+	o.touched.add(ev.FolderId.Id)
+}
+
+// notePrimary records a step of the action: the folders it touches now
+// owe a change.
+func (o *openCascade) notePrimary(ev *ews.Event) {
 	o.primaries++
 	o.fmodSince.small, o.fmodSince.big = o.fmodSince.small[:0], nil
 	o.pending.add(ev.ParentFolderId.Id)
@@ -435,23 +478,7 @@ func (o *openCascade) add(e *Entry) {
 		o.bulkFrom, o.bulkTo = ev.OldParentFolderId.Id, ev.ParentFolderId.Id
 	}
 	if !ev.ItemId.IsZero() {
-		o.itemPrims++
-		o.items.add(ev.ItemId.Id)
-		o.items.add(ev.OldItemId.Id)
-		switch ev.Type {
-		case ews.NewMailEvent:
-			if o.newMails == 0 {
-				o.newMailDir = ev.ParentFolderId.Id
-			}
-			o.newMails++
-			o.newMail.add(ev.ItemId.Id)
-		case ews.CreatedEvent:
-			o.created.add(ev.ItemId.Id)
-		case ews.ModifiedEvent:
-			o.modified.add(ev.ItemId.Id)
-		case ews.MovedEvent:
-			o.movedTo.add(ev.ItemId.Id)
-		}
+		o.noteItem(ev)
 		return
 	}
 	o.folderPrim++
@@ -460,6 +487,26 @@ func (o *openCascade) add(e *Entry) {
 	o.touched.add(ev.OldFolderId.Id)
 	if ev.Type == ews.DeletedEvent {
 		o.deletedFolders.add(ev.FolderId.Id)
+	}
+}
+
+func (o *openCascade) noteItem(ev *ews.Event) {
+	o.itemPrims++
+	o.items.add(ev.ItemId.Id)
+	o.items.add(ev.OldItemId.Id)
+	switch ev.Type {
+	case ews.NewMailEvent:
+		if o.newMails == 0 {
+			o.newMailDir = ev.ParentFolderId.Id
+		}
+		o.newMails++
+		o.newMail.add(ev.ItemId.Id)
+	case ews.CreatedEvent:
+		o.created.add(ev.ItemId.Id)
+	case ews.ModifiedEvent:
+		o.modified.add(ev.ItemId.Id)
+	case ews.MovedEvent:
+		o.movedTo.add(ev.ItemId.Id)
 	}
 }
 
