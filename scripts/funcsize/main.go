@@ -39,46 +39,21 @@ func main() {
 	fset := token.NewFileSet()
 	for _, d := range dirs {
 		err := filepath.WalkDir(d, func(path string, e fs.DirEntry, err error) error {
-			if err != nil {
+			switch {
+			case err != nil:
 				return err
-			}
-			if e.IsDir() && (e.Name() == "testdata" || strings.HasPrefix(e.Name(), ".")) && path != d {
+			case e.IsDir() && path != d && (e.Name() == "testdata" || strings.HasPrefix(e.Name(), ".")):
 				return filepath.SkipDir
-			}
-			if e.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			case e.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go"):
 				return nil
 			}
-			f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
-			if err != nil {
-				return err
-			}
-			for _, decl := range f.Decls {
-				fd, ok := decl.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
-				}
-				start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
-				x := fn{pos: fmt.Sprintf("%s:%d", path, start.Line), name: fd.Name.Name, lines: end.Line - start.Line + 1}
-				if fd.Recv != nil && len(fd.Recv.List) > 0 {
-					x.name = recv(fd.Recv.List[0].Type) + "." + x.name
-				}
-				x.onPurpose = fd.Doc != nil && strings.Contains(fd.Doc.Text(), "long on purpose")
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					switch n := n.(type) {
-					case *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.CaseClause, *ast.CommClause:
-						x.branches++
-					case *ast.BinaryExpr:
-						if n.Op == token.LAND || n.Op == token.LOR {
-							x.branches++
-						}
-					}
-					return true
-				})
+			fns, err := measure(fset, path)
+			for _, x := range fns {
 				if x.lines > *maxLines || x.branches > *maxBranches {
 					over = append(over, x)
 				}
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "funcsize:", err)
@@ -100,6 +75,40 @@ func main() {
 		fmt.Fprintf(os.Stderr, "funcsize: %d functions over %d lines or %d branches\n", bad, *maxLines, *maxBranches)
 		os.Exit(1)
 	}
+}
+
+// measure returns the size of every function declared in a file.
+func measure(fset *token.FileSet, path string) ([]fn, error) {
+	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	var out []fn
+	for _, decl := range f.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok || fd.Body == nil {
+			continue
+		}
+		start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
+		x := fn{pos: fmt.Sprintf("%s:%d", path, start.Line), name: fd.Name.Name, lines: end.Line - start.Line + 1}
+		if fd.Recv != nil && len(fd.Recv.List) > 0 {
+			x.name = recv(fd.Recv.List[0].Type) + "." + x.name
+		}
+		x.onPurpose = fd.Doc != nil && strings.Contains(fd.Doc.Text(), "long on purpose")
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.CaseClause, *ast.CommClause:
+				x.branches++
+			case *ast.BinaryExpr:
+				if n.Op == token.LAND || n.Op == token.LOR {
+					x.branches++
+				}
+			}
+			return true
+		})
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 func recv(e ast.Expr) string {
