@@ -257,7 +257,14 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		rc.startBaseline(runCtx, wg)
 		return res
 	}
-	d := &diff{base: base, res: res}
+	d := &diff{base: base, res: res, noted: map[string]string{}}
+	rc.mu.Lock()
+	for id, n := range rc.notes {
+		if !n.at.Before(base.start) && n.parent != "" {
+			d.noted[id] = n.parent
+		}
+	}
+	rc.mu.Unlock()
 	after, err := rc.snapshot(ctx, d)
 	if err != nil {
 		res.Err = err
@@ -302,6 +309,10 @@ type diff struct {
 	base    *snapshot
 	res     *Reconciliation
 	changed map[string]bool
+	// noted: the parent the last notification since the baseline put a
+	// folder under (created, copied or moved there), which the baseline
+	// does not know.
+	noted map[string]string
 }
 
 func (d *diff) folderChange(kind ChangeKind, id string) {
@@ -322,6 +333,32 @@ func (d *diff) parentChanged(id string) {
 		return
 	}
 	d.folderChange(ChangeUpdate, id)
+}
+
+// moved reports whether a folder now under parent (its new parent after a
+// hierarchy change) was known under another since the baseline.
+func (d *diff) moved(id, parent string) bool {
+	return d.base.parent[id] != parent || (d.noted[id] != "" && d.noted[id] != parent)
+}
+
+// parentsChanged reports the parents a folder's creation, move or deletion
+// inside the gap changed (their ModifiedEvents): the one it is under now
+// (parent; "" when deleted), and each it was known under since the
+// baseline and left — the baseline's, and the one the last notification
+// named. A folder created or moved after the baseline (notified) and then
+// moved or deleted inside the gap left a parent the baseline does not
+// know, and SyncFolderHierarchy from the baseline's state names only where
+// it is now.
+func (d *diff) parentsChanged(id, parent string) {
+	if !d.moved(id, parent) {
+		return
+	}
+	d.parentChanged(parent)
+	for _, old := range []string{d.base.parent[id], d.noted[id]} {
+		if old != parent {
+			d.parentChanged(old)
+		}
+	}
 }
 
 // snapshot reads the folders' state; with d it also compares each step
@@ -388,17 +425,16 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 			for _, id := range ns.order {
 				if _, ok := d.base.refs[id]; !ok {
 					d.folderChange(ChangeCreate, id)
-					d.parentChanged(ns.parent[id])
-				} else if old := d.base.parent[id]; old != ns.parent[id] {
+					d.parentsChanged(id, ns.parent[id])
+				} else if d.moved(id, ns.parent[id]) {
 					d.folderChange(ChangeUpdate, id)
-					d.parentChanged(old)
-					d.parentChanged(ns.parent[id])
+					d.parentsChanged(id, ns.parent[id])
 				}
 			}
 			for _, id := range d.base.order {
 				if _, ok := ns.refs[id]; !ok {
 					d.folderChange(ChangeDelete, id)
-					d.parentChanged(d.base.parent[id])
+					d.parentsChanged(id, "")
 				}
 			}
 			s.order, s.refs, s.hier, s.parent = ns.order, ns.refs, ns.hier, ns.parent
@@ -413,18 +449,15 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 			case ch.Kind == ChangeDelete:
 				if d != nil {
 					d.folderChange(ChangeDelete, id.Id)
-					d.parentChanged(d.base.parent[id.Id])
+					d.parentsChanged(id.Id, "")
 				}
 				s.remove(id.Id)
 			default:
 				if d != nil {
 					d.folderChange(ch.Kind, id.Id)
-					// Created or moved: the parent (old and new) changed.
+					// Created or moved: the parents (old and new) changed.
 					// A rename leaves the parent as it was.
-					if old := d.base.parent[id.Id]; old != ch.Folder.ParentFolderId.Id {
-						d.parentChanged(old)
-						d.parentChanged(ch.Folder.ParentFolderId.Id)
-					}
+					d.parentsChanged(id.Id, ch.Folder.ParentFolderId.Id)
 				}
 				s.add(id, ch.Folder.ParentFolderId)
 			}

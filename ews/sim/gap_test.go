@@ -256,3 +256,55 @@ func TestFolderCreatedThenDeletedInGap(t *testing.T) {
 		t.Fatalf("deleted folder %v, parent changed %v: %+v", del, parent, rc.Changes)
 	}
 }
+
+// A folder created after the baseline (and notified) and moved inside a
+// gap: SyncFolderHierarchy from the baseline's state reports it as created
+// under its new parent and says nothing of where it was. The notification
+// that created it names the parent it left, whose ModifiedEvent the gap
+// hid: that parent is reported changed too.
+func TestFolderCreatedThenMovedInGap(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() })
+	ev := g.e.act("create-folder", "inbox").Events[0]
+	g.until("the folder notified", func(u ews.Update) bool {
+		for _, e := range u.Events {
+			if e.FolderId.Id == ev.FolderId.Id {
+				return true
+			}
+		}
+		return false
+	})
+	g.e.s.Faults().LoseHistory()
+	mv := g.e.act("move-folder", ev.FolderId.Id)
+	rc := g.until("the reconciliation", func(u ews.Update) bool { return u.Reconciled != nil }).Reconciled
+	for _, e := range mv.Events {
+		if !covered(rc, e, g.e.s.exists) {
+			t.Errorf("%s of folder %s (parent %s) not among the reconciled changes %+v", e.Type, e.FolderId.Id, e.ParentFolderId.Id, rc.Changes)
+		}
+	}
+}
+
+// A folder the baseline knows, moved after it (notified) and deleted
+// inside a gap: the parent it was deleted from is the one the move
+// notification named, not the baseline's.
+func TestFolderMovedThenDeletedInGap(t *testing.T) {
+	g := newGapRig(t, ews.ModePull)
+	g.until("a baseline", func(u ews.Update) bool { return !u.BaselineAt.IsZero() })
+	mv := g.e.act("move-folder", "Alpha").Events[0]
+	g.until("the move notified", func(u ews.Update) bool {
+		for _, e := range u.Events {
+			if e.Type == ews.MovedEvent && e.FolderId.Id == mv.FolderId.Id {
+				return true
+			}
+		}
+		return false
+	})
+	g.e.s.Faults().LoseHistory()
+	del := g.e.act("delete-folder", mv.FolderId.Id)
+	rc := g.until("the reconciliation", func(u ews.Update) bool { return u.Reconciled != nil }).Reconciled
+	for _, e := range del.Events {
+		if !covered(rc, e, g.e.s.exists) {
+			t.Errorf("%s of folder %s (parent %s) not among the reconciled changes %+v", e.Type, e.FolderId.Id, e.ParentFolderId.Id, rc.Changes)
+		}
+	}
+}
