@@ -234,24 +234,8 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 			return res
 		}
 	}
-	rc.mu.Lock()
-	base := rc.base
 	safe := g.From.Add(-baselineMargin)
-	if base != nil && base.done.After(safe) {
-		// The baseline was finished inside the gap, or just before it
-		// while events may have been in flight: what it saw may include
-		// changes the gap hid. Compare with the newest older one finished
-		// in time, else the oldest kept (what was notified in between is
-		// listed again; nothing is lost).
-		for i := len(rc.older) - 1; i >= 0; i-- {
-			base = rc.older[i]
-			if !base.done.After(safe) {
-				break
-			}
-		}
-	}
-	replaced := rc.base
-	rc.mu.Unlock()
+	base, replaced := rc.baselineFor(safe)
 	if base == nil {
 		res.Err = errors.New("no baseline of the folders was taken before the gap (the server did not answer it): what changed is unknown")
 		rc.startBaseline(runCtx, wg)
@@ -273,22 +257,7 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 		rc.mu.Unlock()
 		return res
 	}
-	// A folder created after the baseline (notified) and gone by now was
-	// deleted, maybe inside the gap: SyncFolderHierarchy from the
-	// baseline's state reports neither its creation nor its deletion.
-	rc.mu.Lock()
-	for id, n := range rc.notes {
-		if n.at.Before(base.start) {
-			continue
-		}
-		if _, now := after.refs[id]; !now && !d.changed[id] {
-			if _, before := base.refs[id]; !before {
-				d.folderChange(ChangeDelete, id)
-				d.parentChanged(n.parent)
-			}
-		}
-	}
-	rc.mu.Unlock()
+	rc.notedDeletions(d, base, after)
 	res.Folders = len(after.order)
 	if base.done.After(safe) {
 		// The gap began while the baseline was still being read, or just
@@ -302,6 +271,46 @@ func (rc *reconciler) reconcile(runCtx context.Context, g *Gap, wg *sync.WaitGro
 	rc.pruneNotes()
 	rc.mu.Unlock()
 	return res
+}
+
+// baselineFor picks the baseline to compare with for a gap that began at
+// safe (less the margin): the current one, unless it was finished inside
+// the gap, or just before it while events may have been in flight (what it
+// saw may include changes the gap hid) — then the newest older one finished
+// in time, else the oldest kept (what was notified in between is listed
+// again; nothing is lost). replaced is the current one.
+func (rc *reconciler) baselineFor(safe time.Time) (base, replaced *snapshot) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	base = rc.base
+	if base != nil && base.done.After(safe) {
+		for i := len(rc.older) - 1; i >= 0; i-- {
+			base = rc.older[i]
+			if !base.done.After(safe) {
+				break
+			}
+		}
+	}
+	return base, rc.base
+}
+
+// notedDeletions: a folder created after the baseline (notified) and gone
+// by now was deleted, maybe inside the gap: SyncFolderHierarchy from the
+// baseline's state reports neither its creation nor its deletion.
+func (rc *reconciler) notedDeletions(d *diff, base, after *snapshot) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for id, n := range rc.notes {
+		if n.at.Before(base.start) {
+			continue
+		}
+		if _, now := after.refs[id]; !now && !d.changed[id] {
+			if _, before := base.refs[id]; !before {
+				d.folderChange(ChangeDelete, id)
+				d.parentChanged(n.parent)
+			}
+		}
+	}
 }
 
 // diff collects changes while a snapshot is taken against a baseline.
@@ -388,23 +397,7 @@ func (rc *reconciler) snapshot(ctx context.Context, d *diff) (*snapshot, error) 
 // so that folders created, changed or deleted meanwhile are reported).
 func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) error {
 	if len(rc.folders) > 0 {
-		fs, err := rc.c.GetFolderChangeMarks(ctx, rc.folders...)
-		if fs == nil && err != nil {
-			return fmt.Errorf("reading the watched folders: %w", err)
-		}
-		for _, f := range fs {
-			if f != nil {
-				s.add(f.FolderId, f.ParentFolderId)
-			}
-		}
-		if d != nil {
-			for _, id := range d.base.order {
-				if _, ok := s.refs[id]; !ok {
-					d.folderChange(ChangeDelete, id)
-				}
-			}
-		}
-		return nil
+		return rc.listWatched(ctx, s, d)
 	}
 	state := ""
 	if d != nil {
@@ -418,49 +411,13 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 		if err != nil && d != nil && state != "" && errors.Is(err, ErrInvalidSyncStateData) {
 			// The server forgot the hierarchy state: list afresh and
 			// compare the sets.
-			ns, err := rc.snapshotList(ctx)
-			if err != nil {
-				return err
-			}
-			for _, id := range ns.order {
-				if _, ok := d.base.refs[id]; !ok {
-					d.folderChange(ChangeCreate, id)
-					d.parentsChanged(id, ns.parent[id])
-				} else if d.moved(id, ns.parent[id]) {
-					d.folderChange(ChangeUpdate, id)
-					d.parentsChanged(id, ns.parent[id])
-				}
-			}
-			for _, id := range d.base.order {
-				if _, ok := ns.refs[id]; !ok {
-					d.folderChange(ChangeDelete, id)
-					d.parentsChanged(id, "")
-				}
-			}
-			s.order, s.refs, s.hier, s.parent = ns.order, ns.refs, ns.hier, ns.parent
-			return nil
+			return rc.relist(ctx, s, d)
 		}
 		if err != nil {
 			return fmt.Errorf("listing the folders: %w", err)
 		}
 		for _, ch := range res.Changes {
-			id := ch.Folder.FolderId
-			switch {
-			case ch.Kind == ChangeDelete:
-				if d != nil {
-					d.folderChange(ChangeDelete, id.Id)
-					d.parentsChanged(id.Id, "")
-				}
-				s.remove(id.Id)
-			default:
-				if d != nil {
-					d.folderChange(ch.Kind, id.Id)
-					// Created or moved: the parents (old and new) changed.
-					// A rename leaves the parent as it was.
-					d.parentsChanged(id.Id, ch.Folder.ParentFolderId.Id)
-				}
-				s.add(id, ch.Folder.ParentFolderId)
-			}
+			applyHierarchyChange(s, d, ch)
 		}
 		state = res.SyncState
 		if res.IncludesLastFolderInRange || page >= 50 || res.SyncState == "" {
@@ -469,6 +426,75 @@ func (rc *reconciler) listFolders(ctx context.Context, s *snapshot, d *diff) err
 	}
 	s.hier = state
 	return nil
+}
+
+// listWatched reads the folders the subscription names (not the whole
+// mailbox) with their change marks.
+func (rc *reconciler) listWatched(ctx context.Context, s *snapshot, d *diff) error {
+	fs, err := rc.c.GetFolderChangeMarks(ctx, rc.folders...)
+	if fs == nil && err != nil {
+		return fmt.Errorf("reading the watched folders: %w", err)
+	}
+	for _, f := range fs {
+		if f != nil {
+			s.add(f.FolderId, f.ParentFolderId)
+		}
+	}
+	if d != nil {
+		for _, id := range d.base.order {
+			if _, ok := s.refs[id]; !ok {
+				d.folderChange(ChangeDelete, id)
+			}
+		}
+	}
+	return nil
+}
+
+// relist lists every folder afresh (the server refused the hierarchy
+// SyncState) and compares the set with the baseline's.
+func (rc *reconciler) relist(ctx context.Context, s *snapshot, d *diff) error {
+	ns, err := rc.snapshotList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ns.order {
+		if _, ok := d.base.refs[id]; !ok {
+			d.folderChange(ChangeCreate, id)
+			d.parentsChanged(id, ns.parent[id])
+		} else if d.moved(id, ns.parent[id]) {
+			d.folderChange(ChangeUpdate, id)
+			d.parentsChanged(id, ns.parent[id])
+		}
+	}
+	for _, id := range d.base.order {
+		if _, ok := ns.refs[id]; !ok {
+			d.folderChange(ChangeDelete, id)
+			d.parentsChanged(id, "")
+		}
+	}
+	s.order, s.refs, s.hier, s.parent = ns.order, ns.refs, ns.hier, ns.parent
+	return nil
+}
+
+// applyHierarchyChange applies one SyncFolderHierarchy change to the
+// snapshot and, when comparing (d), records it.
+func applyHierarchyChange(s *snapshot, d *diff, ch FolderChange) {
+	id := ch.Folder.FolderId
+	if ch.Kind == ChangeDelete {
+		if d != nil {
+			d.folderChange(ChangeDelete, id.Id)
+			d.parentsChanged(id.Id, "")
+		}
+		s.remove(id.Id)
+		return
+	}
+	if d != nil {
+		d.folderChange(ch.Kind, id.Id)
+		// Created or moved: the parents (old and new) changed. A rename
+		// leaves the parent as it was.
+		d.parentsChanged(id.Id, ch.Folder.ParentFolderId.Id)
+	}
+	s.add(id, ch.Folder.ParentFolderId)
 }
 
 // snapshotList lists every folder from an empty SyncFolderHierarchy state.

@@ -579,85 +579,107 @@ func (r *runner) stream() (err error) {
 		cancel()
 		<-watchdogDone
 	}()
-	got := false       // an envelope arrived on this connection
-	delivered := false // and notifications with it
-	defer func() {
-		// Pacing is for a server that ends streams at once with nothing
-		// to show; a stream that delivered events and then broke was a
-		// fault, and the next one starts at once.
-		switch {
-		case delivered:
-			r.quick = 0
-		case r.clock.Now().Sub(opened) < quickEnd:
-			r.quick++
-		default:
-			r.quick = 0
-		}
-		// A stream that ended other than by Closed may have lost what was
-		// in flight: the server counts an event delivered once written.
-		if err != nil && got && !SubscriptionGone(err) && r.ctx.Err() == nil {
-			r.openGap("the stream broke: events in flight may be lost")
-		}
-	}()
+	c := streamConn{opened: opened}
+	defer func() { r.streamEnded(&c, err) }()
 	r.dl = Deadlines{ConnectionEnds: opened.Add(time.Duration(r.cfg.ConnectionTimeout) * time.Minute), LastHeartbeat: opened}
-	var prev time.Time
 	for {
 		m, err := st.Next()
 		if err != nil {
-			select {
-			case <-dead:
-				return brokenStream{ErrDeadConnection}
-			default:
-			}
-			if r.ctx.Err() != nil {
-				return r.ctx.Err()
-			}
-			if err == io.EOF {
-				return brokenStream{fmt.Errorf("the stream from %s ended without ConnectionStatus Closed", r.c.URL())}
-			}
-			return brokenStream{fmt.Errorf("the stream from %s broke: %w", r.c.URL(), err)}
+			return r.readError(dead, err)
 		}
-		now := r.clock.Now()
-		var fail error
-		for _, e := range m.Errors {
-			if len(e.SubscriptionIds) == 0 || slices.Contains(e.SubscriptionIds, r.subId) {
-				fail = e
-				break
-			}
-		}
-		events := m.Events()
-		if len(events) > 0 && fail == nil {
-			delivered = true
-		}
-		if !got {
-			got = true
-			if fail == nil {
-				// Coverage is back: the gap since the last stream ends here.
-				r.closeGap(now)
-			}
-		}
-		if fail == nil {
-			r.coveredAt = now
-			r.refreshBaseline(now)
-		}
-		r.dl.LastHeartbeat = now
-		if len(events) == 0 && m.ConnectionStatus == ConnectionOK && !prev.IsZero() {
-			r.hbInterval.Store(int64(now.Sub(prev)))
-		}
-		prev = now
-		r.lastEnvelope.Store(r.clock.Now().UnixNano())
-		if fail == nil || len(events) > 0 {
-			r.failures = 0
-			r.publish(StateOpen, nil, events, m.ConnectionStatus == ConnectionOK)
-		}
-		if fail != nil {
-			return fail
-		}
-		if m.ConnectionStatus == ConnectionClosed {
-			r.publish(StateClosed, nil, nil, false)
-			return nil
+		if done, err := r.envelope(&c, m); done {
+			return err
 		}
 	}
+}
+
+// streamConn is what one GetStreamingEvents connection has seen.
+type streamConn struct {
+	opened    time.Time
+	got       bool      // an envelope arrived on this connection
+	delivered bool      // and notifications with it
+	prev      time.Time // the previous envelope, for the heartbeat interval
+}
+
+// streamEnded paces the next stream and opens a gap when this one broke.
+// Pacing is for a server that ends streams at once with nothing to show; a
+// stream that delivered events and then broke was a fault, and the next one
+// starts at once. A stream that ended other than by Closed may have lost
+// what was in flight: the server counts an event delivered once written.
+func (r *runner) streamEnded(c *streamConn, err error) {
+	switch {
+	case c.delivered:
+		r.quick = 0
+	case r.clock.Now().Sub(c.opened) < quickEnd:
+		r.quick++
+	default:
+		r.quick = 0
+	}
+	if err != nil && c.got && !SubscriptionGone(err) && r.ctx.Err() == nil {
+		r.openGap("the stream broke: events in flight may be lost")
+	}
+}
+
+// readError is the error a failed read of the stream stands for.
+func (r *runner) readError(dead <-chan struct{}, err error) error {
+	select {
+	case <-dead:
+		return brokenStream{ErrDeadConnection}
+	default:
+	}
+	if r.ctx.Err() != nil {
+		return r.ctx.Err()
+	}
+	if err == io.EOF {
+		return brokenStream{fmt.Errorf("the stream from %s ended without ConnectionStatus Closed", r.c.URL())}
+	}
+	return brokenStream{fmt.Errorf("the stream from %s broke: %w", r.c.URL(), err)}
+}
+
+// envelope handles one envelope of the stream: coverage, heartbeat,
+// events. done: the stream ends, with err (nil for ConnectionStatus Closed).
+func (r *runner) envelope(c *streamConn, m *StreamMessage) (done bool, err error) {
+	now := r.clock.Now()
+	var fail error
+	for _, e := range m.Errors {
+		if len(e.SubscriptionIds) == 0 || slices.Contains(e.SubscriptionIds, r.subId) {
+			fail = e
+			break
+		}
+	}
+	events := m.Events()
+	if len(events) > 0 && fail == nil {
+		c.delivered = true
+	}
+	if !c.got {
+		c.got = true
+		if fail == nil {
+			// Coverage is back: the gap since the last stream ends here.
+			r.closeGap(now)
+		}
+	}
+	if fail == nil {
+		r.coveredAt = now
+		r.refreshBaseline(now)
+	}
+	r.dl.LastHeartbeat = now
+	if len(events) == 0 && m.ConnectionStatus == ConnectionOK && !c.prev.IsZero() {
+		r.hbInterval.Store(int64(now.Sub(c.prev)))
+	}
+	c.prev = now
+	r.lastEnvelope.Store(r.clock.Now().UnixNano())
+	if fail == nil || len(events) > 0 {
+		r.failures = 0
+		r.publish(StateOpen, nil, events, m.ConnectionStatus == ConnectionOK)
+	}
+	if fail != nil {
+		return true, fail
+	}
+	if m.ConnectionStatus == ConnectionClosed {
+		r.publish(StateClosed, nil, nil, false)
+		return true, nil
+	}
+	return false, nil
 }
 
 // deadAfter is how long the stream may go without a complete envelope:
