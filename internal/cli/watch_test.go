@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -344,7 +344,7 @@ func TestWatchErrors(t *testing.T) {
 func buildEwsmon(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ewsmon")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/ewsmon/ewsmon").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errVersion):
-		fmt.Fprintln(stdout, "ewsmon", version)
+		fmt.Fprintln(stdout, "ewsmon", Version)
 		return 0
 	case err != nil:
 		fmt.Fprintln(stderr, "ewsmon:", err)
