@@ -68,4 +68,8 @@ type Options struct {
 	Location *time.Location
 	// NoMouse turns mouse reporting off.
 	NoMouse bool
+	// SetSecret, when set, changes the password the Backend authenticates
+	// with; the dashboard asks for it again after "authentication failed".
+	// nil: no prompt (the simulator, bearer tokens).
+	SetSecret func(secret string)
 }
