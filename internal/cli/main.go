@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,9 +39,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case "decode":
 			return runDecode(ctx, args[1:], stdin, stdout, stderr)
 		case "version":
-			fmt.Fprintln(stdout, "ewsmon", Version)
+			printVersion(stdout)
 			return 0
 		}
 	}
 	return runDashboard(ctx, args, stdin, stdout, stderr)
 }
+
+// errVersion is what parsing returns for --version.
+var errVersion = errors.New("version requested")
+
+// printVersion answers `ewsmon version` and `ewsmon --version`.
+func printVersion(w io.Writer) { fmt.Fprintln(w, "ewsmon", Version) }

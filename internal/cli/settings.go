@@ -1,56 +1,78 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
-	"golang.org/x/term"
 
-	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
+	"github.com/ewsmon/ewsmon/keymap"
 )
 
 // Profile is one named server in the config file, and also the shape of the
 // settings that flags and the environment override.
 type Profile struct {
-	URL           string              `toml:"url"`
-	User          string              `toml:"user"`
-	Auth          string              `toml:"auth"` // basic | ntlm | bearer
-	AnchorMailbox string              `toml:"anchor_mailbox"`
-	Impersonate   string              `toml:"impersonate"`
-	CAFile        string              `toml:"ca_file"`
-	Insecure      bool                `toml:"insecure"`
-	PasswordCmd   string              `toml:"password_cmd"`
-	TokenCmd      string              `toml:"token_cmd"`
-	ServerVersion string              `toml:"server_version"`
-	Mode          string              `toml:"mode"`
-	Folders       []string            `toml:"folders"`
-	Events        []string            `toml:"events"`
-	Keys          map[string][]string `toml:"keys"`
+	URL           string                `toml:"url"`
+	User          string                `toml:"user"`
+	Auth          string                `toml:"auth"` // basic | ntlm | bearer
+	AnchorMailbox string                `toml:"anchor_mailbox"`
+	Impersonate   string                `toml:"impersonate"`
+	CAFile        string                `toml:"ca_file"`
+	Insecure      bool                  `toml:"insecure"`
+	PasswordCmd   string                `toml:"password_cmd"`
+	TokenCmd      string                `toml:"token_cmd"`
+	ServerVersion string                `toml:"server_version"`
+	Mode          string                `toml:"mode"`
+	Folders       stringList            `toml:"folders"`
+	Events        stringList            `toml:"events"`
+	Keys          map[string]stringList `toml:"keys"`
 }
 
 // FileConfig is $XDG_CONFIG_HOME/ewsmon/config.toml.
 type FileConfig struct {
-	DefaultProfile string              `toml:"default_profile"`
-	Theme          string              `toml:"theme"`
-	MaxEvents      int                 `toml:"max_events"`
-	ExportDir      string              `toml:"export_dir"`
-	Keys           map[string][]string `toml:"keys"`
-	Profiles       map[string]Profile  `toml:"profiles"`
+	DefaultProfile string                `toml:"default_profile"`
+	Theme          string                `toml:"theme"`
+	MaxEvents      int                   `toml:"max_events"`
+	ExportDir      string                `toml:"export_dir"`
+	Keys           map[string]stringList `toml:"keys"`
+	Profiles       map[string]Profile    `toml:"profiles"`
 }
+
+// stringList is a list setting of the config file. One string where a
+// list belongs (`pause = "p"`) is a list of one: the mistake is common and
+// its meaning plain.
+type stringList []string
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (l *stringList) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case string:
+		*l = stringList{v}
+		return nil
+	case []any:
+		out := make(stringList, 0, len(v))
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return errNotAList
+			}
+			out = append(out, s)
+		}
+		*l = out
+		return nil
+	}
+	return errNotAList
+}
+
+var errNotAList = errors.New(`want a string or a list of strings, like ["p"] or ["inbox", "calendar"]`)
 
 // Settings is everything the dashboard needs, after flags, environment,
 // config file and defaults have been merged (in that order of precedence).
@@ -127,21 +149,23 @@ Precedence: flags, then environment, then the chosen profile, then defaults.
 Passwords are never taken from a flag value.
 `
 
-// parseDashboardArgs merges flags, environment and the config file. It
-// returns flag.ErrHelp for -h/--help (after printing usage to out).
-func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer) (Settings, error) {
+// dashboardFlags are the flags whose values do not go straight into
+// Settings.
+type dashboardFlags struct {
+	folders, events string
+	version         bool
+	password        string
+	set             map[string]bool // the flags given
+}
+
+// newDashboardFlagSet declares the dashboard's flags, writing into s and f.
+func newDashboardFlagSet(s *Settings, f *dashboardFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("ewsmon", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned as one line; usage only on --help
-	var (
-		s            Settings
-		foldersFlag  string
-		eventsFlag   string
-		showVersion  bool
-		passwordFlag string
-	)
+	fs.Usage = func() {}
 	fs.StringVar(&s.URL, "url", "", "EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx (none: the embedded simulator)")
 	fs.StringVar(&s.User, "user", "", `user name: DOMAIN\alice or alice@example.com`)
-	fs.StringVar(&s.Auth, "auth", "", "authentication: ntlm, basic or bearer (default ntlm)")
+	fs.StringVar(&s.Auth, "auth", "", "authentication: ntlm, basic or bearer (default "+string(defaultAuth)+")")
 	fs.StringVar(&s.PasswordCmd, "password-cmd", "", "shell command that prints the password (or the bearer token with --auth bearer)")
 	fs.StringVar(&s.TokenCmd, "token-cmd", "", "shell command that prints an OAuth bearer token")
 	fs.StringVar(&s.AnchorMailbox, "anchor-mailbox", "", "SMTP address for X-AnchorMailbox (default: the user, when it is an address)")
@@ -149,90 +173,128 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&s.CAFile, "ca-file", "", "PEM file of CA certificates to trust")
 	fs.BoolVar(&s.Insecure, "insecure", false, "do not verify the server's TLS certificate (dangerous)")
 	fs.StringVar(&s.ServerVersion, "server-version", "", "RequestServerVersion (default Exchange2013)")
-	fs.StringVar(&s.Mode, "mode", "", "subscription: streaming or pull (default streaming)")
-	fs.StringVar(&foldersFlag, "folders", "", "all, or a comma list of distinguished names / folder ids (default all)")
-	fs.StringVar(&eventsFlag, "events", "", "comma list of event types, e.g. NewMail,Created,Moved (default all)")
+	fs.StringVar(&s.Mode, "mode", "", "subscription: streaming or pull (default "+defaultMode+")")
+	fs.StringVar(&f.folders, "folders", "", "all, or a comma list of distinguished names / folder ids (default all)")
+	fs.StringVar(&f.events, "events", "", "comma list of event types, e.g. NewMail,Created,Moved (default all)")
 	fs.StringVar(&s.ProfileName, "profile", "", "profile of the config file to use")
 	fs.StringVar(&s.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/ewsmon/config.toml)")
-	fs.StringVar(&s.Theme, "theme", "", "colours: auto, dark, light or none (default auto)")
-	fs.IntVar(&s.MaxEvents, "max-events", 0, "events kept in memory (default 100000)")
+	fs.StringVar(&s.Theme, "theme", "", "colours: auto, dark, light or none (default "+defaultTheme+")")
+	fs.IntVar(&s.MaxEvents, "max-events", 0, fmt.Sprintf("events kept in memory (default %d)", defaultMaxEvents))
 	fs.StringVar(&s.ExportDir, "export-dir", "", "where x writes NDJSON exports (default the current directory)")
-	fs.Float64Var(&s.SimRate, "sim-rate", 0.5, "embedded simulator: demo actions per second (0: only the ones you fire)")
+	fs.Float64Var(&s.SimRate, "sim-rate", dashboardSimRate, "embedded simulator: demo actions per second (0: only the ones you fire)")
 	fs.Int64Var(&s.SimSeed, "sim-seed", 0, "embedded simulator: seed for a repeatable demo (0: random)")
 	fs.StringVar(&s.SimServer, "sim-server", sim.DefaultProfile, "embedded simulator: the Exchange it imitates ("+strings.Join(sim.ProfileNames(), ", ")+")")
-	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-	fs.StringVar(&passwordFlag, "password", "", "not accepted: use EWSMON_PASSWORD, --password-cmd or the prompt")
-	fs.Usage = func() {}
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	fs.StringVar(&f.password, "password", "", "not accepted: use EWSMON_PASSWORD, --password-cmd or the prompt")
+	return fs
+}
+
+// parseDashboardArgs merges flags, environment and the config file, then
+// fills in defaults and checks the result. It returns flag.ErrHelp for
+// -h/--help (after printing usage to out), errVersion for --version.
+func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer) (Settings, error) {
+	var (
+		s Settings
+		f dashboardFlags
+	)
+	if err := parseDashboardFlags(&s, &f, args, out); err != nil {
+		return s, err
+	}
+	applyEnv(&s, getenv)
+	fc, err := loadConfigFile(&s, getenv)
+	if err != nil {
+		return s, err
+	}
+	if err := applyConfig(&s, fc); err != nil {
+		return s, err
+	}
+	if f.set["folders"] {
+		s.Folders = splitList(f.folders)
+	}
+	if f.set["events"] {
+		s.Events = splitList(f.events)
+	}
+	if err := settle(&s, f.set, getenv); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// parseDashboardFlags parses the command line into s and f.
+func parseDashboardFlags(s *Settings, f *dashboardFlags, args []string, out io.Writer) error {
+	fs := newDashboardFlagSet(s, f)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(out, dashboardUsage)
 			printFlagDefaults(fs, out)
 			fmt.Fprint(out, dashboardEnvHelp)
-			return s, err
+			return err
 		}
-		return s, fmt.Errorf("%v (see ewsmon --help)", err)
+		return fmt.Errorf("%v (see ewsmon --help)", err)
 	}
-	if showVersion {
-		return s, errVersion
+	switch {
+	case f.version:
+		return errVersion
+	case f.password != "":
+		return errors.New("--password is not accepted (it would show in the process list): use EWSMON_PASSWORD, --password-cmd or the prompt")
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q (subcommands are sim, watch and decode)", fs.Arg(0))
 	}
-	if passwordFlag != "" {
-		return s, errors.New("--password is not accepted (it would show in the process list): use EWSMON_PASSWORD, --password-cmd or the prompt")
-	}
-	if fs.NArg() > 0 {
-		return s, fmt.Errorf("unexpected argument %q (subcommands are sim, watch and decode)", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return nil
+}
 
-	// Environment fills what flags left empty.
-	envStr := func(dst *string, name string) {
-		if *dst == "" {
-			*dst = getenv(name)
+// applyEnv fills what the flags left empty from the environment.
+func applyEnv(s *Settings, getenv func(string) string) {
+	for _, e := range []struct {
+		dst  *string
+		name string
+	}{{&s.URL, "EWSMON_URL"}, {&s.User, "EWSMON_USER"}, {&s.Auth, "EWSMON_AUTH"}, {&s.ProfileName, "EWSMON_PROFILE"}} {
+		if *e.dst == "" {
+			*e.dst = getenv(e.name)
 		}
 	}
-	envStr(&s.URL, "EWSMON_URL")
-	envStr(&s.User, "EWSMON_USER")
-	envStr(&s.Auth, "EWSMON_AUTH")
-	envStr(&s.ProfileName, "EWSMON_PROFILE")
+}
 
-	// The config file fills what is still empty.
+// loadConfigFile reads the config file: --config, or the default path
+// (which may be missing). s.ConfigPath is set to the file read.
+func loadConfigFile(s *Settings, getenv func(string) string) (FileConfig, error) {
+	var fc FileConfig
 	path := s.ConfigPath
 	explicit := path != ""
 	if !explicit {
 		path = defaultConfigPath(getenv)
 	}
-	var fc FileConfig
-	if path != "" {
-		md, err := toml.DecodeFile(path, &fc)
-		switch {
-		case err == nil:
-			s.ConfigPath = path
-			if und := md.Undecoded(); len(und) > 0 {
-				return s, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
-			}
-		case errors.Is(err, os.ErrNotExist) && !explicit:
-			// No config file is fine.
-		case errors.Is(err, os.ErrNotExist):
-			return s, fmt.Errorf("config file %s does not exist", path)
-		default:
-			return s, fmt.Errorf("config %s: %v", path, oneLine(err.Error()))
-		}
+	if path == "" {
+		return fc, nil
 	}
+	md, err := toml.DecodeFile(path, &fc)
+	switch {
+	case err == nil:
+		s.ConfigPath = path
+		if und := md.Undecoded(); len(und) > 0 {
+			return fc, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
+		}
+		return fc, nil
+	case errors.Is(err, os.ErrNotExist) && !explicit:
+		return fc, nil // no config file is fine
+	case errors.Is(err, os.ErrNotExist):
+		return fc, fmt.Errorf("config file %s does not exist", path)
+	}
+	return fc, fmt.Errorf("config %s: %v", path, oneLine(err.Error()))
+}
+
+// applyConfig fills what flags and environment left empty from the config
+// file and its chosen profile, and checks the key names of both.
+func applyConfig(s *Settings, fc FileConfig) error {
 	if s.ProfileName == "" {
 		s.ProfileName = fc.DefaultProfile
 	}
 	if s.ProfileName != "" {
 		p, ok := fc.Profiles[s.ProfileName]
 		if !ok {
-			names := make([]string, 0, len(fc.Profiles))
-			for n := range fc.Profiles {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			if len(names) == 0 {
-				return s, fmt.Errorf("profile %q not found: the config file %s defines no profiles", s.ProfileName, orNone(path))
-			}
-			return s, fmt.Errorf("profile %q not found in %s (profiles: %s)", s.ProfileName, path, strings.Join(names, ", "))
+			return unknownProfile(s.ProfileName, s.ConfigPath, fc)
 		}
 		mergeProfile(&s.Profile, p)
 	}
@@ -246,81 +308,48 @@ func parseDashboardArgs(args []string, getenv func(string) string, out io.Writer
 		s.ExportDir = fc.ExportDir
 	}
 	s.Keys = map[string][]string{}
-	for k, v := range fc.Keys {
-		s.Keys[k] = v
+	for _, km := range []map[string]stringList{fc.Keys, s.Profile.Keys} { // the profile's win
+		for k, v := range km {
+			s.Keys[k] = v
+		}
 	}
-	for k, v := range s.Profile.Keys {
-		s.Keys[k] = v
-	}
-	if set["folders"] {
-		s.Folders = splitList(foldersFlag)
-	}
-	if set["events"] {
-		s.Events = splitList(eventsFlag)
-	}
+	return checkKeyNames(s.Keys, s.ConfigPath)
+}
 
-	// Defaults and validation. A bad value is named where it came from: a
-	// flag, the environment, or the config file.
-	origin := func(flagName, env string) string {
-		switch {
-		case set[flagName]:
-			return "--" + flagName
-		case env != "" && getenv(env) != "":
-			return env
-		case s.ConfigPath != "":
-			return "config " + s.ConfigPath + ": " + strings.ReplaceAll(flagName, "-", "_")
-		}
-		return "--" + flagName
+// unknownProfile is the error for a profile the config file does not define.
+func unknownProfile(name, path string, fc FileConfig) error {
+	names := make([]string, 0, len(fc.Profiles))
+	for n := range fc.Profiles {
+		names = append(names, n)
 	}
-	if s.Auth == "" {
-		s.Auth = "ntlm"
+	sort.Strings(names)
+	if len(names) == 0 {
+		return fmt.Errorf("profile %q not found: the config file %s defines no profiles", name, orNone(path))
 	}
-	switch s.Auth {
-	case "ntlm", "basic", "bearer":
-	default:
-		return s, fmt.Errorf("%s %q: use ntlm, basic or bearer", origin("auth", "EWSMON_AUTH"), s.Auth)
+	return fmt.Errorf("profile %q not found in %s (profiles: %s)", name, path, strings.Join(names, ", "))
+}
+
+// keyNamesHelp says what a key name is (docs/keys.md says the same).
+const keyNamesHelp = "a key name is one character as typed (q, G for shift+g, ?), or space, enter, esc, tab, " +
+	"backspace, delete, insert, up, down, left, right, pgup, pgdown, home, end, f1 to f63, " +
+	"after ctrl+, alt+ or shift+ (ctrl+x, alt+enter, shift+tab); see docs/keys.md"
+
+// checkKeyNames refuses a key the dashboard could never receive ("spce"):
+// the binding would silently never fire.
+func checkKeyNames(keys map[string][]string, path string) error {
+	actions := make([]string, 0, len(keys))
+	for a := range keys {
+		actions = append(actions, a)
 	}
-	if s.Mode == "" {
-		s.Mode = "streaming"
-	}
-	if s.Mode != "streaming" && s.Mode != "pull" {
-		return s, fmt.Errorf("%s %q: use streaming or pull", origin("mode", ""), s.Mode)
-	}
-	if s.Theme == "" {
-		s.Theme = "auto"
-	}
-	switch s.Theme {
-	case "auto", "dark", "light", "none":
-	default:
-		return s, fmt.Errorf("%s %q: use auto, dark, light or none", origin("theme", ""), s.Theme)
-	}
-	if getenv("NO_COLOR") != "" {
-		s.Theme = "none"
-	}
-	if s.MaxEvents == 0 {
-		s.MaxEvents = 100000
-	}
-	if s.MaxEvents < 0 {
-		return s, fmt.Errorf("%s %d: must be positive", origin("max-events", ""), s.MaxEvents)
-	}
-	if _, err := sim.LookupProfile(s.SimServer); err != nil {
-		return s, fmt.Errorf("--sim-server: %v", err)
-	}
-	if !(s.SimRate >= 0 && s.SimRate <= sim.MaxRate) { // also NaN
-		return s, fmt.Errorf("--sim-rate %g: use 0 to %g actions per second", s.SimRate, sim.MaxRate)
-	}
-	if _, err := watchTargets(s.Folders, s.Events); err != nil {
-		return s, err
-	}
-	if s.URL != "" {
-		if !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-			return s, fmt.Errorf("--url %q: must start with https:// (or http://)", s.URL)
-		}
-		if s.User == "" && s.Auth != "bearer" {
-			return s, errors.New(`--user is needed with --url (DOMAIN\alice or alice@example.com), or set EWSMON_USER`)
+	sort.Strings(actions)
+	for _, a := range actions {
+		for _, k := range keys[a] {
+			if strings.TrimSpace(k) != "" && !keymap.ValidKey(k) {
+				return fmt.Errorf("config %s: keys: %s: %q is not a key name: %s", orNone(path), a, k, keyNamesHelp)
+			}
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // printFlagDefaults is fs.PrintDefaults with the GNU-style "--" people type.
@@ -332,8 +361,6 @@ func printFlagDefaults(fs *flag.FlagSet, out io.Writer) {
 	text := strings.ReplaceAll("\n"+b.String(), "\n  -", "\n  --")
 	fmt.Fprint(out, text[1:])
 }
-
-var errVersion = errors.New("version requested")
 
 // mergeProfile copies p's values into dst where dst has none.
 func mergeProfile(dst *Profile, p Profile) {
@@ -364,206 +391,70 @@ func mergeProfile(dst *Profile, p Profile) {
 	dst.Keys = p.Keys
 }
 
-// watchTarget is what a subscription watches.
-type watchTarget struct {
-	Folders    []ews.FolderRef // empty: all folders
-	EventTypes []ews.EventType // empty: all seven
-}
-
-// watchTargets turns folder and event-type lists into a subscription's
-// targets: "all" (or nothing) means all folders / all event types.
-func watchTargets(folders, events []string) (watchTarget, error) {
-	var wc watchTarget
-	for _, f := range folders {
-		f = strings.TrimSpace(f)
+// settle fills in the defaults and checks every setting. A bad value is
+// named where it came from: a flag (set), the environment, or the config
+// file.
+func settle(s *Settings, set map[string]bool, getenv func(string) string) error {
+	origin := func(flagName, env string) string {
 		switch {
-		case f == "" || strings.EqualFold(f, "all"):
-			continue
-		case isDistinguishedFolder(f):
-			wc.Folders = append(wc.Folders, ews.Distinguished(strings.ToLower(f)))
-		default:
-			wc.Folders = append(wc.Folders, ews.FolderRefOf(ews.FolderId{Id: f}))
+		case set[flagName]:
+			return "--" + flagName
+		case env != "" && getenv(env) != "":
+			return env
+		case s.ConfigPath != "":
+			return "config " + s.ConfigPath + ": " + strings.ReplaceAll(flagName, "-", "_")
 		}
+		return "--" + flagName
 	}
-	for _, e := range events {
-		e = strings.TrimSpace(e)
-		if e == "" || strings.EqualFold(e, "all") {
-			continue
-		}
-		t, ok := ews.ParseEventType(e)
-		if !ok || t == ews.StatusEvent {
-			return wc, fmt.Errorf("unknown event type %q: use NewMail, Created, Deleted, Modified, Moved, Copied or FreeBusyChanged", e)
-		}
-		wc.EventTypes = append(wc.EventTypes, t)
+	if s.Auth == "" {
+		s.Auth = string(defaultAuth)
 	}
-	return wc, nil
+	if s.Mode == "" {
+		s.Mode = defaultMode
+	}
+	if s.Theme == "" {
+		s.Theme = defaultTheme
+	}
+	if s.MaxEvents == 0 {
+		s.MaxEvents = defaultMaxEvents
+	}
+	switch {
+	case !oneOf(s.Auth, "ntlm", "basic", "bearer"):
+		return fmt.Errorf("%s %q: use ntlm, basic or bearer", origin("auth", "EWSMON_AUTH"), s.Auth)
+	case !oneOf(s.Mode, "streaming", "pull"):
+		return fmt.Errorf("%s %q: use streaming or pull", origin("mode", ""), s.Mode)
+	case !oneOf(s.Theme, "auto", "dark", "light", "none"):
+		return fmt.Errorf("%s %q: use auto, dark, light or none", origin("theme", ""), s.Theme)
+	case s.MaxEvents < 0:
+		return fmt.Errorf("%s %d: must be positive", origin("max-events", ""), s.MaxEvents)
+	}
+	if getenv("NO_COLOR") != "" {
+		s.Theme = "none"
+	}
+	if err := checkSimServer("--sim-server", s.SimServer); err != nil {
+		return err
+	}
+	if err := checkSimRate("--sim-rate", s.SimRate); err != nil {
+		return err
+	}
+	if _, err := watchTargets(s.Folders, s.Events); err != nil {
+		return err
+	}
+	return checkServer(s)
 }
 
-// distinguishedFolders are t:DistinguishedFolderIdNameType values that
-// people type; anything else is taken as a FolderId.
-var distinguishedFolders = []string{
-	"calendar", "contacts", "deleteditems", "drafts", "inbox", "journal", "notes", "outbox", "sentitems",
-	"tasks", "msgfolderroot", "publicfoldersroot", "root", "junkemail", "searchfolders", "voicemail",
-	"recoverableitemsroot", "recoverableitemsdeletions", "archiveinbox", "archivemsgfolderroot",
-	"conversationhistory", "syncissues", "quickcontacts", "todosearch",
+// checkServer checks the URL and the user of a real server.
+func checkServer(s *Settings) error {
+	if s.URL == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
+		return fmt.Errorf("--url %q: must start with https:// (or http://)", s.URL)
+	}
+	if s.User == "" && s.Auth != "bearer" {
+		return errors.New(`--user is needed with --url (DOMAIN\alice or alice@example.com), or set EWSMON_USER`)
+	}
+	return nil
 }
 
-func isDistinguishedFolder(s string) bool {
-	for _, d := range distinguishedFolders {
-		if strings.EqualFold(s, d) {
-			return true
-		}
-	}
-	return false
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-// oneLine folds a multi-line message into one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// resolveSecret finds the password (basic, ntlm) or bearer token: from the
-// environment, then the configured command, then a no-echo prompt on the
-// terminal. It never reads a flag value.
-func resolveSecret(ctx context.Context, s Settings, getenv func(string) string, tty *os.File, prompt io.Writer) (string, error) {
-	envName, cmd, flag := "EWSMON_PASSWORD", s.PasswordCmd, "--password-cmd"
-	if s.Auth == "bearer" {
-		envName = "EWSMON_TOKEN"
-		if s.TokenCmd != "" {
-			cmd, flag = s.TokenCmd, "--token-cmd"
-		}
-	}
-	if v := getenv(envName); v != "" {
-		return v, nil
-	}
-	if cmd != "" {
-		return runSecretCmd(ctx, cmd, flag)
-	}
-	if s.Auth == "bearer" {
-		return "", errors.New("no bearer token: set EWSMON_TOKEN or --token-cmd")
-	}
-	if tty == nil || !term.IsTerminal(int(tty.Fd())) {
-		return "", errors.New("no password: set EWSMON_PASSWORD or --password-cmd (stdin is not a terminal to prompt on)")
-	}
-	fmt.Fprintf(prompt, "Password for %s at %s: ", s.User, s.URL)
-	b, err := readPassword(ctx, int(tty.Fd()))
-	fmt.Fprintln(prompt)
-	if err != nil {
-		return "", err
-	}
-	if len(b) == 0 {
-		return "", errors.New("no password given")
-	}
-	return string(b), nil
-}
-
-// readPassword reads a line from the terminal without echo. ctrl+c ends it:
-// main catches SIGINT (cancelling ctx) so it would not end the blocked read
-// by itself; the terminal's echo is restored before returning.
-func readPassword(ctx context.Context, fd int) ([]byte, error) {
-	saved, _ := term.GetState(fd)
-	type result struct {
-		b   []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		b, err := term.ReadPassword(fd)
-		done <- result{b, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("reading the password: %v", r.err)
-		}
-		return r.b, nil
-	case <-ctx.Done():
-		if saved != nil {
-			_ = term.Restore(fd, saved)
-		}
-		return nil, errors.New("interrupted at the password prompt")
-	}
-}
-
-// secretCmdTimeout bounds --password-cmd and --token-cmd.
-const secretCmdTimeout = 30 * time.Second
-
-// runSecretCmd runs cmd (the setting flag names, "--password-cmd" or
-// "--token-cmd") with sh -c and returns its first line of output. A failure
-// is one line that shows neither the command's output nor the command: a
-// command that fails may have printed the secret (on stdout or stderr), and
-// the command line may hold it too ("echo hunter2").
-func runSecretCmd(ctx context.Context, cmd, flag string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, secretCmdTimeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
-	var stdout bytes.Buffer
-	c.Stdout = &stdout
-	c.Stderr = io.Discard
-	c.Stdin = nil
-	if err := c.Run(); err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			err = fmt.Errorf("it did not finish within %s", secretCmdTimeout)
-		}
-		return "", fmt.Errorf("%s failed: %v (its output is not shown: it may hold the secret)", flag, err)
-	}
-	line, _, _ := strings.Cut(stdout.String(), "\n")
-	line = strings.TrimRight(line, "\r")
-	if line == "" {
-		return "", fmt.Errorf("%s printed nothing on its first line", flag)
-	}
-	return line, nil
-}
-
-// cleartextWarning is the warning to print when the credentials would cross
-// the network readable by anyone on the path: Basic authentication (or a
-// bearer token) over plain http:// to a host that is not this machine. Basic
-// sends the user and password only base64-encoded, "in clear text" (RFC 7617
-// section 4, https://www.rfc-editor.org/rfc/rfc7617#section-4), and a bearer
-// token must only travel over TLS (RFC 6750 section 5.3,
-// https://www.rfc-editor.org/rfc/rfc6750#section-5.3). NTLM does not send
-// the password. Loopback (127.0.0.0/8, ::1, localhost) stays on the machine:
-// no warning. "" when there is nothing to warn about.
-func cleartextWarning(rawURL string, auth ews.AuthKind) string {
-	what := ""
-	switch auth {
-	case ews.AuthBasic:
-		what = "basic authentication over plain http:// to %s sends the password in clear text"
-	case ews.AuthBearer:
-		what = "bearer authentication over plain http:// to %s sends the token in clear text"
-	default:
-		return ""
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "http" || loopbackHost(u.Hostname()) {
-		return ""
-	}
-	return fmt.Sprintf(what, u.Host)
-}
-
-// loopbackHost reports whether host names this machine's loopback.
-func loopbackHost(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true // RFC 6761 section 6.3: localhost names are loopback
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
+func oneOf(s string, allowed ...string) bool { return slices.Contains(allowed, s) }

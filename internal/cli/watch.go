@@ -4,15 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -49,7 +46,7 @@ flags:
   --url URL            the EWS endpoint, https://host/EWS/Exchange.asmx
   --sim                start the embedded simulator on 127.0.0.1 (with demo
                        activity) and watch it; with --auth basic or ntlm it
-                       requires that authentication (user alice@example.com
+                       requires that authentication (user ` + demoMailbox + `
                        unless --user says otherwise)
   --sim-rate R         the simulator's demo actions per second (default 2)
   --sim-server P       the Exchange the simulator imitates: exchange2010,
@@ -60,6 +57,8 @@ flags:
                        otherwise none)
   --password-cmd CMD   a shell command that prints the password (or token);
                        otherwise EWSMON_PASSWORD (EWSMON_TOKEN for bearer)
+  --token-cmd CMD      a shell command that prints the bearer token (before
+                       --password-cmd)
   --mode MODE          streaming or pull (default streaming)
   --poll D             pull: time between GetEvents calls (default 5s)
   --folders LIST       all, or distinguished names / folder ids: inbox,drafts
@@ -81,9 +80,6 @@ flags:
   --ca-file FILE       trust this CA (PEM) for the server's certificate
 `
 
-// minPoll is the shortest --poll accepted.
-const minPoll = 100 * time.Millisecond
-
 // watchOptions are the parsed flags of `ewsmon watch`.
 type watchOptions struct {
 	client      ews.Config
@@ -91,120 +87,157 @@ type watchOptions struct {
 	simRate     float64
 	simServer   string
 	passwordCmd string
+	tokenCmd    string
 	watch       ews.WatchConfig
-	showStatus  bool // print StatusEvents too
+	target      watchTarget // --folders, as watch.Folders and as typed
+	showStatus  bool        // print StatusEvents too
 	count       int
 	duration    time.Duration
-	folderNames []string // --folders as typed, matching watch.Folders
-	cascades    bool     // not --no-cascades
+	cascades    bool // not --no-cascades
 	cascadeGap  time.Duration
 }
 
-func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
+// watchFlags are the flags whose values do not go straight into
+// watchOptions.
+type watchFlags struct {
+	json                  bool
+	auth, mode            string
+	folders, events       string
+	poll                  time.Duration
+	reconcile, noCascades bool
+}
+
+func newWatchFlagSet(o *watchOptions, f *watchFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("ewsmon watch", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	var (
-		o       watchOptions
-		jsonOut = fs.Bool("json", true, "")
-		auth    = fs.String("auth", "", "")
-		mode    = fs.String("mode", "streaming", "")
-		folders = fs.String("folders", "all", "")
-		events  = fs.String("events", "all", "")
-		poll    = fs.Duration("poll", 0, "")
-		recon   = fs.Bool("reconcile", true, "")
-		noCasc  = fs.Bool("no-cascades", false, "")
-	)
+	fs.BoolVar(&f.json, "json", true, "")
+	fs.StringVar(&f.auth, "auth", "", "")
+	fs.StringVar(&f.mode, "mode", defaultMode, "")
+	fs.StringVar(&f.folders, "folders", "all", "")
+	fs.StringVar(&f.events, "events", "all", "")
+	fs.DurationVar(&f.poll, "poll", 0, "")
+	fs.BoolVar(&f.reconcile, "reconcile", true, "")
+	fs.BoolVar(&f.noCascades, "no-cascades", false, "")
 	fs.StringVar(&o.client.URL, "url", "", "")
 	fs.BoolVar(&o.useSim, "sim", false, "")
-	fs.Float64Var(&o.simRate, "sim-rate", 2, "")
+	fs.Float64Var(&o.simRate, "sim-rate", watchSimRate, "")
 	fs.StringVar(&o.simServer, "sim-server", sim.DefaultProfile, "")
 	fs.StringVar(&o.client.User, "user", "", "")
 	fs.StringVar(&o.passwordCmd, "password-cmd", "", "")
+	fs.StringVar(&o.tokenCmd, "token-cmd", "", "")
 	fs.IntVar(&o.count, "count", 0, "")
 	fs.DurationVar(&o.duration, "duration", 0, "")
 	fs.BoolVar(&o.client.Insecure, "insecure", false, "")
 	fs.StringVar(&o.client.CAFile, "ca-file", "", "")
+	return fs
+}
+
+func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
+	var (
+		o watchOptions
+		f watchFlags
+	)
+	fs := newWatchFlagSet(&o, &f)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, watchUsage)
 		}
 		return o, err
 	}
-	switch {
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case !*jsonOut:
-		return o, errors.New("--json is the only output format for now")
-	case o.useSim && o.client.URL != "":
-		return o, errors.New("give --url or --sim, not both")
-	case !o.useSim && o.client.URL == "":
-		return o, errors.New("say what to watch: --url https://host/EWS/Exchange.asmx, or --sim for the embedded simulator")
-	case o.count < 0:
-		return o, fmt.Errorf("--count %d: must be positive", o.count)
-	case o.duration < 0:
-		return o, fmt.Errorf("--duration %v: must be positive", o.duration)
-	case !validProfile(o.simServer):
-		return o, fmt.Errorf("--sim-server %q: use one of %s", o.simServer, strings.Join(sim.ProfileNames(), ", "))
-	case !(o.simRate >= 0 && o.simRate <= maxSimRate): // NaN too
-		return o, fmt.Errorf("--sim-rate %v: must be 0 (off) up to %v actions per second", o.simRate, maxSimRate)
-	case *poll < 0:
-		return o, fmt.Errorf("--poll %v: must be positive", *poll)
-	case *poll > 0 && *poll < minPoll:
-		return o, fmt.Errorf("--poll %v: must be at least %v (shorter would hammer the server)", *poll, minPoll)
 	}
+	if err := checkWatchFlags(o, f); err != nil {
+		return o, err
+	}
+	if err := o.setAuth(f.auth); err != nil {
+		return o, err
+	}
+	if err := o.setWatch(f); err != nil {
+		return o, err
+	}
+	return o, nil
+}
 
-	switch *auth {
+// checkWatchFlags checks the flags that stand alone.
+func checkWatchFlags(o watchOptions, f watchFlags) error {
+	switch {
+	case !f.json:
+		return errors.New("--json is the only output format for now")
+	case o.useSim && o.client.URL != "":
+		return errors.New("give --url or --sim, not both")
+	case !o.useSim && o.client.URL == "":
+		return errors.New("say what to watch: --url https://host/EWS/Exchange.asmx, or --sim for the embedded simulator")
+	case o.count < 0:
+		return fmt.Errorf("--count %d: must be positive", o.count)
+	case o.duration < 0:
+		return fmt.Errorf("--duration %v: must be positive", o.duration)
+	case f.poll < 0:
+		return fmt.Errorf("--poll %v: must be positive", f.poll)
+	case f.poll > 0 && f.poll < minPoll:
+		return fmt.Errorf("--poll %v: must be at least %v (shorter would hammer the server)", f.poll, minPoll)
+	}
+	if err := checkSimServer("--sim-server", o.simServer); err != nil {
+		return err
+	}
+	return checkSimRate("--sim-rate", o.simRate)
+}
+
+// setAuth settles the authentication and the user: --auth, else the
+// default with a user (none without one, or on the simulator).
+func (o *watchOptions) setAuth(auth string) error {
+	switch auth {
 	case "":
 		o.client.Auth = ews.AuthNone
 		if o.client.User != "" && !o.useSim {
-			o.client.Auth = ews.AuthNTLM
+			o.client.Auth = defaultAuth
 		}
 	case "none", "basic", "ntlm", "bearer":
-		o.client.Auth = ews.AuthKind(*auth)
+		o.client.Auth = ews.AuthKind(auth)
 	default:
-		return o, fmt.Errorf("--auth %q: use none, basic, ntlm or bearer", *auth)
+		return fmt.Errorf("--auth %q: use none, basic, ntlm or bearer", auth)
 	}
 	if o.useSim && o.client.User == "" {
-		o.client.User = "alice@example.com"
+		o.client.User = demoMailbox
 	}
 	if (o.client.Auth == ews.AuthBasic || o.client.Auth == ews.AuthNTLM) && o.client.User == "" {
-		return o, fmt.Errorf("--auth %s needs --user", o.client.Auth)
+		return fmt.Errorf("--auth %s needs --user", o.client.Auth)
 	}
 	if o.useSim && o.client.Auth == ews.AuthBearer {
-		return o, errors.New("--sim speaks none, basic or ntlm authentication, not bearer")
+		return errors.New("--sim speaks none, basic or ntlm authentication, not bearer")
 	}
+	return nil
+}
 
-	switch *mode {
+// setWatch settles what is watched and how.
+func (o *watchOptions) setWatch(f watchFlags) error {
+	switch f.mode {
 	case "streaming":
 		o.watch.Mode = ews.ModeStreaming
 	case "pull":
 		o.watch.Mode = ews.ModePull
 	default:
-		return o, fmt.Errorf("--mode %q: use streaming or pull", *mode)
+		return fmt.Errorf("--mode %q: use streaming or pull", f.mode)
 	}
-	o.watch.PollInterval = *poll
-	o.watch.Reconcile = *recon
-	o.cascades = !*noCasc
+	o.watch.PollInterval = f.poll
+	o.watch.Reconcile = f.reconcile
+	o.cascades = !f.noCascades
 	o.cascadeGap = model.DefaultCascadeGap
 
-	target, err := watchTargets(splitList(*folders), nil)
+	target, err := watchTargets(splitList(f.folders), nil)
 	if err != nil {
-		return o, err
+		return err
 	}
+	o.target = target
 	o.watch.Folders = target.Folders
-	for _, f := range splitList(*folders) {
-		if f = strings.TrimSpace(f); f != "" && !strings.EqualFold(f, "all") {
-			o.folderNames = append(o.folderNames, f)
-		}
-	}
-	for _, e := range splitList(*events) {
+	for _, e := range splitList(f.events) {
 		if strings.EqualFold(e, "all") {
 			continue
 		}
 		t, ok := ews.ParseEventType(e)
 		if !ok {
-			return o, fmt.Errorf("--events: unknown event type %q: use NewMail, Created, Deleted, Modified, Moved, Copied, FreeBusyChanged or Status", e)
+			return fmt.Errorf("--events: unknown event type %q: use NewMail, Created, Deleted, Modified, Moved, Copied, FreeBusyChanged or Status", e)
 		}
 		if t == ews.StatusEvent {
 			o.showStatus = true
@@ -212,7 +245,7 @@ func parseWatchArgs(args []string, stdout io.Writer) (watchOptions, error) {
 		}
 		o.watch.EventTypes = append(o.watch.EventTypes, t)
 	}
-	return o, nil
+	return nil
 }
 
 // watchEnv is what tests change: the clock that times CascadeGap (nil:
@@ -238,7 +271,39 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		fmt.Fprintf(stderr, "ewsmon watch: %s\n", oneLine(err.Error()))
 		return 1
 	}
+	client, done, err := connectWatch(ctx, &o, stderr)
+	if err != nil {
+		return fail(err)
+	}
+	defer done()
 
+	// --duration bounds the whole run, the checks below included (a
+	// server that never answers them).
+	runCtx := ctx
+	if o.duration > 0 {
+		var cancelTimer context.CancelFunc
+		runCtx, cancelTimer = context.WithTimeout(ctx, o.duration)
+		defer cancelTimer()
+	}
+	if err := preflight(runCtx, client, o); err != nil {
+		switch {
+		case ctx.Err() != nil: // interrupted
+			return 0
+		case runCtx.Err() != nil:
+			return fail(fmt.Errorf("no answer from %s within --duration %v", client.URL(), o.duration))
+		}
+		return fail(err)
+	}
+	r := newWatchRun(runCtx, o, client, stdout, stderr, env)
+	defer r.stop()
+	r.loop(client.Watch(r.ctx, o.watch))
+	return r.exitCode(fail)
+}
+
+// connectWatch starts the embedded simulator (--sim) or resolves the
+// secret, and builds the client. done releases both.
+func connectWatch(ctx context.Context, o *watchOptions, stderr io.Writer) (client *ews.Client, done func(), err error) {
+	done = func() {}
 	if o.useSim {
 		cfg := sim.Config{Rate: o.simRate, Server: o.simServer}
 		if o.client.Auth != ews.AuthNone {
@@ -251,14 +316,16 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		}
 		srv, err := sim.Start(ctx, cfg, "127.0.0.1:0")
 		if err != nil {
-			return fail(err)
+			return nil, nil, err
 		}
-		defer srv.Close()
+		done = func() { srv.Close() }
 		o.client.URL = srv.URL()
 	} else if o.client.Auth != ews.AuthNone {
-		secret, err := watchSecret(ctx, o)
+		s := Settings{Profile: Profile{URL: o.client.URL, User: o.client.User, Auth: string(o.client.Auth),
+			PasswordCmd: o.passwordCmd, TokenCmd: o.tokenCmd}}
+		secret, err := resolveSecret(ctx, s, os.Getenv, nil, stderr) // no prompt: watch runs headless
 		if err != nil {
-			return fail(err)
+			return nil, nil, err
 		}
 		if o.client.Auth == ews.AuthBearer {
 			o.client.Token = secret
@@ -266,212 +333,23 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 			o.client.Password = secret
 		}
 	}
-
-	client, err := ews.NewClient(o.client)
+	client, err = newClient(o.client, "ewsmon watch", stderr)
 	if err != nil {
-		return fail(err)
+		done()
+		return nil, nil, err
 	}
-	defer client.CloseIdleConnections()
-	if w := client.Warning(); w != "" {
-		fmt.Fprintf(stderr, "ewsmon watch: %s\n", w)
-	}
-	if w := cleartextWarning(o.client.URL, o.client.Auth); w != "" {
-		fmt.Fprintf(stderr, "ewsmon watch: warning: %s\n", w)
-	}
-
-	// --duration bounds the whole run, the checks below included (a
-	// server that never answers them).
-	runCtx := ctx
-	if o.duration > 0 {
-		var cancelTimer context.CancelFunc
-		runCtx, cancelTimer = context.WithTimeout(ctx, o.duration)
-		defer cancelTimer()
-	}
-	checkFailed := func(err error) int {
-		switch {
-		case ctx.Err() != nil: // interrupted
-			return 0
-		case runCtx.Err() != nil:
-			return fail(fmt.Errorf("no answer from %s within --duration %v", client.URL(), o.duration))
-		}
-		return fail(err)
-	}
-	// One ordinary call first, so a wrong password, a wrong URL or an
-	// unreachable server is one clear sentence and exit status 1 rather
-	// than a subscription that keeps retrying.
-	if _, err := client.GetFolder(runCtx, ews.Distinguished("msgfolderroot")); err != nil {
-		return checkFailed(err)
-	}
-	// Each folder asked for must exist, or the subscription would fail
-	// with an error that does not say which folder is wrong.
-	for i, ref := range o.watch.Folders {
-		if _, err := client.GetFolder(runCtx, ref); err != nil {
-			name := ref.Id.Id
-			if i < len(o.folderNames) {
-				name = o.folderNames[i]
-			}
-			return checkFailed(fmt.Errorf("--folders %s: %w", name, err))
-		}
-	}
-
-	watchCtx, stop := context.WithCancel(runCtx)
-	defer stop()
-	// A reader that goes away (`| head -3`) ends the run quietly, after
-	// the unsubscribe, even while the mailbox is quiet and nothing is
-	// being written.
-	var closed atomic.Bool
-	if f, ok := stdout.(*os.File); ok {
-		go watchClosed(watchCtx, f, func() { closed.Store(true); stop() })
-	}
-
-	enc := json.NewEncoder(stdout)
-	enc.SetEscapeHTML(false)
-	var (
-		printed   int
-		lastState ews.ConnState
-		lastSub   string
-		lastMsg   string
-		fatal     error
-		outErr    error // stdout failed: stop after the runner unsubscribed
-	)
-	// write writes one line; events beyond --count are dropped (the runner
-	// is being stopped).
-	write := func(rec ews.Record) error {
-		if outErr != nil {
-			return outErr
-		}
-		isEvent := strings.HasSuffix(rec.Type, "Event")
-		if isEvent && o.count > 0 && printed >= o.count {
-			return nil
-		}
-		if err := enc.Encode(rec); err != nil {
-			// Stop, but let the runner unsubscribe first.
-			outErr = fmt.Errorf("writing output: %w", err)
-			stop()
-			return outErr
-		}
-		if isEvent {
-			printed++
-			if o.count > 0 && printed == o.count {
-				stop() // the runner unsubscribes and closes the channel
-			}
-		}
-		return nil
-	}
-	var cw *cascadeWriter
-	if o.cascades {
-		cw = newCascadeWriter(o.cascadeGap, write)
-		namer := &watchNamer{ctx: watchCtx, client: client, st: cw.st, stderr: stderr}
-		cw.named = namer.cascade
-		namer.syncFolders(true)
-		namer.resolveHidden()
-	}
-	clock := env.clock
-	if clock == nil {
-		clock = ews.RealClock{}
-	}
-	updates := client.Watch(watchCtx, o.watch)
-	var quiet <-chan time.Time // CascadeGap after the last event, while one is held
-	for {
-		var u ews.Update
-		var ok bool
-		select {
-		case u, ok = <-updates:
-		case <-quiet:
-			// No event joined the open cascade for CascadeGap: it is
-			// complete.
-			quiet = nil
-			_ = cw.close()
-			continue
-		}
-		if !ok {
-			break
-		}
-		msg := ""
-		if u.Err != nil {
-			msg = oneLine(u.Err.Error())
-		}
-		final := u.State == ews.StateUnsubscribed || u.State == ews.StateError
-		if cw != nil && (final || u.Gap != nil || u.Reconciled != nil) {
-			// The run ends, or events may have been missed: the open
-			// cascade is complete as far as anyone will know, and written
-			// before the line that says so. (Events after a gap never
-			// join a cascade from before it.)
-			_ = cw.close()
-		}
-		// A new reason while still reconnecting (the stream broke, then
-		// the server is unreachable) is news too.
-		if u.State != lastState || u.SubscriptionId != lastSub || msg != lastMsg {
-			lastState, lastSub, lastMsg = u.State, u.SubscriptionId, msg
-			_ = write(ews.Record{Type: "State", State: string(u.State), Mode: string(u.Mode), SubscriptionId: u.SubscriptionId, Message: msg})
-		}
-		if u.State == ews.StateError && u.Err != nil {
-			fatal = u.Err
-		}
-		if u.Gap != nil {
-			_ = write(ews.GapRecord(*u.Gap))
-		}
-		if u.Reconciled != nil {
-			for _, rec := range ews.ReconciledRecords(u.Reconciled) {
-				_ = write(rec)
-			}
-		}
-		events := false
-		for _, e := range u.Events {
-			if outErr != nil || (o.count > 0 && printed >= o.count) {
-				break // stopping; the rest of this batch is not asked for
-			}
-			switch {
-			case e.Type == ews.StatusEvent:
-				if !o.showStatus {
-					continue
-				}
-				if cw != nil {
-					_ = cw.line(ews.EventRecord(e))
-				} else {
-					_ = write(ews.EventRecord(e))
-				}
-			case cw != nil:
-				events = true
-				_ = cw.event(e, u.At)
-			default:
-				_ = write(ews.EventRecord(e))
-			}
-		}
-		if events {
-			quiet = nil
-			if cw.holding() {
-				quiet = clock.After(o.cascadeGap)
-			}
-		}
-	}
-	if cw != nil {
-		_ = cw.close() // the end of the run
-	}
-	if closed.Load() || errors.Is(outErr, syscall.EPIPE) {
-		return 0 // the reader is gone: nothing to say, and no one to say it to
-	}
-	if outErr != nil {
-		return fail(outErr)
-	}
-	if fatal != nil {
-		return fail(fatal)
-	}
-	return 0
+	stopSim := done
+	return client, func() { client.CloseIdleConnections(); stopSim() }, nil
 }
 
-// watchSecret finds the password (or bearer token): EWSMON_PASSWORD /
-// EWSMON_TOKEN, then --password-cmd. It never comes from a flag value.
-func watchSecret(ctx context.Context, o watchOptions) (string, error) {
-	env, what := "EWSMON_PASSWORD", "password"
-	if o.client.Auth == ews.AuthBearer {
-		env, what = "EWSMON_TOKEN", "token"
+// preflight makes one ordinary call first, so a wrong password, a wrong URL
+// or an unreachable server is one clear sentence and exit status 1 rather
+// than a subscription that keeps retrying; then it checks that each folder
+// asked for exists, or the subscription would fail with an error that does
+// not say which folder is wrong.
+func preflight(ctx context.Context, client *ews.Client, o watchOptions) error {
+	if _, err := client.GetFolder(ctx, ews.Distinguished("msgfolderroot")); err != nil {
+		return err
 	}
-	if v := os.Getenv(env); v != "" {
-		return v, nil
-	}
-	if o.passwordCmd != "" {
-		return runSecretCmd(ctx, o.passwordCmd, "--password-cmd")
-	}
-	return "", fmt.Errorf("no %s: set %s or give --password-cmd", what, env)
+	return checkFolders(ctx, client, o.target)
 }
