@@ -14,3 +14,18 @@ func TestValidKey(t *testing.T) {
 		}
 	}
 }
+
+// Every default binding is a key name ValidKey accepts: the check refuses
+// nothing the dashboard itself uses.
+func TestDefaultKeysAreValid(t *testing.T) {
+	km := DefaultKeyMap()
+	for _, g := range km.Groups() {
+		for _, a := range g.Actions {
+			for _, k := range a.Binding.Keys() {
+				if !ValidKey(k) {
+					t.Errorf("%s: default key %q is not ValidKey", a.Name, k)
+				}
+			}
+		}
+	}
+}
