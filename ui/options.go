@@ -68,8 +68,7 @@ type Options struct {
 	Location *time.Location
 	// NoMouse turns mouse reporting off.
 	NoMouse bool
-	// SetSecret, when set, changes the password the Backend authenticates
-	// with; the dashboard asks for it again after "authentication failed".
-	// nil: no prompt (the simulator, bearer tokens).
+	// SetSecret is called with a password the user typed after an
+	// authentication failure; nil: no prompt.
 	SetSecret func(secret string)
 }
