@@ -332,7 +332,7 @@ func unknownProfile(name, path string, fc FileConfig) error {
 // keyNamesHelp says what a key name is (docs/keys.md says the same).
 const keyNamesHelp = "a key name is one character as typed (q, G for shift+g, ?), or space, enter, esc, tab, " +
 	"backspace, delete, insert, up, down, left, right, pgup, pgdown, home, end, f1 to f63, " +
-	"after ctrl+, alt+ or shift+ (ctrl+x, alt+enter, shift+tab); see docs/keys.md"
+	"each with ctrl+, alt+ or shift+ in front if wanted (ctrl+x, alt+enter, shift+tab); see docs/keys.md"
 
 // checkKeyNames refuses a key the dashboard could never receive ("spce"):
 // the binding would silently never fire.
