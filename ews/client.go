@@ -352,7 +352,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, op string, body []by
 	case AuthBasic, AuthNTLM:
 		// The NTLM negotiator takes the credentials from here and never
 		// sends them as Basic.
-		req.SetBasicAuth(c.cfg.User, c.cfg.Password)
+		req.SetBasicAuth(c.cfg.User, c.password())
 	case AuthBearer:
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	}

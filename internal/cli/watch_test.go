@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -298,7 +298,7 @@ func TestWatchErrors(t *testing.T) {
 	}{
 		{"wrong password", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo wrong"}, 1, "authentication failed"},
 		{"wrong ntlm password", []string{"--url", ntlmSrv.URL(), "--user", `EXAMPLE\alice`, "--password-cmd", "echo wrong"}, 1, "authentication failed"},
-		{"unknown folder", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo right", "--folders", "inbox,nonexistent"}, 1, "--folders nonexistent: GetFolder: ErrorInvalidIdMalformed"},
+		{"unknown folder", []string{"--url", srv.URL(), "--auth", "basic", "--user", "alice@example.com", "--password-cmd", "echo right", "--folders", "inbox,nonexistent"}, 1, "--folders nonexistent: no such folder"},
 		{"unreachable", []string{"--url", closed, "--auth", "none"}, 1, ln.Addr().String()},
 		{"no password", []string{"--url", srv.URL(), "--user", "alice@example.com"}, 1, "EWSMON_PASSWORD"},
 		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "--password-cmd failed: exit status 3"},
@@ -312,7 +312,7 @@ func TestWatchErrors(t *testing.T) {
 		{"no password flag", []string{"--sim", "--password", "x"}, 2, "password"},
 		{"not json", []string{"--sim", "--json=false"}, 2, "--json"},
 		{"bad count", []string{"--sim", "--count", "-1"}, 2, "--count"},
-		{"sim rate NaN", []string{"--sim", "--sim-rate", "NaN"}, 2, "--sim-rate NaN: must be 0 (off) up to 1000"},
+		{"sim rate NaN", []string{"--sim", "--sim-rate", "NaN"}, 2, "--sim-rate NaN: use 0 (off) to 1000"},
 		{"sim rate huge", []string{"--sim", "--sim-rate", "1e9"}, 2, "--sim-rate 1e+09"},
 		{"poll too short", []string{"--sim", "--mode", "pull", "--poll", "1ms"}, 2, "--poll 1ms: must be at least 100ms"},
 		{"extra argument", []string{"--sim", "now"}, 2, "now"},
@@ -344,7 +344,7 @@ func TestWatchErrors(t *testing.T) {
 func buildEwsmon(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ewsmon")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/ewsmon/ewsmon").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -25,10 +25,10 @@ flags:
                      unless you say otherwise)
   --auth MODE        none, basic or ntlm (default none)
   --user USER        the account for basic/ntlm (default: the first mailbox)
-  --password PW      its password (default "secret"; this is the simulator's
+  --password PW      its password (default "` + simPassword + `"; this is the simulator's
                      own test password, not a secret of yours)
   --mailbox ADDR     a mailbox to simulate; repeat or comma-separate
-                     (default alice@example.com)
+                     (default ` + demoMailbox + `)
   --rate R           activity: demo actions per second, 0 for none (default 0.5)
   --seed N           repeatable activity and mailbox content (default 0: random)
   --heartbeat D      streaming heartbeat interval (default 30s)
@@ -80,13 +80,6 @@ type simOptions struct {
 	heartbeat time.Duration
 }
 
-// Bounds of the simulator's flags: beyond them it would only burn CPU (a
-// 1ns heartbeat on every stream, a generator that never sleeps).
-const (
-	maxSimRate   = sim.MaxRate
-	minHeartbeat = 10 * time.Millisecond
-)
-
 // parseSimArgs parses `ewsmon sim` flags. flag.ErrHelp means help was shown.
 func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	fs := flag.NewFlagSet("ewsmon sim", flag.ContinueOnError)
@@ -98,12 +91,12 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 		auth      = fs.String("auth", "none", "")
 		user      = fs.String("user", "", "")
 		password  = fs.String("password", "", "")
-		rate      = fs.Float64("rate", 0.5, "")
+		rate      = fs.Float64("rate", simRate, "")
 		seed      = fs.Int64("seed", 0, "")
 		server    = fs.String("server", sim.DefaultProfile, "")
 	)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "")
-	fs.DurationVar(&o.heartbeat, "heartbeat", 30*time.Second, "")
+	fs.StringVar(&o.listen, "listen", simListen, "")
+	fs.DurationVar(&o.heartbeat, "heartbeat", simHeartbeat, "")
 	fs.Var(&mailboxes, "mailbox", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -119,14 +112,14 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	default:
 		return o, fmt.Errorf("--auth %q: use none, basic or ntlm", *auth)
 	}
-	if !(*rate >= 0 && *rate <= maxSimRate) { // NaN too
-		return o, fmt.Errorf("--rate %v: must be 0 (off) up to %v actions per second", *rate, maxSimRate)
+	if err := checkSimRate("--rate", *rate); err != nil {
+		return o, err
 	}
 	if o.heartbeat < minHeartbeat {
 		return o, fmt.Errorf("--heartbeat %v: must be at least %v", o.heartbeat, minHeartbeat)
 	}
-	if _, err := sim.LookupProfile(*server); err != nil {
-		return o, fmt.Errorf("--server: %v", err)
+	if err := checkSimServer("--server", *server); err != nil {
+		return o, err
 	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
@@ -141,7 +134,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 		}
 	}
 	if len(mailboxes) == 0 {
-		mailboxes = listFlag{"alice@example.com"}
+		mailboxes = listFlag{demoMailbox}
 	}
 	o.cfg = sim.Config{
 		Mailboxes:         mailboxes,
@@ -158,7 +151,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 		}
 		o.cfg.Auth.Password = *password
 		if o.cfg.Auth.Password == "" {
-			o.cfg.Auth.Password = "secret"
+			o.cfg.Auth.Password = simPassword
 		}
 	}
 	return o, nil
@@ -217,18 +210,4 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "ewsmon sim: stopped")
 	return 0
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it, so the printed
-// command can be pasted as is (DOMAIN\user, passwords with spaces).
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n\\'\"$`!*?[]{}()<>|&;#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func validProfile(name string) bool {
-	_, err := sim.LookupProfile(name)
-	return err == nil
 }

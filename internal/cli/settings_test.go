@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -132,9 +132,9 @@ func TestParseDashboardArgsErrors(t *testing.T) {
 		{"missing explicit config", []string{"--config", "/nonexistent/ewsmon.toml"}, nil, "does not exist"},
 		{"stray argument", []string{"dashboard"}, nil, `unexpected argument "dashboard"`},
 		{"bad flag", []string{"--frobnicate"}, nil, "flag provided but not defined: -frobnicate"},
-		{"sim rate NaN", []string{"--sim-rate", "NaN"}, nil, "--sim-rate NaN: use 0 to 1000"},
-		{"sim rate too high", []string{"--sim-rate", "1e9"}, nil, "--sim-rate 1e+09: use 0 to 1000"},
-		{"sim rate negative", []string{"--sim-rate", "-1"}, nil, "--sim-rate -1: use 0 to 1000"},
+		{"sim rate NaN", []string{"--sim-rate", "NaN"}, nil, "--sim-rate NaN: use 0 (off) to 1000"},
+		{"sim rate too high", []string{"--sim-rate", "1e9"}, nil, "--sim-rate 1e+09: use 0 (off) to 1000"},
+		{"sim rate negative", []string{"--sim-rate", "-1"}, nil, "--sim-rate -1: use 0 (off) to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

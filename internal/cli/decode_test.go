@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func runDecodeForTest(t *testing.T, stdin string, args ...string) (int, string, 
 }
 
 func TestDecodeCommandStream(t *testing.T) {
-	code, out, errs := runDecodeForTest(t, "", "ews/testdata/stream-mixed.xml")
+	code, out, errs := runDecodeForTest(t, "", "../../ews/testdata/stream-mixed.xml")
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (the stream holds an ErrorSubscriptionNotFound); stderr %q", code, errs)
 	}
@@ -46,17 +46,17 @@ func TestDecodeCommandStream(t *testing.T) {
 }
 
 func TestDecodeCommandExitStatus(t *testing.T) {
-	samples := "../shared/ews-samples/"
+	samples := "../../../shared/ews-samples/"
 	code, out, _ := runDecodeForTest(t, "", samples+"getevents-newmail-x2-response.xml", samples+"subscribe-pull-response.xml")
 	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, `"watermark":"AAAAAM4GAAAAAAAAAQ=="`) || !strings.Contains(out, `{"type":"Response","operation":"Subscribe"`) {
 		t.Errorf("events: exit %d, output:\n%s", code, out)
 	}
-	code, out, _ = runDecodeForTest(t, "", "ews/testdata/fault-serverbusy.xml")
+	code, out, _ = runDecodeForTest(t, "", "../../ews/testdata/fault-serverbusy.xml")
 	if code != 1 || !strings.Contains(out, `{"type":"Error","error_code":"ErrorServerBusy","message":"The server cannot service this request right now. Try again later.","back_off_ms":297749}`) {
 		t.Errorf("fault: exit %d, output %s", code, out)
 	}
 	// stdin
-	data, err := os.ReadFile("ews/testdata/sendnotification.xml")
+	data, err := os.ReadFile("../../ews/testdata/sendnotification.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestDecodeCommandExitStatus(t *testing.T) {
 func TestDecodeCommandBadInput(t *testing.T) {
 	dir := t.TempDir()
 	cut := filepath.Join(dir, "cut.xml")
-	data, err := os.ReadFile("ews/testdata/stream-mixed.xml")
+	data, err := os.ReadFile("../../ews/testdata/stream-mixed.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestDecodeCommandBadInput(t *testing.T) {
 		t.Errorf("no args: exit %d, stderr %q", code, errs)
 	}
 	// One bad file does not hide the others' output; the worst status wins.
-	code, out, _ = runDecodeForTest(t, "", cut, "../shared/ews-samples/getevents-newmail-x2-response.xml")
+	code, out, _ = runDecodeForTest(t, "", cut, "../../../shared/ews-samples/getevents-newmail-x2-response.xml")
 	if code != 2 || strings.Count(out, "NewMailEvent") != 2 {
 		t.Errorf("mixed: exit %d, output %s", code, out)
 	}
@@ -115,13 +115,13 @@ func (failWriter) Write([]byte) (int, error) {
 
 func TestDecodeCommandOutputFails(t *testing.T) {
 	var errb bytes.Buffer
-	code := run(context.Background(), []string{"decode", "../shared/ews-samples/getevents-newmail-x2-response.xml"}, strings.NewReader(""), failWriter{}, &errb)
+	code := run(context.Background(), []string{"decode", "../../../shared/ews-samples/getevents-newmail-x2-response.xml"}, strings.NewReader(""), failWriter{}, &errb)
 	if code != 2 || errb.String() != "ewsmon decode: writing output: write /dev/stdout: no space left on device\n" {
 		t.Errorf("exit %d, stderr %q: the lost output must be reported", code, errb.String())
 	}
 	// A directory is one sentence, and the other files still print.
 	dir := t.TempDir()
-	code, out, errs := runDecodeForTest(t, "", dir, "../shared/ews-samples/getevents-newmail-x2-response.xml")
+	code, out, errs := runDecodeForTest(t, "", dir, "../../../shared/ews-samples/getevents-newmail-x2-response.xml")
 	if code != 2 || errs != "ewsmon decode: cannot read "+dir+": it is a directory\n" || strings.Count(out, "NewMailEvent") != 2 {
 		t.Errorf("directory: exit %d, stderr %q, output %s", code, errs, out)
 	}
@@ -148,7 +148,7 @@ func decodeRecords(t *testing.T, stdin string, args ...string) (int, []ews.Recor
 // Microsoft's streaming sample is one new mail: Created + NewMail of the
 // item and the Inbox's Modified, one cascade labelled as new mail.
 func TestDecodeCascadesOfTheStreamingSample(t *testing.T) {
-	code, recs, errs := decodeRecords(t, "", "../shared/ews-samples/getstreamingevents-created-newmail-modified.xml")
+	code, recs, errs := decodeRecords(t, "", "../../../shared/ews-samples/getstreamingevents-created-newmail-modified.xml")
 	if code != 0 || len(recs) != 3 {
 		t.Fatalf("exit %d, %d lines, stderr %q", code, len(recs), errs)
 	}
@@ -176,7 +176,7 @@ func TestDecodeNamesFromTheInput(t *testing.T) {
 	getItem := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetItemResponse` + ns + `><m:ResponseMessages>` +
 		`<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items><t:Message><t:ItemId Id="` + item + `"/><t:Subject>Lunch?</t:Subject><t:ItemClass>IPM.Note</t:ItemClass></t:Message></m:Items></m:GetItemResponseMessage>` +
 		`</m:ResponseMessages></m:GetItemResponse></s:Body></s:Envelope>`
-	stream, err := os.ReadFile("../shared/ews-samples/getstreamingevents-created-newmail-modified.xml")
+	stream, err := os.ReadFile("../../../shared/ews-samples/getstreamingevents-created-newmail-modified.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,8 +218,8 @@ func TestDecodeNamesFromTheInput(t *testing.T) {
 // Two pull events 24 minutes apart are two messages: two cascades. A line
 // between the events of one cascade keeps its place.
 func TestDecodeCascadesOrder(t *testing.T) {
-	samples := "../shared/ews-samples/"
-	code, recs, _ := decodeRecords(t, "", samples+"getevents-newmail-x2-response.xml", samples+"subscribe-pull-response.xml", "ews/testdata/stream-mixed.xml")
+	samples := "../../../shared/ews-samples/"
+	code, recs, _ := decodeRecords(t, "", samples+"getevents-newmail-x2-response.xml", samples+"subscribe-pull-response.xml", "../../ews/testdata/stream-mixed.xml")
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -241,8 +241,8 @@ func TestDecodeCascadesOrder(t *testing.T) {
 // grouping and naming whatever events and folders it holds) prints only
 // JSON lines, ends with one of its exit statuses and never panics.
 func FuzzDecodeCommand(f *testing.F) {
-	files, _ := filepath.Glob("../shared/ews-samples/*.*")
-	files = append(files, "ews/testdata/stream-mixed.xml", "ews/testdata/sendnotification.xml")
+	files, _ := filepath.Glob("../../../shared/ews-samples/*.*")
+	files = append(files, "../../ews/testdata/stream-mixed.xml", "../../ews/testdata/sendnotification.xml")
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -311,7 +311,7 @@ func TestSimBinaryWithExchangelib(t *testing.T) {
 	}()
 	url := waitOutput(t, &simOut, regexp.MustCompile(`EWS endpoint (\S+)\n`), 20*time.Second)[1]
 
-	py := exec.CommandContext(ctx, python, "ews/sim/testdata/interop/exchangelib_flow.py", url, "ntlm", "alice@example.com", "Secr3t", "2016")
+	py := exec.CommandContext(ctx, python, "../../ews/sim/testdata/interop/exchangelib_flow.py", url, "ntlm", "alice@example.com", "Secr3t", "2016")
 	var pyErr strings.Builder
 	py.Stderr = &pyErr
 	out, err := py.Output()

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/term"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
+	"github.com/ewsmon/ewsmon/keymap"
+	"github.com/ewsmon/ewsmon/ui"
+)
+
+func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s, err := parseDashboardArgs(args, os.Getenv, stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errVersion):
+		printVersion(stdout)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "ewsmon:", err)
+		return 2
+	}
+	keys, err := dashboardKeys(s)
+	if err != nil {
+		fmt.Fprintf(stderr, "ewsmon: config %s: %v\n", orNone(s.ConfigPath), err)
+		return 2
+	}
+	target, err := watchTargets(s.Folders, s.Events)
+	if err != nil {
+		fmt.Fprintln(stderr, "ewsmon:", err)
+		return 2
+	}
+	if f, ok := stdin.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(stderr, "ewsmon: the dashboard needs a terminal; for scripts use `ewsmon watch --json` (see ewsmon --help)")
+		return 2
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	conn, code, err := connectDashboard(ctx, s, target, os.Stdin, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "ewsmon:", err)
+		return code
+	}
+	defer conn.close()
+
+	m := ui.New(ctx, dashboardOptions(s, target, keys, conn))
+	// 20 frames a second is smooth for a list of events and costs a third of
+	// the default 60 when idle (docs/performance.md).
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout), tea.WithFPS(20))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "ewsmon:", err)
+		return 1
+	}
+	return 0
+}
+
+// dashboardKeys is the default keymap with the config file's overrides.
+func dashboardKeys(s Settings) (keymap.KeyMap, error) {
+	keys := keymap.DefaultKeyMap()
+	if err := keys.Override(s.Keys); err != nil {
+		return keys, err
+	}
+	if c := keys.Conflicts(); len(c) > 0 {
+		// Two actions on one key: only one of them could ever run.
+		return keys, fmt.Errorf("a key is bound to two actions (%s)", strings.Join(c, "; "))
+	}
+	return keys, nil
+}
+
+// dashboardConn is what the dashboard talks to: the client, and the
+// embedded simulator when there is one.
+type dashboardConn struct {
+	cfg    ews.Config
+	client *ews.Client
+	srv    *sim.Server // nil: a real server
+}
+
+func (c *dashboardConn) close() {
+	if c.srv != nil {
+		c.srv.Close()
+	}
+}
+
+// folderCheckWait bounds the check of --folders at the start: a server that
+// does not answer in time is left to the dashboard to report.
+const folderCheckWait = 15 * time.Second
+
+// connectDashboard starts the embedded simulator or resolves the secret
+// for a real server, builds the client, and checks the folders to watch.
+// On error it returns the exit status to use.
+func connectDashboard(ctx context.Context, s Settings, target watchTarget, tty *os.File, stderr io.Writer) (*dashboardConn, int, error) {
+	conn := &dashboardConn{cfg: ews.Config{
+		URL:                  s.URL,
+		Auth:                 ews.AuthKind(s.Auth),
+		User:                 s.User,
+		RequestServerVersion: s.ServerVersion,
+		ImpersonateSMTP:      s.Impersonate,
+		AnchorMailbox:        s.AnchorMailbox,
+		CAFile:               s.CAFile,
+		Insecure:             s.Insecure,
+	}}
+	if s.UseSimulator() {
+		srv, err := sim.Start(ctx, sim.Config{Rate: s.SimRate, Seed: s.SimSeed, Server: s.SimServer}, "127.0.0.1:0")
+		if err != nil {
+			return nil, 1, fmt.Errorf("starting the embedded simulator: %w", err)
+		}
+		conn.srv = srv
+		conn.cfg.URL, conn.cfg.Auth, conn.cfg.User = srv.URL(), ews.AuthNone, demoMailbox
+	} else {
+		secret, err := resolveSecret(ctx, s, os.Getenv, tty, stderr)
+		if err != nil {
+			return nil, 2, err
+		}
+		if conn.cfg.Auth == ews.AuthBearer {
+			conn.cfg.Token = secret
+		} else {
+			conn.cfg.Password = secret
+		}
+	}
+	client, err := newClient(conn.cfg, "ewsmon", stderr)
+	if err != nil {
+		conn.close()
+		return nil, 2, err
+	}
+	conn.client = client
+	if len(target.Folders) > 0 {
+		cctx, cancel := context.WithTimeout(ctx, folderCheckWait)
+		defer cancel()
+		// Only a folder the server says does not exist stops the start;
+		// a wrong password or an unreachable server is the dashboard's
+		// to show (and `s` retries it).
+		if err := checkFolders(cctx, client, target); errors.Is(err, errNoSuchFolder) {
+			conn.close()
+			return nil, 2, err
+		}
+	}
+	return conn, 0, nil
+}
+
+// dashboardOptions are the ui.Options of a dashboard on conn.
+func dashboardOptions(s Settings, target watchTarget, keys keymap.KeyMap, conn *dashboardConn) ui.Options {
+	mode := ews.ModeStreaming
+	if s.Mode == "pull" {
+		mode = ews.ModePull
+	}
+	o := ui.Options{
+		Backend:   conn.client,
+		URL:       conn.cfg.URL,
+		User:      conn.cfg.User,
+		Watch:     ews.WatchConfig{Mode: mode, Folders: target.Folders, EventTypes: target.EventTypes, Reconcile: true},
+		Keys:      keys,
+		ThemeName: s.Theme,
+		MaxEvents: s.MaxEvents,
+		ExportDir: s.ExportDir,
+		SimRate:   simRateOr(s.SimRate),
+	}
+	if conn.srv != nil {
+		o.Sim = simControl{conn.srv}
+	}
+	if conn.cfg.Auth == ews.AuthBasic || conn.cfg.Auth == ews.AuthNTLM {
+		// After "authentication failed", the dashboard asks for the
+		// password again and the client uses it from the next request.
+		o.SetSecret = conn.client.SetPassword
+	}
+	return o
+}
+
+// simRateOr is the rate the activity key turns the generator on at.
+func simRateOr(r float64) float64 {
+	if r > 0 {
+		return r
+	}
+	return activityRate
+}
+
+// simControl adapts the embedded simulator to the dashboard's demo keys.
+type simControl struct{ srv *sim.Server }
+
+func (c simControl) Act(ctx context.Context, action string) error {
+	_, err := c.srv.Act(ctx, sim.ActionRequest{Action: action})
+	return err
+}
+
+func (c simControl) SetActivity(rate float64) { c.srv.SetActivity(rate) }
+func (c simControl) Activity() float64        { return c.srv.Activity() }
+func (c simControl) Profile() string          { return c.srv.Profile().Name }
