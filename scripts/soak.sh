@@ -11,6 +11,6 @@ cd "$(dirname "$0")/.."
 n="${1:-1000}"
 log="$(mktemp "${TMPDIR:-/tmp}/ewsmon-soak.XXXXXX")"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) · $(nproc) cores $(uname -m) · $(go version | cut -d' ' -f3) · $(git rev-parse --short HEAD 2>/dev/null || echo '?') · $n faults per mode"
-EWSMON_SOAK_FAULTS="$n" go test -run '^TestReliability$' -count=1 -v -timeout 3h . >"$log" 2>&1 || true
+EWSMON_SOAK_FAULTS="$n" go test -run '^TestReliability$' -count=1 -v -timeout 3h ./internal/cli >"$log" 2>&1 || true
 grep -E '^(pull|streaming): |FAIL|^ok|panic|reliability_test.go:[0-9]+: (lost|[0-9]+ events|[0-9]+ of|pull dup|only|bad|gap )' "$log" || true
 echo "# whole output: $log"
