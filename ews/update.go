@@ -35,6 +35,9 @@ type Deadlines struct {
 	// subscription if it is not polled.
 	NextPoll time.Time
 	Expires  time.Time
+	// Push: when the next notification (at least a StatusEvent) is due;
+	// past it (and a grace) the subscription counts as lost.
+	NextStatus time.Time
 }
 
 // Update is what a subscription runner publishes. Every Update carries the
@@ -107,13 +110,18 @@ type ReconciledChange struct {
 
 // WatchConfig says what Client.Watch subscribes to and how.
 type WatchConfig struct {
-	Mode              Mode          // ModeStreaming (default) or ModePull
+	Mode              Mode          // ModeStreaming (default), ModePull or ModePush
 	Folders           []FolderRef   // empty: SubscribeToAllFolders
 	EventTypes        []EventType   // empty: all seven
 	ConnectionTimeout int           // streaming, minutes 1..30, default 30
 	PollInterval      time.Duration // pull, default 5s
-	Timeout           int           // pull subscription Timeout, minutes 1..1440, default 10
-	Clock             Clock         // default: the client's clock
+	// Push: the listener the server POSTs to (ListenPush), and the
+	// StatusFrequency in minutes (1..1440, default 1) after which the server
+	// sends a StatusEvent when nothing happened.
+	Push            *PushListener
+	StatusFrequency int
+	Timeout         int   // pull subscription Timeout, minutes 1..1440, default 10
+	Clock           Clock // default: the client's clock
 	// Reconcile takes a baseline of the watched folders when a subscription
 	// starts and, after every gap, reports what changed across it
 	// (Update.Reconciled). It costs a few calls per folder at the start

@@ -73,11 +73,23 @@ func (cfg *WatchConfig) setDefaults(c *Client) error {
 			return fmt.Errorf("poll interval %s is not shorter than the subscription timeout of %d minutes: the server would delete the subscription between polls", cfg.PollInterval, cfg.Timeout)
 		}
 	case ModePush:
-		return errors.New("push subscriptions need a listener; watch uses streaming or pull")
+		if cfg.Push == nil {
+			return errors.New("push subscriptions need a listener (WatchConfig.Push)")
+		}
+		if cfg.StatusFrequency == 0 {
+			cfg.StatusFrequency = 1
+		}
+		if cfg.StatusFrequency < 1 || cfg.StatusFrequency > 1440 {
+			return fmt.Errorf("push StatusFrequency must be 1..1440 minutes, not %d", cfg.StatusFrequency)
+		}
 	default:
-		return fmt.Errorf("unknown mode %q (streaming or pull)", cfg.Mode)
+		return fmt.Errorf("unknown mode %q (streaming, pull or push)", cfg.Mode)
 	}
-	return (SubscribeRequest{Mode: cfg.Mode, Folders: cfg.Folders, EventTypes: cfg.EventTypes, Timeout: max(cfg.Timeout, 1)}).validate()
+	req := SubscribeRequest{Mode: cfg.Mode, Folders: cfg.Folders, EventTypes: cfg.EventTypes, Timeout: max(cfg.Timeout, 1)}
+	if cfg.Mode == ModePush {
+		req.URL, req.StatusFrequency = cfg.Push.URL(), cfg.StatusFrequency
+	}
+	return req.validate()
 }
 
 // Watch subscribes and runs the subscription in its own goroutine. It sends
@@ -167,9 +179,11 @@ type runner struct {
 	gaps      int
 	gapID     uint64
 
-	seen wmSet // pull: watermarks of events already delivered
-	rec  *reconciler
-	bg   sync.WaitGroup // background baselines
+	seen   wmSet               // pull and push: watermarks of events already delivered
+	pushCh <-chan PushDelivery // push: the current subscription's notifications
+	pushID string              // push: the subscription id registered with the listener
+	rec    *reconciler
+	bg     sync.WaitGroup // background baselines
 
 	// streaming: when the last complete envelope arrived (clock UnixNano),
 	// and the heartbeat interval seen, for the watchdog
@@ -210,7 +224,12 @@ func (r *runner) publish(state ConnState, err error, events []Event, heartbeat b
 func (r *runner) run() {
 	defer close(r.out)
 	fatal := r.loop()
-	if r.subId != "" {
+	if r.subId != "" && r.cfg.Mode == ModePush {
+		// A push subscription ends when its listener answers Unsubscribe:
+		// the next notification for it (at the latest its StatusEvent) is
+		// answered so.
+		r.cfg.Push.forget(r.subId)
+	} else if r.subId != "" {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), UnsubscribeTimeout)
 		_ = r.c.Unsubscribe(uctx, r.subId)
 		cancel()
@@ -255,9 +274,12 @@ func (r *runner) loop() error {
 			}
 		}
 		var err error
-		if r.cfg.Mode == ModePull {
+		switch r.cfg.Mode {
+		case ModePull:
 			err = r.poll()
-		} else {
+		case ModePush:
+			err = r.push()
+		default:
 			err = r.stream()
 		}
 		if r.ctx.Err() != nil {
@@ -450,8 +472,11 @@ func (r *runner) closeGap(to time.Time) {
 
 func (r *runner) subscribe() error {
 	req := SubscribeRequest{Mode: r.cfg.Mode, Folders: r.cfg.Folders, EventTypes: r.cfg.EventTypes, Timeout: r.cfg.Timeout}
-	if r.cfg.Mode == ModePull {
+	if r.cfg.Mode != ModeStreaming {
 		req.Watermark = r.watermark
+	}
+	if r.cfg.Mode == ModePush {
+		req.URL, req.StatusFrequency = r.cfg.Push.URL(), r.cfg.StatusFrequency
 	}
 	res, err := r.c.Subscribe(r.ctx, req)
 	if err != nil && req.Watermark != "" && errors.Is(err, ErrInvalidWatermark) {
@@ -466,6 +491,12 @@ func (r *runner) subscribe() error {
 		return err
 	}
 	now := r.clock.Now()
+	if r.cfg.Mode == ModePush {
+		if r.pushID != "" {
+			r.cfg.Push.forget(r.pushID) // the old one's notifications are answered Unsubscribe
+		}
+		r.pushID, r.pushCh = res.SubscriptionId, r.cfg.Push.register(res.SubscriptionId)
+	}
 	r.subId, r.fresh, r.subStart = res.SubscriptionId, true, now
 	r.resumed = req.Watermark
 	if req.Watermark == "" {
@@ -481,8 +512,10 @@ func (r *runner) subscribe() error {
 	} else {
 		r.fresh = false // resumed: poll at once for what happened meanwhile
 	}
-	if r.cfg.Mode == ModePull {
-		r.dl.Expires = now.Add(time.Duration(r.cfg.Timeout) * time.Minute)
+	if r.cfg.Mode != ModeStreaming {
+		if r.cfg.Mode == ModePull {
+			r.dl.Expires = now.Add(time.Duration(r.cfg.Timeout) * time.Minute)
+		}
 		r.closeGap(now)
 	} else if r.gapOpen {
 		// The new subscription queues events from now on.
@@ -724,6 +757,12 @@ type wmSet struct {
 }
 
 const wmSetSize = 4096
+
+// has reports whether w was added (and not yet forgotten).
+func (s *wmSet) has(w string) bool {
+	_, ok := s.set[w]
+	return ok
+}
 
 // add reports whether w is new, and remembers it.
 func (s *wmSet) add(w string) bool {
