@@ -140,8 +140,8 @@ func decodeBody(b *node, emit func(Decoded)) {
 	if !isEWS(b.Space) {
 		return
 	}
-	if op, ok := strings.CutSuffix(b.Local, "Response"); ok && op != "" && b.child("ResponseMessages") != nil {
-		for _, m := range b.child("ResponseMessages").Kids {
+	if op, ok := strings.CutSuffix(b.Local, "Response"); ok && op != "" && b.Child("ResponseMessages") != nil {
+		for _, m := range b.Child("ResponseMessages").Kids {
 			if isEWS(m.Space) {
 				decodeMessage(op, m, emit)
 			}
@@ -151,7 +151,7 @@ func decodeBody(b *node, emit func(Decoded)) {
 	if b.Local == "SendNotificationResult" {
 		// A push listener's answer: keep (OK) or end (Unsubscribe) the
 		// subscription.
-		emit(Decoded{Record: Record{Type: "Response", Operation: "SendNotification", Status: b.text("SubscriptionStatus")}})
+		emit(Decoded{Record: Record{Type: "Response", Operation: "SendNotification", Status: b.ChildText("SubscriptionStatus")}})
 		return
 	}
 	n := 0
@@ -167,19 +167,19 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 		rec := ErrorRecord(e)
 		rec.Operation = op
 		emit(Decoded{Record: rec})
-		if cs := m.text("ConnectionStatus"); cs != "" {
+		if cs := m.ChildText("ConnectionStatus"); cs != "" {
 			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
 		}
 		return
 	}
-	resp := Record{Type: "Response", Operation: op, ResponseCode: m.text("ResponseCode")}
+	resp := Record{Type: "Response", Operation: op, ResponseCode: m.ChildText("ResponseCode")}
 	switch op {
 	case "Subscribe":
-		resp.SubscriptionId, resp.Watermark = m.text("SubscriptionId"), m.text("Watermark")
+		resp.SubscriptionId, resp.Watermark = m.ChildText("SubscriptionId"), m.ChildText("Watermark")
 		emit(Decoded{Record: resp})
 		return
 	case "SyncFolderHierarchy":
-		res := &SyncFolderHierarchyResult{SyncState: m.text("SyncState"), IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange"))}
+		res := &SyncFolderHierarchyResult{SyncState: m.ChildText("SyncState"), IncludesLastFolderInRange: parseBool(m.ChildText("IncludesLastFolderInRange"))}
 		var nodes []*node
 		eachFolderChange(m, func(ch FolderChange, f *node) {
 			res.Changes = append(res.Changes, ch)
@@ -210,7 +210,7 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 		}
 		return
 	}
-	if fs := m.child("Folders"); fs != nil {
+	if fs := m.Child("Folders"); fs != nil {
 		var kids []*node
 		for _, f := range fs.Kids {
 			if isEWS(f.Space) {
@@ -226,7 +226,7 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 		}
 		return
 	}
-	if its := m.child("Items"); its != nil {
+	if its := m.Child("Items"); its != nil {
 		var kids []*node
 		for _, k := range its.Kids {
 			if isEWS(k.Space) {
@@ -247,8 +247,8 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 	n := 0
 	walkRecords(m, func(d Decoded) { n++; emit(d) })
 	if n == 0 {
-		if nt := m.child("Notification"); nt != nil {
-			resp.SubscriptionId = nt.text("SubscriptionId")
+		if nt := m.Child("Notification"); nt != nil {
+			resp.SubscriptionId = nt.ChildText("SubscriptionId")
 		}
 		emit(Decoded{Record: resp})
 	}
@@ -258,7 +258,7 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 // a SyncFolderHierarchy message's Changes, with the folder element (nil for
 // a Delete).
 func eachFolderChange(m *node, fn func(FolderChange, *node)) {
-	for _, ch := range m.child("Changes").kids() {
+	for _, ch := range m.Child("Changes").Elements() {
 		if !isEWS(ch.Space) {
 			continue
 		}
@@ -271,7 +271,7 @@ func eachFolderChange(m *node, fn func(FolderChange, *node)) {
 				}
 			}
 		case ChangeDelete:
-			fn(FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.child("FolderId"))}}, nil)
+			fn(FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.Child("FolderId"))}}, nil)
 		}
 	}
 }
@@ -286,13 +286,13 @@ func folderRecord(f Folder, n *node) Record {
 		FolderName:     f.DisplayName,
 		FolderClass:    f.FolderClass,
 	}
-	if n.child("UnreadCount") != nil {
+	if n.Child("UnreadCount") != nil {
 		r.UnreadCount = &f.UnreadCount
 	}
-	if n.child("TotalCount") != nil {
+	if n.Child("TotalCount") != nil {
 		r.TotalCount = &f.TotalCount
 	}
-	if n.child("ChildFolderCount") != nil {
+	if n.Child("ChildFolderCount") != nil {
 		r.ChildFolderCount = &f.ChildFolderCount
 	}
 	return r
@@ -305,9 +305,9 @@ func walkRecords(n *node, emit func(Decoded)) {
 		return
 	}
 	switch {
-	case n.attr("ResponseClass") == "Error":
+	case n.Attribute("ResponseClass") == "Error":
 		emit(Decoded{Record: ErrorRecord(messageError("", n))})
-		if cs := n.text("ConnectionStatus"); cs != "" {
+		if cs := n.ChildText("ConnectionStatus"); cs != "" {
 			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
 		}
 		return

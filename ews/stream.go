@@ -116,10 +116,10 @@ func streamMessage(env *envelope) (*StreamMessage, error) {
 		if e := messageError("GetStreamingEvents", rm); e != nil {
 			m.Errors = append(m.Errors, e)
 		}
-		for _, n := range rm.child("Notifications").children("Notification") {
+		for _, n := range rm.Child("Notifications").Children("Notification") {
 			m.Notifications = append(m.Notifications, parseNotification(n))
 		}
-		if cs := rm.text("ConnectionStatus"); cs != "" {
+		if cs := rm.ChildText("ConnectionStatus"); cs != "" {
 			m.ConnectionStatus = cs
 		}
 	}

@@ -247,8 +247,8 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 	// SOAP faults). Without the header the request targets Exchange 2007
 	// SP1 (modelled: the oldest version every profile accepts).
 	c.version = "Exchange2007_SP1"
-	if rv := header.child("RequestServerVersion"); rv != nil {
-		c.version = strings.TrimSpace(rv.attr("Version"))
+	if rv := header.Child("RequestServerVersion"); rv != nil {
+		c.version = strings.TrimSpace(rv.Attribute("Version"))
 		if !s.profile.accepts(c.version) {
 			s.writeFault(w, "ErrorInvalidServerVersion", fmt.Sprintf("The specified server version is invalid: %s does not know %q (it accepts up to %s).",
 				s.profile.Title, c.version, s.profile.Accepts[len(s.profile.Accepts)-1]), nil, "")
@@ -292,14 +292,14 @@ func (c *call) resolveActing() *ewsError {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if imp := c.header.child("ExchangeImpersonation"); imp != nil {
-		sid := imp.child("ConnectingSID")
-		addr := sid.text("PrimarySmtpAddress")
+	if imp := c.header.Child("ExchangeImpersonation"); imp != nil {
+		sid := imp.Child("ConnectingSID")
+		addr := sid.ChildText("PrimarySmtpAddress")
 		if addr == "" {
-			addr = sid.text("SmtpAddress")
+			addr = sid.ChildText("SmtpAddress")
 		}
 		if addr == "" {
-			addr = sid.text("PrincipalName")
+			addr = sid.ChildText("PrincipalName")
 		}
 		mb := s.byAddr[strings.ToLower(addr)]
 		if mb == nil {

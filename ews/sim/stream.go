@@ -81,14 +81,14 @@ func errorIdsXML(ids []string) string {
 func (c *call) getStreamingEvents() {
 	var ids []string
 	seen := map[string]bool{}
-	for _, n := range c.op.child("SubscriptionIds").children("SubscriptionId") {
+	for _, n := range c.op.Child("SubscriptionIds").Children("SubscriptionId") {
 		id := strings.TrimSpace(n.Text)
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
-	minutes, err := strconv.Atoi(c.op.text("ConnectionTimeout"))
+	minutes, err := strconv.Atoi(c.op.ChildText("ConnectionTimeout"))
 	if len(ids) == 0 || err != nil || minutes < 1 || minutes > 30 {
 		c.schema("GetStreamingEvents needs SubscriptionIds with at least one SubscriptionId and a ConnectionTimeout from 1 to 30 minutes.")
 		return

@@ -197,11 +197,11 @@ func (c *call) subscribe() {
 	var kind subKind
 	for _, k := range c.op.Kids {
 		switch {
-		case k.is("PullSubscriptionRequest"):
+		case k.Is("PullSubscriptionRequest"):
 			req, kind = k, kindPull
-		case k.is("PushSubscriptionRequest"):
+		case k.Is("PushSubscriptionRequest"):
 			req, kind = k, kindPush
-		case k.is("StreamingSubscriptionRequest"):
+		case k.Is("StreamingSubscriptionRequest"):
 			req, kind = k, kindStreaming
 		}
 	}
@@ -209,9 +209,9 @@ func (c *call) subscribe() {
 		c.schema("Subscribe needs a PullSubscriptionRequest, PushSubscriptionRequest or StreamingSubscriptionRequest.")
 		return
 	}
-	all := req.attr("SubscribeToAllFolders") == "true" || req.attr("SubscribeToAllFolders") == "1"
+	all := req.Attribute("SubscribeToAllFolders") == "true" || req.Attribute("SubscribeToAllFolders") == "1"
 	types := map[ews.EventType]bool{}
-	for _, t := range req.child("EventTypes").children("EventType") {
+	for _, t := range req.Child("EventTypes").Children("EventType") {
 		et := ews.EventType(strings.TrimSpace(t.Text))
 		valid := false
 		for _, a := range ews.AllEventTypes {
@@ -231,20 +231,20 @@ func (c *call) subscribe() {
 	var pushURL string
 	switch kind {
 	case kindPull:
-		n, err := strconv.Atoi(req.text("Timeout"))
+		n, err := strconv.Atoi(req.ChildText("Timeout"))
 		if err != nil || n < 1 || n > 1440 {
 			c.schema("Timeout must be a number of minutes from 1 to 1440.")
 			return
 		}
 		timeout = time.Duration(n) * time.Minute
 	case kindPush:
-		n, err := strconv.Atoi(req.text("StatusFrequency"))
+		n, err := strconv.Atoi(req.ChildText("StatusFrequency"))
 		if err != nil || n < 1 || n > 1440 {
 			c.schema("StatusFrequency must be a number of minutes from 1 to 1440.")
 			return
 		}
 		statusFreq = time.Duration(n) * time.Minute
-		pushURL = req.text("URL")
+		pushURL = req.ChildText("URL")
 		u, err := url.Parse(pushURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.replyErr(newErr("ErrorInvalidPushSubscriptionUrl"))
@@ -258,7 +258,7 @@ func (c *call) subscribe() {
 	s.sweep(now)
 	mb := c.acting
 	folders := map[string]bool{}
-	refs := folderRefs(req.child("FolderIds"))
+	refs := folderRefs(req.Child("FolderIds"))
 	if !all && len(refs) == 0 {
 		s.mu.Unlock()
 		c.replyErr(&ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "Subscribe needs FolderIds or SubscribeToAllFolders=\"true\"."})
@@ -297,7 +297,7 @@ func (c *call) subscribe() {
 		return
 	}
 	pos := mb.head()
-	if w := req.text("Watermark"); w != "" && kind != kindStreaming {
+	if w := req.ChildText("Watermark"); w != "" && kind != kindStreaming {
 		p, ok := mb.validWatermark(w)
 		if !ok {
 			s.mu.Unlock()
@@ -395,8 +395,8 @@ func eventXML(b *strings.Builder, ev ews.Event, wm string) {
 const maxEventsPerNotification = 50
 
 func (c *call) getEvents() {
-	id := c.op.text("SubscriptionId")
-	wm := c.op.text("Watermark")
+	id := c.op.ChildText("SubscriptionId")
+	wm := c.op.ChildText("Watermark")
 	if id == "" || wm == "" {
 		c.schema("GetEvents needs a SubscriptionId and a Watermark.")
 		return
@@ -440,7 +440,7 @@ func (c *call) getEvents() {
 }
 
 func (c *call) unsubscribe() {
-	id := c.op.text("SubscriptionId")
+	id := c.op.ChildText("SubscriptionId")
 	if id == "" {
 		c.schema("Unsubscribe needs a SubscriptionId.")
 		return
