@@ -521,10 +521,12 @@ func (c *Client) BackendCookie() string {
 	return c.backendCookie
 }
 
-func (c *Client) noteVersion(env *envelope) {
-	if env.HasVersion {
+// noteVersion keeps the ServerVersionInfo an answer carried (nil: it
+// carried none), for ordinary answers and stream envelopes alike.
+func (c *Client) noteVersion(v *ServerVersionInfo) {
+	if v != nil {
 		c.mu.Lock()
-		c.version = env.Version
+		c.version = *v
 		c.mu.Unlock()
 	}
 }
@@ -586,7 +588,7 @@ func (c *Client) do1(ctx context.Context, req request) (*envelope, []byte, error
 	c.mu.Lock()
 	c.answered = true
 	c.mu.Unlock()
-	c.noteVersion(env)
+	c.noteVersion(env.version())
 	if resp.StatusCode != http.StatusOK && env.Fault == nil {
 		return nil, nil, c.statusError(resp)
 	}

@@ -20,6 +20,15 @@ type envelope struct {
 	Fault      *ResponseError
 }
 
+// version is a copy of the envelope's ServerVersionInfo, nil without one.
+func (e *envelope) version() *ServerVersionInfo {
+	if !e.HasVersion {
+		return nil
+	}
+	v := e.Version
+	return &v
+}
+
 // parseEnvelope interprets a top-level element. A bare EWS element (no SOAP
 // envelope around it) is accepted as the body.
 func parseEnvelope(root *node) (*envelope, error) {

@@ -97,11 +97,7 @@ func (s *StreamReader) Next() (*StreamMessage, error) {
 }
 
 func streamMessage(env *envelope) (*StreamMessage, error) {
-	m := &StreamMessage{}
-	if env.HasVersion {
-		v := env.Version
-		m.Version = &v
-	}
+	m := &StreamMessage{Version: env.version()}
 	if env.Fault != nil {
 		f := *env.Fault
 		f.Op = "GetStreamingEvents"
@@ -158,11 +154,7 @@ func (s *Stream) Next() (*StreamMessage, error) {
 		}
 		return nil, err
 	}
-	if m.Version != nil {
-		s.c.mu.Lock()
-		s.c.version = *m.Version
-		s.c.mu.Unlock()
-	}
+	s.c.noteVersion(m.Version)
 	return m, nil
 }
 

@@ -15,8 +15,8 @@ import (
 // write.
 const streamWriteTimeout = time.Minute
 
-// maxStreamIds is how many subscription ids one GetStreamingEvents may carry.
-const maxStreamIds = 200
+// maxStreamIDs is how many subscription ids one GetStreamingEvents may carry.
+const maxStreamIDs = 200
 
 // streamConn is one open GetStreamingEvents connection. Its fields are
 // guarded by Server.mu; the handler goroutine owns the ResponseWriter.
@@ -93,7 +93,7 @@ func (c *call) getStreamingEvents() {
 		c.schema("GetStreamingEvents needs SubscriptionIds with at least one SubscriptionId and a ConnectionTimeout from 1 to 30 minutes.")
 		return
 	}
-	if len(ids) > maxStreamIds {
+	if len(ids) > maxStreamIDs {
 		c.replyErr(&ewsError{Code: "ErrorInvalidRequest", Text: "A GetStreamingEvents request can carry at most 200 subscription ids."})
 		return
 	}
