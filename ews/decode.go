@@ -173,50 +173,14 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 		return
 	}
 	resp := Record{Type: "Response", Operation: op, ResponseCode: m.ChildText("ResponseCode")}
-	switch op {
-	case "Subscribe":
+	switch {
+	case op == "Subscribe":
 		resp.SubscriptionId, resp.Watermark = m.ChildText("SubscriptionId"), m.ChildText("Watermark")
 		emit(Decoded{Record: resp})
-		return
-	case "SyncFolderHierarchy":
-		res := &SyncFolderHierarchyResult{SyncState: m.ChildText("SyncState"), IncludesLastFolderInRange: parseBool(m.ChildText("IncludesLastFolderInRange"))}
-		var nodes []*node
-		eachFolderChange(m, func(ch FolderChange, f *node) {
-			res.Changes = append(res.Changes, ch)
-			nodes = append(nodes, f)
-		})
-		var counts [3]int
-		for _, ch := range res.Changes {
-			switch ch.Kind {
-			case ChangeCreate:
-				counts[0]++
-			case ChangeUpdate:
-				counts[1]++
-			case ChangeDelete:
-				counts[2]++
-			}
-		}
-		last := res.IncludesLastFolderInRange
-		resp.SyncState, resp.IncludesLastFolderInRange = res.SyncState, &last
-		resp.Creates, resp.Updates, resp.Deletes = &counts[0], &counts[1], &counts[2]
-		emit(Decoded{Record: resp, Sync: res})
-		for i, ch := range res.Changes {
-			rec := Record{Type: "FolderChange", Change: string(ch.Kind), FolderId: ch.Folder.FolderId.Id}
-			if ch.Kind != ChangeDelete {
-				rec = folderRecord(ch.Folder, nodes[i])
-				rec.Type, rec.Change = "FolderChange", string(ch.Kind)
-			}
-			emit(Decoded{Record: rec})
-		}
-		return
-	}
-	if fs := m.Child("Folders"); fs != nil {
-		var kids []*node
-		for _, f := range fs.Kids {
-			if isEWS(f.Space) {
-				kids = append(kids, f)
-			}
-		}
+	case op == "SyncFolderHierarchy":
+		decodeSyncFolderHierarchy(m, resp, emit)
+	case m.Child("Folders") != nil:
+		kids := ewsElements(m.Child("Folders"))
 		n := len(kids)
 		resp.Folders = &n
 		emit(Decoded{Record: resp})
@@ -224,15 +188,8 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 			f := parseFolder(k)
 			emit(Decoded{Record: folderRecord(f, k), Folder: &f})
 		}
-		return
-	}
-	if its := m.Child("Items"); its != nil {
-		var kids []*node
-		for _, k := range its.Kids {
-			if isEWS(k.Space) {
-				kids = append(kids, k)
-			}
-		}
+	case m.Child("Items") != nil:
+		kids := ewsElements(m.Child("Items"))
 		n := len(kids)
 		resp.Items = &n
 		emit(Decoded{Record: resp})
@@ -240,17 +197,62 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 			it := parseItem(k)
 			emit(Decoded{Record: ItemRecord(it), Item: &it})
 		}
-		return
-	}
-	// Event-carrying answers (GetEvents, GetStreamingEvents) say enough
-	// with their events and connection status; others get their line.
-	n := 0
-	walkRecords(m, func(d Decoded) { n++; emit(d) })
-	if n == 0 {
-		if nt := m.Child("Notification"); nt != nil {
-			resp.SubscriptionId = nt.ChildText("SubscriptionId")
+	default:
+		// Event-carrying answers (GetEvents, GetStreamingEvents) say enough
+		// with their events and connection status; others get their line.
+		n := 0
+		walkRecords(m, func(d Decoded) { n++; emit(d) })
+		if n == 0 {
+			if nt := m.Child("Notification"); nt != nil {
+				resp.SubscriptionId = nt.ChildText("SubscriptionId")
+			}
+			emit(Decoded{Record: resp})
 		}
-		emit(Decoded{Record: resp})
+	}
+}
+
+// ewsElements are n's children in an EWS namespace.
+func ewsElements(n *node) []*node {
+	var out []*node
+	for _, k := range n.Elements() {
+		if isEWS(k.Space) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// decodeSyncFolderHierarchy emits a SyncFolderHierarchy answer: its
+// Response line with the change counts, then one FolderChange per change.
+func decodeSyncFolderHierarchy(m *node, resp Record, emit func(Decoded)) {
+	res := &SyncFolderHierarchyResult{SyncState: m.ChildText("SyncState"), IncludesLastFolderInRange: parseBool(m.ChildText("IncludesLastFolderInRange"))}
+	var nodes []*node
+	eachFolderChange(m, func(ch FolderChange, f *node) {
+		res.Changes = append(res.Changes, ch)
+		nodes = append(nodes, f)
+	})
+	var counts [3]int
+	for _, ch := range res.Changes {
+		switch ch.Kind {
+		case ChangeCreate:
+			counts[0]++
+		case ChangeUpdate:
+			counts[1]++
+		case ChangeDelete:
+			counts[2]++
+		}
+	}
+	last := res.IncludesLastFolderInRange
+	resp.SyncState, resp.IncludesLastFolderInRange = res.SyncState, &last
+	resp.Creates, resp.Updates, resp.Deletes = &counts[0], &counts[1], &counts[2]
+	emit(Decoded{Record: resp, Sync: res})
+	for i, ch := range res.Changes {
+		rec := Record{Type: "FolderChange", Change: string(ch.Kind), FolderId: ch.Folder.FolderId.Id}
+		if ch.Kind != ChangeDelete {
+			rec = folderRecord(ch.Folder, nodes[i])
+			rec.Type, rec.Change = "FolderChange", string(ch.Kind)
+		}
+		emit(Decoded{Record: rec})
 	}
 }
 
