@@ -70,9 +70,30 @@ type Client struct {
 
 // NewClient checks cfg and builds a client. It does not contact the server.
 func NewClient(cfg Config) (*Client, error) {
+	cfg, err := cfg.checked()
+	if err != nil {
+		return nil, err
+	}
+	tlsConf, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, clock: cfg.Clock, reqVersion: cfg.RequestServerVersion, anchor: cfg.anchorMailbox()}
+	// EWS requests are never redirected: a redirect is answered with a
+	// sentence naming where it points (often a web sign-in page), rather
+	// than re-sent as a GET there.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false), CheckRedirect: noRedirect}
+	c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true), CheckRedirect: noRedirect}
+	return c, nil
+}
+
+// checked is cfg with its defaults filled, or the one sentence that says
+// what is wrong with it (the URL, the authentication, the version).
+func (cfg Config) checked() (Config, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("EWS URL %q is not an http(s) URL such as https://mail.example.com/EWS/Exchange.asmx", cfg.URL)
+		return cfg, fmt.Errorf("EWS URL %q is not an http(s) URL such as https://mail.example.com/EWS/Exchange.asmx", cfg.URL)
 	}
 	if cfg.Auth == "" {
 		cfg.Auth = AuthNone
@@ -80,24 +101,14 @@ func NewClient(cfg Config) (*Client, error) {
 			cfg.Auth = AuthNTLM
 		}
 	}
-	switch cfg.Auth {
-	case AuthNone:
-	case AuthBasic, AuthNTLM:
-		if cfg.User == "" {
-			return nil, fmt.Errorf("%s authentication needs a user", cfg.Auth)
-		}
-	case AuthBearer:
-		if cfg.Token == "" {
-			return nil, errors.New("bearer authentication needs a token")
-		}
-	default:
-		return nil, fmt.Errorf("unknown authentication %q (none, basic, ntlm or bearer)", cfg.Auth)
+	if err := cfg.checkAuth(); err != nil {
+		return cfg, err
 	}
 	if cfg.RequestServerVersion == "" {
 		cfg.RequestServerVersion = DefaultRequestServerVersion
 	}
 	if !ValidRequestServerVersion(cfg.RequestServerVersion) {
-		return nil, fmt.Errorf("request server version %q is not an EWS version such as Exchange2013 or Exchange2010_SP2", cfg.RequestServerVersion)
+		return cfg, fmt.Errorf("request server version %q is not an EWS version such as Exchange2013 or Exchange2010_SP2", cfg.RequestServerVersion)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
@@ -111,37 +122,62 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.MaxEnvelopeBytes <= 0 {
 		cfg.MaxEnvelopeBytes = DefaultMaxEnvelope
 	}
+	return cfg, nil
+}
+
+// checkAuth refuses an unknown authentication, or one without the user or
+// token it needs.
+func (cfg Config) checkAuth() error {
+	switch cfg.Auth {
+	case AuthNone:
+	case AuthBasic, AuthNTLM:
+		if cfg.User == "" {
+			return fmt.Errorf("%s authentication needs a user", cfg.Auth)
+		}
+	case AuthBearer:
+		if cfg.Token == "" {
+			return errors.New("bearer authentication needs a token")
+		}
+	default:
+		return fmt.Errorf("unknown authentication %q (none, basic, ntlm or bearer)", cfg.Auth)
+	}
+	return nil
+}
+
+// tlsConfig is the TLS configuration cfg asks for: certificate checks off
+// when Insecure, the system roots plus CAFile's certificates when given.
+func (cfg Config) tlsConfig() (*tls.Config, error) {
 	tlsConf := &tls.Config{InsecureSkipVerify: cfg.Insecure} //nolint:gosec // the user asked for it; Warning says so
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", cfg.CAFile)
-		}
-		tlsConf.RootCAs = pool
+	if cfg.CAFile == "" {
+		return tlsConf, nil
 	}
-	c := &Client{cfg: cfg, clock: cfg.Clock, reqVersion: cfg.RequestServerVersion}
-	c.anchor = cfg.AnchorMailbox
-	if c.anchor == "" {
-		if cfg.ImpersonateSMTP != "" {
-			c.anchor = cfg.ImpersonateSMTP
-		} else if strings.Contains(cfg.User, "@") && !strings.Contains(cfg.User, `\`) {
-			c.anchor = cfg.User
-		}
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read CA file: %w", err)
 	}
-	// EWS requests are never redirected: a redirect is answered with a
-	// sentence naming where it points (often a web sign-in page), rather
-	// than re-sent as a GET there.
-	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.call = &http.Client{Transport: c.roundTripper(tlsConf, false), CheckRedirect: noRedirect}
-	c.stream = &http.Client{Transport: c.roundTripper(tlsConf, true), CheckRedirect: noRedirect}
-	return c, nil
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", cfg.CAFile)
+	}
+	tlsConf.RootCAs = pool
+	return tlsConf, nil
+}
+
+// anchorMailbox is the X-AnchorMailbox value: AnchorMailbox, else the
+// impersonated mailbox, else a user given as an SMTP address.
+func (cfg Config) anchorMailbox() string {
+	switch {
+	case cfg.AnchorMailbox != "":
+		return cfg.AnchorMailbox
+	case cfg.ImpersonateSMTP != "":
+		return cfg.ImpersonateSMTP
+	case strings.Contains(cfg.User, "@") && !strings.Contains(cfg.User, `\`):
+		return cfg.User
+	}
+	return ""
 }
 
 // roundTripper builds an HTTP/1.1 transport (NTLM authenticates a
@@ -521,10 +557,12 @@ func (c *Client) BackendCookie() string {
 	return c.backendCookie
 }
 
-func (c *Client) noteVersion(env *envelope) {
-	if env.HasVersion {
+// noteVersion keeps the ServerVersionInfo an answer carried (nil: it
+// carried none), for ordinary answers and stream envelopes alike.
+func (c *Client) noteVersion(v *ServerVersionInfo) {
+	if v != nil {
 		c.mu.Lock()
-		c.version = env.Version
+		c.version = *v
 		c.mu.Unlock()
 	}
 }
@@ -586,7 +624,7 @@ func (c *Client) do1(ctx context.Context, req request) (*envelope, []byte, error
 	c.mu.Lock()
 	c.answered = true
 	c.mu.Unlock()
-	c.noteVersion(env)
+	c.noteVersion(env.version())
 	if resp.StatusCode != http.StatusOK && env.Fault == nil {
 		return nil, nil, c.statusError(resp)
 	}

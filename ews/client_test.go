@@ -108,7 +108,7 @@ func TestClientOperationsAgainstSamples(t *testing.T) {
 		}
 	}
 	gi := f.requests("GetItem")[0]
-	if ids := gi.Body.child("ItemIds").children("ItemId"); len(ids) != 3 || ids[2].attr("Id") != "i3" {
+	if ids := gi.Body.Child("ItemIds").Children("ItemId"); len(ids) != 3 || ids[2].Attribute("Id") != "i3" {
 		t.Errorf("GetItem ids: %s", gi.Raw)
 	}
 }

@@ -140,8 +140,8 @@ func decodeBody(b *node, emit func(Decoded)) {
 	if !isEWS(b.Space) {
 		return
 	}
-	if op, ok := strings.CutSuffix(b.Local, "Response"); ok && op != "" && b.child("ResponseMessages") != nil {
-		for _, m := range b.child("ResponseMessages").Kids {
+	if op, ok := strings.CutSuffix(b.Local, "Response"); ok && op != "" && b.Child("ResponseMessages") != nil {
+		for _, m := range b.Child("ResponseMessages").Kids {
 			if isEWS(m.Space) {
 				decodeMessage(op, m, emit)
 			}
@@ -151,7 +151,7 @@ func decodeBody(b *node, emit func(Decoded)) {
 	if b.Local == "SendNotificationResult" {
 		// A push listener's answer: keep (OK) or end (Unsubscribe) the
 		// subscription.
-		emit(Decoded{Record: Record{Type: "Response", Operation: "SendNotification", Status: b.text("SubscriptionStatus")}})
+		emit(Decoded{Record: Record{Type: "Response", Operation: "SendNotification", Status: b.ChildText("SubscriptionStatus")}})
 		return
 	}
 	n := 0
@@ -167,56 +167,20 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 		rec := ErrorRecord(e)
 		rec.Operation = op
 		emit(Decoded{Record: rec})
-		if cs := m.text("ConnectionStatus"); cs != "" {
+		if cs := m.ChildText("ConnectionStatus"); cs != "" {
 			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
 		}
 		return
 	}
-	resp := Record{Type: "Response", Operation: op, ResponseCode: m.text("ResponseCode")}
-	switch op {
-	case "Subscribe":
-		resp.SubscriptionId, resp.Watermark = m.text("SubscriptionId"), m.text("Watermark")
+	resp := Record{Type: "Response", Operation: op, ResponseCode: m.ChildText("ResponseCode")}
+	switch {
+	case op == "Subscribe":
+		resp.SubscriptionId, resp.Watermark = m.ChildText("SubscriptionId"), m.ChildText("Watermark")
 		emit(Decoded{Record: resp})
-		return
-	case "SyncFolderHierarchy":
-		res := &SyncFolderHierarchyResult{SyncState: m.text("SyncState"), IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange"))}
-		var nodes []*node
-		eachFolderChange(m, func(ch FolderChange, f *node) {
-			res.Changes = append(res.Changes, ch)
-			nodes = append(nodes, f)
-		})
-		var counts [3]int
-		for _, ch := range res.Changes {
-			switch ch.Kind {
-			case ChangeCreate:
-				counts[0]++
-			case ChangeUpdate:
-				counts[1]++
-			case ChangeDelete:
-				counts[2]++
-			}
-		}
-		last := res.IncludesLastFolderInRange
-		resp.SyncState, resp.IncludesLastFolderInRange = res.SyncState, &last
-		resp.Creates, resp.Updates, resp.Deletes = &counts[0], &counts[1], &counts[2]
-		emit(Decoded{Record: resp, Sync: res})
-		for i, ch := range res.Changes {
-			rec := Record{Type: "FolderChange", Change: string(ch.Kind), FolderId: ch.Folder.FolderId.Id}
-			if ch.Kind != ChangeDelete {
-				rec = folderRecord(ch.Folder, nodes[i])
-				rec.Type, rec.Change = "FolderChange", string(ch.Kind)
-			}
-			emit(Decoded{Record: rec})
-		}
-		return
-	}
-	if fs := m.child("Folders"); fs != nil {
-		var kids []*node
-		for _, f := range fs.Kids {
-			if isEWS(f.Space) {
-				kids = append(kids, f)
-			}
-		}
+	case op == "SyncFolderHierarchy":
+		decodeSyncFolderHierarchy(m, resp, emit)
+	case m.Child("Folders") != nil:
+		kids := ewsElements(m.Child("Folders"))
 		n := len(kids)
 		resp.Folders = &n
 		emit(Decoded{Record: resp})
@@ -224,15 +188,8 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 			f := parseFolder(k)
 			emit(Decoded{Record: folderRecord(f, k), Folder: &f})
 		}
-		return
-	}
-	if its := m.child("Items"); its != nil {
-		var kids []*node
-		for _, k := range its.Kids {
-			if isEWS(k.Space) {
-				kids = append(kids, k)
-			}
-		}
+	case m.Child("Items") != nil:
+		kids := ewsElements(m.Child("Items"))
 		n := len(kids)
 		resp.Items = &n
 		emit(Decoded{Record: resp})
@@ -240,17 +197,62 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 			it := parseItem(k)
 			emit(Decoded{Record: ItemRecord(it), Item: &it})
 		}
-		return
-	}
-	// Event-carrying answers (GetEvents, GetStreamingEvents) say enough
-	// with their events and connection status; others get their line.
-	n := 0
-	walkRecords(m, func(d Decoded) { n++; emit(d) })
-	if n == 0 {
-		if nt := m.child("Notification"); nt != nil {
-			resp.SubscriptionId = nt.text("SubscriptionId")
+	default:
+		// Event-carrying answers (GetEvents, GetStreamingEvents) say enough
+		// with their events and connection status; others get their line.
+		n := 0
+		walkRecords(m, func(d Decoded) { n++; emit(d) })
+		if n == 0 {
+			if nt := m.Child("Notification"); nt != nil {
+				resp.SubscriptionId = nt.ChildText("SubscriptionId")
+			}
+			emit(Decoded{Record: resp})
 		}
-		emit(Decoded{Record: resp})
+	}
+}
+
+// ewsElements are n's children in an EWS namespace.
+func ewsElements(n *node) []*node {
+	var out []*node
+	for _, k := range n.Elements() {
+		if isEWS(k.Space) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// decodeSyncFolderHierarchy emits a SyncFolderHierarchy answer: its
+// Response line with the change counts, then one FolderChange per change.
+func decodeSyncFolderHierarchy(m *node, resp Record, emit func(Decoded)) {
+	res := &SyncFolderHierarchyResult{SyncState: m.ChildText("SyncState"), IncludesLastFolderInRange: parseBool(m.ChildText("IncludesLastFolderInRange"))}
+	var nodes []*node
+	eachFolderChange(m, func(ch FolderChange, f *node) {
+		res.Changes = append(res.Changes, ch)
+		nodes = append(nodes, f)
+	})
+	var counts [3]int
+	for _, ch := range res.Changes {
+		switch ch.Kind {
+		case ChangeCreate:
+			counts[0]++
+		case ChangeUpdate:
+			counts[1]++
+		case ChangeDelete:
+			counts[2]++
+		}
+	}
+	last := res.IncludesLastFolderInRange
+	resp.SyncState, resp.IncludesLastFolderInRange = res.SyncState, &last
+	resp.Creates, resp.Updates, resp.Deletes = &counts[0], &counts[1], &counts[2]
+	emit(Decoded{Record: resp, Sync: res})
+	for i, ch := range res.Changes {
+		rec := Record{Type: "FolderChange", Change: string(ch.Kind), FolderId: ch.Folder.FolderId.Id}
+		if ch.Kind != ChangeDelete {
+			rec = folderRecord(ch.Folder, nodes[i])
+			rec.Type, rec.Change = "FolderChange", string(ch.Kind)
+		}
+		emit(Decoded{Record: rec})
 	}
 }
 
@@ -258,7 +260,7 @@ func decodeMessage(op string, m *node, emit func(Decoded)) {
 // a SyncFolderHierarchy message's Changes, with the folder element (nil for
 // a Delete).
 func eachFolderChange(m *node, fn func(FolderChange, *node)) {
-	for _, ch := range m.child("Changes").kids() {
+	for _, ch := range m.Child("Changes").Elements() {
 		if !isEWS(ch.Space) {
 			continue
 		}
@@ -271,7 +273,7 @@ func eachFolderChange(m *node, fn func(FolderChange, *node)) {
 				}
 			}
 		case ChangeDelete:
-			fn(FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.child("FolderId"))}}, nil)
+			fn(FolderChange{Kind: kind, Folder: Folder{FolderId: folderIdOf(ch.Child("FolderId"))}}, nil)
 		}
 	}
 }
@@ -286,13 +288,13 @@ func folderRecord(f Folder, n *node) Record {
 		FolderName:     f.DisplayName,
 		FolderClass:    f.FolderClass,
 	}
-	if n.child("UnreadCount") != nil {
+	if n.Child("UnreadCount") != nil {
 		r.UnreadCount = &f.UnreadCount
 	}
-	if n.child("TotalCount") != nil {
+	if n.Child("TotalCount") != nil {
 		r.TotalCount = &f.TotalCount
 	}
-	if n.child("ChildFolderCount") != nil {
+	if n.Child("ChildFolderCount") != nil {
 		r.ChildFolderCount = &f.ChildFolderCount
 	}
 	return r
@@ -305,9 +307,9 @@ func walkRecords(n *node, emit func(Decoded)) {
 		return
 	}
 	switch {
-	case n.attr("ResponseClass") == "Error":
+	case n.Attribute("ResponseClass") == "Error":
 		emit(Decoded{Record: ErrorRecord(messageError("", n))})
-		if cs := n.text("ConnectionStatus"); cs != "" {
+		if cs := n.ChildText("ConnectionStatus"); cs != "" {
 			emit(Decoded{Record: Record{Type: "ConnectionStatus", Status: cs}})
 		}
 		return

@@ -7,6 +7,13 @@
 //
 // It knows nothing of the dashboard (model, ui). Names follow the EWS element
 // names so that the code can be read next to Microsoft's reference pages.
+//
+// Initialisms, one rule for ews and ews/sim: an identifier that mirrors an
+// EWS XML element, attribute or enumeration value keeps EWS's spelling
+// (ItemId, ParentFolderId, SubscriptionIds, MessageXml, FieldURI, EwsId),
+// including the element's part of a longer name (itemIdXML, parseMessageXml);
+// every other identifier uses Go's initialisms (RawXML, URL, HTTPTimeout,
+// Gap.ID, streamIDs).
 // It is not a general EWS library: no Autodiscover, no item or folder
 // changes, and no push listener (push Subscribe requests are written, and
 // SendNotification messages are decoded, but nothing listens for them).

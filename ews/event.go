@@ -25,6 +25,13 @@ var AllEventTypes = []EventType{
 	CopiedEvent, CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent, NewMailEvent, FreeBusyChangedEvent,
 }
 
+// String is the element name (what theme keys its event styles by).
+func (t EventType) String() string { return string(t) }
+
+// String is the state's name (what theme keys its state styles by); it
+// sits next to EventType's because both exist for the same reason.
+func (c ConnState) String() string { return string(c) }
+
 // SubscribeName is the value used in a Subscribe request's t:EventTypes
 // ("NewMailEvent" -> "NewMailEvent"; the schema's t:NotificationEventTypeType).
 func (t EventType) SubscribeName() string { return string(t) }

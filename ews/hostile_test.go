@@ -173,7 +173,7 @@ func TestStreamsEndingAtOnceArePaced(t *testing.T) {
 				if end == "Closed" {
 					_, _ = io.WriteString(w, statusEnvelope("Closed"))
 				} else {
-					sub := strings.TrimSpace(r.Body.child("SubscriptionIds").child("SubscriptionId").Text)
+					sub := strings.TrimSpace(r.Body.Child("SubscriptionIds").Child("SubscriptionId").Text)
 					_, _ = io.WriteString(w, streamErrorEnvelope(end, sub))
 				}
 			})

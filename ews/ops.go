@@ -27,7 +27,7 @@ func parseSubscribe(env *envelope) (*SubscribeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &SubscribeResult{SubscriptionId: m.text("SubscriptionId"), Watermark: m.text("Watermark")}
+	res := &SubscribeResult{SubscriptionId: m.ChildText("SubscriptionId"), Watermark: m.ChildText("Watermark")}
 	if res.SubscriptionId == "" {
 		return nil, errors.New("Subscribe: the response has no SubscriptionId")
 	}
@@ -57,7 +57,7 @@ func parseGetEvents(env *envelope) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	nn := m.child("Notification")
+	nn := m.Child("Notification")
 	if nn == nil {
 		return nil, errors.New("GetEvents: the response has no Notification")
 	}
@@ -96,8 +96,8 @@ func parseSyncFolderHierarchy(env *envelope) (*SyncFolderHierarchyResult, error)
 		return nil, err
 	}
 	res := &SyncFolderHierarchyResult{
-		SyncState:                 m.text("SyncState"),
-		IncludesLastFolderInRange: parseBool(m.text("IncludesLastFolderInRange")),
+		SyncState:                 m.ChildText("SyncState"),
+		IncludesLastFolderInRange: parseBool(m.ChildText("IncludesLastFolderInRange")),
 	}
 	eachFolderChange(m, func(ch FolderChange, _ *node) { res.Changes = append(res.Changes, ch) })
 	return res, nil
@@ -129,7 +129,7 @@ func (c *Client) FindFolder(ctx context.Context, parent FolderRef) ([]Folder, er
 		if e := messageError("FindFolder", m); e != nil {
 			return out, e
 		}
-		for _, f := range m.child("RootFolder").child("Folders").kids() {
+		for _, f := range m.Child("RootFolder").Child("Folders").Elements() {
 			if isEWS(f.Space) {
 				out = append(out, parseFolder(f))
 			}
@@ -160,7 +160,7 @@ func (c *Client) GetFolderEach(ctx context.Context, refs ...FolderRef) (folders 
 			continue
 		}
 		errs[i] = fmt.Errorf("GetFolder: no folder in the answer for %s", refs[i])
-		for _, f := range m.child("Folders").kids() {
+		for _, f := range m.Child("Folders").Elements() {
 			if isEWS(f.Space) {
 				folders[i], errs[i] = parseFolder(f), nil
 				break
@@ -182,7 +182,7 @@ func parseGetFolder(env *envelope) ([]Folder, error) {
 			errs = append(errs, e)
 			continue
 		}
-		for _, f := range m.child("Folders").kids() {
+		for _, f := range m.Child("Folders").Elements() {
 			if isEWS(f.Space) {
 				out = append(out, parseFolder(f))
 			}
@@ -214,7 +214,7 @@ func parseGetItem(env *envelope) ([]Item, error) {
 			errs = append(errs, e)
 			continue
 		}
-		for _, it := range m.child("Items").kids() {
+		for _, it := range m.Child("Items").Elements() {
 			if isEWS(it.Space) {
 				out = append(out, parseItem(it))
 			}

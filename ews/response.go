@@ -20,11 +20,20 @@ type envelope struct {
 	Fault      *ResponseError
 }
 
+// version is a copy of the envelope's ServerVersionInfo, nil without one.
+func (e *envelope) version() *ServerVersionInfo {
+	if !e.HasVersion {
+		return nil
+	}
+	v := e.Version
+	return &v
+}
+
 // parseEnvelope interprets a top-level element. A bare EWS element (no SOAP
 // envelope around it) is accepted as the body.
 func parseEnvelope(root *node) (*envelope, error) {
 	env := &envelope{}
-	if !root.isSoap("Envelope") {
+	if !root.IsSoap("Envelope") {
 		if isEWS(root.Space) {
 			env.Body = root
 			return env, nil
@@ -33,16 +42,16 @@ func parseEnvelope(root *node) (*envelope, error) {
 	}
 	for _, k := range root.Kids {
 		switch {
-		case k.isSoap("Header"):
+		case k.IsSoap("Header"):
 			for _, h := range k.Kids {
-				if h.is("ServerVersionInfo") {
+				if h.Is("ServerVersionInfo") {
 					env.Version = parseServerVersion(h)
 					env.HasVersion = true
 				}
 			}
-		case k.isSoap("Body"):
+		case k.IsSoap("Body"):
 			for _, b := range k.Kids {
-				if b.isSoap("Fault") {
+				if b.IsSoap("Fault") {
 					env.Fault = parseFault(b)
 				} else if env.Body == nil {
 					env.Body = b
@@ -61,13 +70,13 @@ func qname(n *node) string {
 }
 
 func parseServerVersion(h *node) ServerVersionInfo {
-	num := func(s string) int { v, _ := strconv.Atoi(strings.TrimSpace(h.attr(s))); return v }
+	num := func(s string) int { v, _ := strconv.Atoi(strings.TrimSpace(h.Attribute(s))); return v }
 	return ServerVersionInfo{
 		MajorVersion:     num("MajorVersion"),
 		MinorVersion:     num("MinorVersion"),
 		MajorBuildNumber: num("MajorBuildNumber"),
 		MinorBuildNumber: num("MinorBuildNumber"),
-		Version:          h.attr("Version"),
+		Version:          h.Attribute("Version"),
 	}
 }
 
@@ -115,7 +124,7 @@ func parseMessageXml(n *node) map[string]string {
 	}
 	m := make(map[string]string, len(n.Kids))
 	for _, k := range n.Kids {
-		if name := k.attr("Name"); k.Local == "Value" && name != "" {
+		if name := k.Attribute("Name"); k.Local == "Value" && name != "" {
 			m[name] = strings.TrimSpace(k.Text)
 		} else {
 			m[k.Local] = strings.TrimSpace(k.Text)
@@ -127,21 +136,21 @@ func parseMessageXml(n *node) map[string]string {
 // messageError returns the error of one m:*ResponseMessage, or nil when its
 // ResponseClass is Success or Warning.
 func messageError(op string, m *node) *ResponseError {
-	if m.attr("ResponseClass") != "Error" {
+	if m.Attribute("ResponseClass") != "Error" {
 		return nil
 	}
 	e := &ResponseError{
 		Op:         op,
-		Code:       m.text("ResponseCode"),
-		Message:    m.text("MessageText"),
-		MessageXml: parseMessageXml(m.child("MessageXml")),
+		Code:       m.ChildText("ResponseCode"),
+		Message:    m.ChildText("MessageText"),
+		MessageXml: parseMessageXml(m.Child("MessageXml")),
 	}
 	if e.Code == "" {
 		e.Code = "ErrorUnknown"
 	}
 	e.BackOff = backOffFrom(e.MessageXml)
-	if ids := m.child("ErrorSubscriptionIds"); ids != nil {
-		for _, id := range ids.children("SubscriptionId") {
+	if ids := m.Child("ErrorSubscriptionIds"); ids != nil {
+		for _, id := range ids.Children("SubscriptionId") {
 			e.SubscriptionIds = append(e.SubscriptionIds, strings.TrimSpace(id.Text))
 		}
 	}
@@ -159,10 +168,10 @@ func responseMessages(op string, env *envelope) ([]*node, error) {
 	if env.Body == nil {
 		return nil, fmt.Errorf("%s: the response has an empty SOAP body", op)
 	}
-	if !env.Body.is(op + "Response") {
+	if !env.Body.Is(op + "Response") {
 		return nil, fmt.Errorf("%s: unexpected response element %s", op, qname(env.Body))
 	}
-	rm := env.Body.child("ResponseMessages")
+	rm := env.Body.Child("ResponseMessages")
 	if rm == nil {
 		return nil, fmt.Errorf("%s: the response has no ResponseMessages", op)
 	}
@@ -214,22 +223,22 @@ func itemIdOf(n *node) ItemId {
 	if n == nil {
 		return ItemId{}
 	}
-	return ItemId{Id: n.attr("Id"), ChangeKey: n.attr("ChangeKey")}
+	return ItemId{Id: n.Attribute("Id"), ChangeKey: n.Attribute("ChangeKey")}
 }
 
 func folderIdOf(n *node) FolderId {
 	if n == nil {
 		return FolderId{}
 	}
-	return FolderId{Id: n.attr("Id"), ChangeKey: n.attr("ChangeKey")}
+	return FolderId{Id: n.Attribute("Id"), ChangeKey: n.Attribute("ChangeKey")}
 }
 
 // parseNotification reads an m:Notification or t:Notification.
 func parseNotification(n *node) Notification {
 	nt := Notification{
-		SubscriptionId:    n.text("SubscriptionId"),
-		PreviousWatermark: n.text("PreviousWatermark"),
-		MoreEvents:        parseBool(n.text("MoreEvents")),
+		SubscriptionId:    n.ChildText("SubscriptionId"),
+		PreviousWatermark: n.ChildText("PreviousWatermark"),
+		MoreEvents:        parseBool(n.ChildText("MoreEvents")),
 	}
 	nt.Events = make([]Event, 0, len(n.Kids))
 	for _, k := range n.Kids {
@@ -242,19 +251,19 @@ func parseNotification(n *node) Notification {
 		}
 		ev := Event{
 			Type:              typ,
-			TimeStamp:         parseTime(k.text("TimeStamp")),
-			Watermark:         k.text("Watermark"),
-			ItemId:            itemIdOf(k.child("ItemId")),
-			FolderId:          folderIdOf(k.child("FolderId")),
-			ParentFolderId:    folderIdOf(k.child("ParentFolderId")),
-			OldItemId:         itemIdOf(k.child("OldItemId")),
-			OldFolderId:       folderIdOf(k.child("OldFolderId")),
-			OldParentFolderId: folderIdOf(k.child("OldParentFolderId")),
+			TimeStamp:         parseTime(k.ChildText("TimeStamp")),
+			Watermark:         k.ChildText("Watermark"),
+			ItemId:            itemIdOf(k.Child("ItemId")),
+			FolderId:          folderIdOf(k.Child("FolderId")),
+			ParentFolderId:    folderIdOf(k.Child("ParentFolderId")),
+			OldItemId:         itemIdOf(k.Child("OldItemId")),
+			OldFolderId:       folderIdOf(k.Child("OldFolderId")),
+			OldParentFolderId: folderIdOf(k.Child("OldParentFolderId")),
 			SubscriptionId:    nt.SubscriptionId,
 			PreviousWatermark: nt.PreviousWatermark,
 			MoreEvents:        nt.MoreEvents,
 		}
-		if uc := k.child("UnreadCount"); uc != nil {
+		if uc := k.Child("UnreadCount"); uc != nil {
 			if v, err := strconv.Atoi(strings.TrimSpace(uc.Text)); err == nil {
 				ev.UnreadCount = &v
 			}
@@ -274,12 +283,12 @@ func eventTypeOf(local string) (EventType, bool) {
 
 // parseFolder reads a t:Folder (or CalendarFolder, ContactsFolder, ...).
 func parseFolder(n *node) Folder {
-	num := func(s string) int { v, _ := strconv.Atoi(n.text(s)); return v }
+	num := func(s string) int { v, _ := strconv.Atoi(n.ChildText(s)); return v }
 	return Folder{
-		FolderId:         folderIdOf(n.child("FolderId")),
-		ParentFolderId:   folderIdOf(n.child("ParentFolderId")),
-		DisplayName:      n.text("DisplayName"),
-		FolderClass:      n.text("FolderClass"),
+		FolderId:         folderIdOf(n.Child("FolderId")),
+		ParentFolderId:   folderIdOf(n.Child("ParentFolderId")),
+		DisplayName:      n.ChildText("DisplayName"),
+		FolderClass:      n.ChildText("FolderClass"),
 		TotalCount:       num("TotalCount"),
 		UnreadCount:      num("UnreadCount"),
 		ChildFolderCount: num("ChildFolderCount"),
@@ -290,15 +299,15 @@ func parseFolder(n *node) Folder {
 // parseItem reads a t:Message (or Item, CalendarItem, MeetingRequest, ...).
 func parseItem(n *node) Item {
 	it := Item{
-		ItemId:           itemIdOf(n.child("ItemId")),
-		ParentFolderId:   folderIdOf(n.child("ParentFolderId")),
-		ItemClass:        n.text("ItemClass"),
-		Subject:          n.text("Subject"),
-		DateTimeReceived: parseTime(n.text("DateTimeReceived")),
-		IsRead:           parseBool(n.text("IsRead")),
+		ItemId:           itemIdOf(n.Child("ItemId")),
+		ParentFolderId:   folderIdOf(n.Child("ParentFolderId")),
+		ItemClass:        n.ChildText("ItemClass"),
+		Subject:          n.ChildText("Subject"),
+		DateTimeReceived: parseTime(n.ChildText("DateTimeReceived")),
+		IsRead:           parseBool(n.ChildText("IsRead")),
 	}
-	if mb := n.child("From").child("Mailbox"); mb != nil {
-		it.From = Mailbox{Name: mb.text("Name"), EmailAddress: mb.text("EmailAddress")}
+	if mb := n.Child("From").Child("Mailbox"); mb != nil {
+		it.From = Mailbox{Name: mb.ChildText("Name"), EmailAddress: mb.ChildText("EmailAddress")}
 	}
 	return it
 }

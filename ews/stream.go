@@ -97,11 +97,7 @@ func (s *StreamReader) Next() (*StreamMessage, error) {
 }
 
 func streamMessage(env *envelope) (*StreamMessage, error) {
-	m := &StreamMessage{}
-	if env.HasVersion {
-		v := env.Version
-		m.Version = &v
-	}
+	m := &StreamMessage{Version: env.version()}
 	if env.Fault != nil {
 		f := *env.Fault
 		f.Op = "GetStreamingEvents"
@@ -116,10 +112,10 @@ func streamMessage(env *envelope) (*StreamMessage, error) {
 		if e := messageError("GetStreamingEvents", rm); e != nil {
 			m.Errors = append(m.Errors, e)
 		}
-		for _, n := range rm.child("Notifications").children("Notification") {
+		for _, n := range rm.Child("Notifications").Children("Notification") {
 			m.Notifications = append(m.Notifications, parseNotification(n))
 		}
-		if cs := rm.text("ConnectionStatus"); cs != "" {
+		if cs := rm.ChildText("ConnectionStatus"); cs != "" {
 			m.ConnectionStatus = cs
 		}
 	}
@@ -158,11 +154,7 @@ func (s *Stream) Next() (*StreamMessage, error) {
 		}
 		return nil, err
 	}
-	if m.Version != nil {
-		s.c.mu.Lock()
-		s.c.version = *m.Version
-		s.c.mu.Unlock()
-	}
+	s.c.noteVersion(m.Version)
 	return m, nil
 }
 

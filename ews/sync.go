@@ -124,10 +124,10 @@ func parseSyncFolderItems(env *envelope) (*SyncFolderItemsResult, error) {
 		return nil, err
 	}
 	res := &SyncFolderItemsResult{
-		SyncState:               m.text("SyncState"),
-		IncludesLastItemInRange: parseBool(m.text("IncludesLastItemInRange")),
+		SyncState:               m.ChildText("SyncState"),
+		IncludesLastItemInRange: parseBool(m.ChildText("IncludesLastItemInRange")),
 	}
-	for _, ch := range m.child("Changes").kids() {
+	for _, ch := range m.Child("Changes").Elements() {
 		if !isEWS(ch.Space) {
 			continue
 		}
@@ -140,9 +140,9 @@ func parseSyncFolderItems(env *envelope) (*SyncFolderItemsResult, error) {
 				}
 			}
 		case ChangeDelete:
-			res.Changes = append(res.Changes, ItemChange{Kind: kind, Item: Item{ItemId: itemIdOf(ch.child("ItemId"))}})
+			res.Changes = append(res.Changes, ItemChange{Kind: kind, Item: Item{ItemId: itemIdOf(ch.Child("ItemId"))}})
 		case ChangeReadFlag:
-			res.Changes = append(res.Changes, ItemChange{Kind: kind, Item: Item{ItemId: itemIdOf(ch.child("ItemId"))}, IsRead: parseBool(ch.text("IsRead"))})
+			res.Changes = append(res.Changes, ItemChange{Kind: kind, Item: Item{ItemId: itemIdOf(ch.Child("ItemId"))}, IsRead: parseBool(ch.ChildText("IsRead"))})
 		}
 	}
 	return res, nil
@@ -170,7 +170,7 @@ func (c *Client) GetFolderChangeMarks(ctx context.Context, refs ...FolderRef) ([
 			errs = append(errs, e)
 			continue
 		}
-		for _, f := range m.child("Folders").kids() {
+		for _, f := range m.Child("Folders").Elements() {
 			if isEWS(f.Space) {
 				pf := parseFolder(f)
 				out[i] = &pf
@@ -185,9 +185,9 @@ func (c *Client) GetFolderChangeMarks(ctx context.Context, refs ...FolderRef) ([
 // t:ExtendedProperty children.
 func parseChangeMark(n *node) FolderChangeMark {
 	var m FolderChangeMark
-	for _, k := range n.children("ExtendedProperty") {
-		tag := strings.ToLower(strings.TrimSpace(k.child("ExtendedFieldURI").attr("PropertyTag")))
-		v := k.text("Value")
+	for _, k := range n.Children("ExtendedProperty") {
+		tag := strings.ToLower(strings.TrimSpace(k.Child("ExtendedFieldURI").Attribute("PropertyTag")))
+		v := k.ChildText("Value")
 		switch tag {
 		case PropLocalCommitTimeMax, "0x670a0040", "26378":
 			m.LocalCommitTimeMax = parseTime(v)

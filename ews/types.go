@@ -1,13 +1,17 @@
 package ews
 
-import "time"
+import (
+	"time"
+
+	"github.com/ewsmon/ewsmon/internal/xmltree"
+)
 
 // XML namespaces. Elements are always matched by namespace and local name,
 // never by prefix.
 const (
-	NSSoap     = "http://schemas.xmlsoap.org/soap/envelope/"
-	NSMessages = "http://schemas.microsoft.com/exchange/services/2006/messages"
-	NSTypes    = "http://schemas.microsoft.com/exchange/services/2006/types"
+	NSSoap     = xmltree.NSSoap
+	NSMessages = xmltree.NSMessages
+	NSTypes    = xmltree.NSTypes
 )
 
 // ItemId identifies an item (t:ItemId and friends). Id is opaque base64.

@@ -80,7 +80,7 @@ func newWatchServer(t *testing.T, script func(n int, w io.Writer, flush func(), 
 	ws.handle("Subscribe", func(w http.ResponseWriter, r *fakeReq) {
 		n := ws.subs.Add(1)
 		wm := ""
-		if r.Body.child("PullSubscriptionRequest") != nil {
+		if r.Body.Child("PullSubscriptionRequest") != nil {
 			wm = fmt.Sprintf("WM-sub-%d", n)
 		}
 		reply(subscribeResponse(fmt.Sprintf("sub-%d", n), wm))(w, r)
@@ -244,8 +244,8 @@ func TestStreamingReconnectsAtOnceOnClosed(t *testing.T) {
 		t.Fatalf("%d connections, %d subscribes", len(gse), len(ws.requests("Subscribe")))
 	}
 	for _, r := range gse {
-		ids := r.Body.child("SubscriptionIds").children("SubscriptionId")
-		if len(ids) != 1 || strings.TrimSpace(ids[0].Text) != "sub-1" || r.Body.text("ConnectionTimeout") != "20" {
+		ids := r.Body.Child("SubscriptionIds").Children("SubscriptionId")
+		if len(ids) != 1 || strings.TrimSpace(ids[0].Text) != "sub-1" || r.Body.ChildText("ConnectionTimeout") != "20" {
 			t.Errorf("GetStreamingEvents request: %s", r.Raw)
 		}
 		if r.Header.Get("X-AnchorMailbox") != "alice@example.com" || r.Header.Get("X-PreferServerAffinity") != "true" {
@@ -253,7 +253,7 @@ func TestStreamingReconnectsAtOnceOnClosed(t *testing.T) {
 		}
 	}
 	sub := ws.requests("Subscribe")[0]
-	if sub.Body.child("StreamingSubscriptionRequest").child("FolderIds").child("DistinguishedFolderId").attr("Id") != "inbox" {
+	if sub.Body.Child("StreamingSubscriptionRequest").Child("FolderIds").Child("DistinguishedFolderId").Attribute("Id") != "inbox" {
 		t.Errorf("subscribe: %s", sub.Raw)
 	}
 
@@ -262,7 +262,7 @@ func TestStreamingReconnectsAtOnceOnClosed(t *testing.T) {
 		t.Errorf("final update %+v", last)
 	}
 	uns := ws.requests("Unsubscribe")
-	if len(uns) != 1 || uns[0].Body.text("SubscriptionId") != "sub-1" {
+	if len(uns) != 1 || uns[0].Body.ChildText("SubscriptionId") != "sub-1" {
 		t.Errorf("unsubscribe requests: %d", len(uns))
 	}
 	noLeak(t, base, c, ws)
@@ -328,12 +328,12 @@ func TestStreamingResubscribesWhenSubscriptionGone(t *testing.T) {
 		t.Errorf("resubscribed: %+v", u)
 	}
 	gse := ws.requests("GetStreamingEvents")
-	if len(gse) != 2 || gse[1].Body.child("SubscriptionIds").text("SubscriptionId") != "sub-2" {
+	if len(gse) != 2 || gse[1].Body.Child("SubscriptionIds").ChildText("SubscriptionId") != "sub-2" {
 		t.Errorf("second connection: %d", len(gse))
 	}
 	finish(t, cancel, ch)
 	// Only the live subscription is unsubscribed.
-	if uns := ws.requests("Unsubscribe"); len(uns) != 1 || uns[0].Body.text("SubscriptionId") != "sub-2" {
+	if uns := ws.requests("Unsubscribe"); len(uns) != 1 || uns[0].Body.ChildText("SubscriptionId") != "sub-2" {
 		t.Errorf("unsubscribe: %d", len(uns))
 	}
 	noLeak(t, base, c, ws)
@@ -391,7 +391,7 @@ func TestPullDrainsMoreEventsAndCarriesWatermark(t *testing.T) {
 		case 2:
 			reply(getEventsResponse("sub-1", "W2", false, pullEvent("MovedEvent", "W3", "b")))(w, r)
 		default:
-			wm := r.Body.text("Watermark")
+			wm := r.Body.ChildText("Watermark")
 			reply(getEventsResponse("sub-1", wm, false, pullEvent("StatusEvent", wm+"+", "")))(w, r)
 		}
 	})
@@ -434,22 +434,22 @@ func TestPullDrainsMoreEventsAndCarriesWatermark(t *testing.T) {
 	}
 	var wms []string
 	for _, r := range ws.requests("GetEvents") {
-		wms = append(wms, r.Body.text("Watermark"))
-		if r.Body.text("SubscriptionId") != "sub-1" {
-			t.Errorf("GetEvents for %q", r.Body.text("SubscriptionId"))
+		wms = append(wms, r.Body.ChildText("Watermark"))
+		if r.Body.ChildText("SubscriptionId") != "sub-1" {
+			t.Errorf("GetEvents for %q", r.Body.ChildText("SubscriptionId"))
 		}
 	}
 	if strings.Join(wms, " ") != "WM-sub-1 W2 W3" {
 		t.Errorf("watermarks sent: %v, want WM-sub-1 W2 W3", wms)
 	}
-	sub := ws.requests("Subscribe")[0].Body.child("PullSubscriptionRequest")
-	if sub.attr("SubscribeToAllFolders") != "true" || sub.text("Timeout") != "10" || len(sub.child("EventTypes").Kids) != 3 {
+	sub := ws.requests("Subscribe")[0].Body.Child("PullSubscriptionRequest")
+	if sub.Attribute("SubscribeToAllFolders") != "true" || sub.ChildText("Timeout") != "10" || len(sub.Child("EventTypes").Kids) != 3 {
 		t.Errorf("subscribe: %s", ws.requests("Subscribe")[0].Raw)
 	}
 	if last := finish(t, cancel, ch); last.State != StateUnsubscribed {
 		t.Errorf("final %+v", last)
 	}
-	if uns := ws.requests("Unsubscribe"); len(uns) != 1 || uns[0].Body.text("SubscriptionId") != "sub-1" {
+	if uns := ws.requests("Unsubscribe"); len(uns) != 1 || uns[0].Body.ChildText("SubscriptionId") != "sub-1" {
 		t.Error("no Unsubscribe on cancel")
 	}
 	noLeak(t, base, c, ws)
@@ -484,7 +484,7 @@ func TestPullResubscribesWithoutOldWatermark(t *testing.T) {
 	}
 	subs := ws.requests("Subscribe")
 	// At-least-once: the new subscription resumes from the last watermark.
-	if len(subs) != 2 || subs[1].Body.child("PullSubscriptionRequest").text("Watermark") != "WM-sub-1" {
+	if len(subs) != 2 || subs[1].Body.Child("PullSubscriptionRequest").ChildText("Watermark") != "WM-sub-1" {
 		t.Errorf("the new subscription must resume from the last watermark: %s", subs[len(subs)-1].Raw)
 	}
 	finish(t, cancel, ch)
@@ -666,7 +666,7 @@ func TestRetriesKeepSubscription(t *testing.T) {
 	clock.Advance(297749 * time.Millisecond)
 	u = waitUpdate(t, ch, "events", func(u Update) bool { return len(u.Events) > 0 })
 	ge := ws.requests("GetEvents")
-	if len(ge) != 2 || ge[1].Body.text("Watermark") != "WM-sub-2" || ge[1].Body.text("SubscriptionId") != "sub-2" || len(ws.requests("Subscribe")) != 2 {
+	if len(ge) != 2 || ge[1].Body.ChildText("Watermark") != "WM-sub-2" || ge[1].Body.ChildText("SubscriptionId") != "sub-2" || len(ws.requests("Subscribe")) != 2 {
 		t.Errorf("after ServerBusy the same subscription and watermark are polled: %d polls", len(ge))
 	}
 	finish(t, cancel, ch)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ewsmon/ewsmon/internal/xmltree"
 )
 
 // This file is a small XML reader made for EWS traffic: it reads a stream
@@ -107,12 +109,14 @@ type elementReader struct {
 	pool    []node // the current slab of nodes
 	used    int    // nodes used in pool
 	count   int    // nodes of the element being read
-	stack   []*node
+	root    *node  // of the element being read
+	open    []openElem
+	attrs   []rawAttr // of the start tag being read
 }
 
 type nsBinding struct{ prefix, uri string }
 
-const nsXML = "http://www.w3.org/XML/1998/namespace"
+const nsXML = xmltree.NSXML
 
 func newElementReader(r io.Reader, limit int64) *elementReader {
 	if limit <= 0 {
@@ -132,7 +136,8 @@ func newBytesReader(b []byte, limit int64) *elementReader {
 // release drops the buffer and node slabs (after a sticky error, when the
 // reader will not be used again).
 func (er *elementReader) release() {
-	er.buf, er.pool, er.stack, er.lastRaw, er.scratch = nil, nil, nil, nil, nil
+	er.buf, er.pool, er.open, er.attrs, er.lastRaw, er.scratch = nil, nil, nil, nil, nil, nil
+	er.root = nil
 	er.used = 0
 }
 
@@ -404,6 +409,14 @@ func (er *elementReader) checkDecl(i int, body []byte) error {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// skipSpace drops leading white space.
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
+
 // validName reports whether b is a name with at most one colon, not
 // starting with a digit, '-', '.' or ':'.
 func validName(b []byte) bool {
@@ -452,16 +465,9 @@ func (er *elementReader) awaitEnd(start int) error {
 	depth := 0
 	var root []byte
 	j := start
-	more := func() (bool, error) {
-		ok, err := er.fill()
-		if err != nil {
-			return false, er.endOfInput(start, err)
-		}
-		return ok, nil
-	}
 	for {
 		if j >= len(er.buf) {
-			if ok, err := more(); !ok {
+			if ok, err := er.more(start); !ok {
 				return err
 			}
 			continue
@@ -474,33 +480,12 @@ func (er *elementReader) awaitEnd(start int) error {
 			}
 			continue
 		}
-		for len(er.buf)-j < 9 && !er.eof && er.rerr == nil {
-			if ok, err := more(); !ok {
-				return err
-			}
+		next, skipped, err := er.skipUncounted(start, j)
+		if err != nil || next < 0 {
+			return err
 		}
-		rest := er.buf[j:]
-		term := ""
-		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			term = "-->"
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			term = "]]>"
-		case bytes.HasPrefix(rest, []byte("<?")):
-			term = "?>"
-		}
-		if term != "" {
-			from := j + 2
-			for {
-				if k := bytes.Index(er.buf[from:], []byte(term)); k >= 0 {
-					j = from + k + len(term)
-					break
-				}
-				from = max(from, len(er.buf)-len(term)+1)
-				if ok, err := more(); !ok {
-					return err
-				}
-			}
+		if skipped {
+			j = next
 			continue
 		}
 		// A tag. What cannot begin one means the input is not XML here:
@@ -509,31 +494,9 @@ func (er *elementReader) awaitEnd(start int) error {
 		if j+1 < len(er.buf) && !tagStart(er.buf[j+1]) {
 			return nil
 		}
-		// Find its '>' outside quotes; a '<' inside a tag is not XML.
-		var quote byte
-		k := j + 1
-		for {
-			for ; k < len(er.buf); k++ {
-				c := er.buf[k]
-				if c == '<' || c == 0 {
-					return nil
-				}
-				if quote != 0 {
-					if c == quote {
-						quote = 0
-					}
-				} else if c == '"' || c == '\'' {
-					quote = c
-				} else if c == '>' {
-					break
-				}
-			}
-			if k < len(er.buf) {
-				break
-			}
-			if ok, err := more(); !ok {
-				return err
-			}
+		k, err := er.quickTagEnd(start, j)
+		if err != nil || k < 0 {
+			return err
 		}
 		switch {
 		case j+1 < len(er.buf) && er.buf[j+1] == '/':
@@ -557,6 +520,77 @@ func (er *elementReader) awaitEnd(start int) error {
 	}
 }
 
+// more is fill for awaitEnd: false at the end of input, and an error only
+// for an element (begun at start) that reached the size limit.
+func (er *elementReader) more(start int) (bool, error) {
+	ok, err := er.fill()
+	if err != nil {
+		return false, er.endOfInput(start, err)
+	}
+	return ok, nil
+}
+
+// skipUncounted steps over the comment, CDATA section or processing
+// instruction at j (a '<'), if it is one, returning the index after it.
+// next < 0 means the input ended first.
+func (er *elementReader) skipUncounted(start, j int) (next int, skipped bool, err error) {
+	for len(er.buf)-j < 9 && !er.eof && er.rerr == nil {
+		if ok, err := er.more(start); !ok {
+			return -1, false, err
+		}
+	}
+	rest := er.buf[j:]
+	term := ""
+	switch {
+	case bytes.HasPrefix(rest, []byte("<!--")):
+		term = "-->"
+	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+		term = "]]>"
+	case bytes.HasPrefix(rest, []byte("<?")):
+		term = "?>"
+	default:
+		return j, false, nil
+	}
+	from := j + 2
+	for {
+		if k := bytes.Index(er.buf[from:], []byte(term)); k >= 0 {
+			return from + k + len(term), true, nil
+		}
+		from = max(from, len(er.buf)-len(term)+1)
+		if ok, err := er.more(start); !ok {
+			return -1, false, err
+		}
+	}
+}
+
+// quickTagEnd finds the '>' of the tag at j outside quotes. k < 0 means
+// the input ended first, or is not XML there (a '<' or NUL inside a tag):
+// the parser will say which.
+func (er *elementReader) quickTagEnd(start, j int) (k int, err error) {
+	var quote byte
+	k = j + 1
+	for {
+		for ; k < len(er.buf); k++ {
+			c := er.buf[k]
+			if c == '<' || c == 0 {
+				return -1, nil
+			}
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+			} else if c == '"' || c == '\'' {
+				quote = c
+			} else if c == '>' {
+				return k, nil
+			}
+		}
+		if ok, err := er.more(start); !ok {
+			return -1, err
+		}
+	}
+}
+
 // tagStart: the byte after '<' can begin an end tag or a name.
 func tagStart(c byte) bool {
 	return c == '/' || c == '_' || c == ':' || c >= 0x80 || (c|0x20) >= 'a' && (c|0x20) <= 'z'
@@ -572,6 +606,13 @@ func tagName(b []byte) []byte {
 	return b
 }
 
+// openElem is an element whose end tag has not come yet.
+type openElem struct {
+	n      *node
+	prefix string // as written, to match the end tag
+	ns     int    // namespace bindings its start tag pushed
+}
+
 // element reads the element whose start tag begins at i.
 func (er *elementReader) element(i int) (*node, error) {
 	start := i
@@ -579,149 +620,160 @@ func (er *elementReader) element(i int) (*node, error) {
 		return nil, err
 	}
 	nsBase := len(er.ns)
-	defer func() { er.ns = er.ns[:nsBase] }()
-	// Nodes (and their Kids and Attr arrays) are reused from one element
-	// to the next: a tree is valid until the following call to next.
-	// Nodes come from slabs that are never reallocated (a growing slice
-	// would copy every node at each growth while the tree still points
-	// into the old arrays: five times the memory); the last slab is
-	// reused by the next element.
-	er.used, er.count = 0, 0
-	alloc := func() *node {
-		if er.used == len(er.pool) {
-			er.pool = make([]node, min(max(2*len(er.pool), 16), maxSlab))
-			er.used = 0
-		}
-		n := &er.pool[er.used]
-		er.used++
-		er.count++
-		*n = node{Kids: n.Kids[:0], Attr: n.Attr[:0]}
-		return n
-	}
-	stack := er.stack[:0]
-	defer func() { er.stack = stack[:0] }()
-	var nsCount []int // bindings pushed per open element
-	var root *node
+	defer func() { er.ns, er.open = er.ns[:nsBase], er.open[:0] }()
+	er.used, er.count, er.root, er.open = 0, 0, nil, er.open[:0]
 	for {
 		if i >= len(er.buf) {
 			if _, err := er.needOrCut(i, 1); err != nil {
 				return nil, err
 			}
 		}
+		var err error
+		closed := false
 		if er.buf[i] != '<' {
-			// Character data up to the next '<'.
-			from := i
-			for {
-				if j := bytes.IndexByte(er.buf[from:], '<'); j >= 0 {
-					end := from + j
-					if err := er.appendText(stack[len(stack)-1], i, er.buf[i:end]); err != nil {
-						return nil, err
-					}
-					i = end
-					break
-				}
-				from = len(er.buf)
-				more, err := er.fill()
-				if err != nil {
-					return nil, er.endOfInput(i, err)
-				}
-				if !more {
-					return nil, er.endOfInput(i, nil)
-				}
+			i, err = er.charData(i)
+		} else if _, err = er.needOrCut(i, 2); err == nil {
+			switch er.buf[i+1] {
+			case '/':
+				i, closed, err = er.endTag(i)
+			case '?':
+				i, err = er.pastTerm(i, i+2, "?>")
+			case '!':
+				i, err = er.commentOrCDATA(i)
+			default:
+				i, closed, err = er.startElement(i)
 			}
-			continue
 		}
-		if _, err := er.needOrCut(i, 2); err != nil {
-			return nil, err
-		}
-		switch er.buf[i+1] {
-		case '/':
-			end, err := er.findTagEnd(i)
-			if err != nil {
-				return nil, err
-			}
-			if len(stack) == 0 {
-				return nil, er.fail(i, "unexpected end tag")
-			}
-			name := bytes.TrimRight(er.buf[i+2:end], " \t\r\n")
-			top := stack[len(stack)-1]
-			if !er.sameName(top, name) {
-				return nil, er.fail(i, "element <%s> closed by </%s>", top.Local, name)
-			}
-			stack = stack[:len(stack)-1]
-			er.ns = er.ns[:len(er.ns)-nsCount[len(nsCount)-1]]
-			nsCount = nsCount[:len(nsCount)-1]
-			i = end + 1
-			if len(stack) == 0 {
-				return er.done(root, start, i)
-			}
-			continue
-		case '?':
-			end, err := er.findTerm(i, i+2, "?>")
-			if err != nil {
-				return nil, err
-			}
-			i = end + 2
-			continue
-		case '!':
-			if _, err := er.needOrCut(i, 4); err != nil {
-				return nil, err
-			}
-			if string(er.buf[i:i+4]) == "<!--" {
-				end, err := er.findTerm(i, i+4, "-->")
-				if err != nil {
-					return nil, err
-				}
-				i = end + 3
-				continue
-			}
-			if _, err := er.needOrCut(i, 9); err != nil {
-				return nil, err
-			}
-			if string(er.buf[i:i+9]) != "<![CDATA[" {
-				return nil, er.fail(i, "DTDs and declarations are not accepted")
-			}
-			if len(stack) == 0 {
-				return nil, er.fail(i, "CDATA outside any element")
-			}
-			end, err := er.findTerm(i, i+9, "]]>")
-			if err != nil {
-				return nil, err
-			}
-			stack[len(stack)-1].Text += string(er.buf[i+9 : end])
-			i = end + 3
-			continue
-		}
-		// A start tag.
-		end, err := er.findTagEnd(i)
 		if err != nil {
 			return nil, err
 		}
-		if er.count >= er.maxEl {
-			return nil, er.fail(i, "more than %d elements in one envelope", er.maxEl)
+		if closed {
+			return er.done(er.root, start, i)
 		}
-		n := alloc()
-		pushed, selfClosing, err := er.startTag(n, i, er.buf[i+1:end])
-		if err != nil {
-			return nil, err
-		}
-		if root == nil {
-			root = n
-		} else {
-			p := stack[len(stack)-1]
-			p.Kids = append(p.Kids, n)
-		}
-		i = end + 1
-		if selfClosing {
-			er.ns = er.ns[:len(er.ns)-pushed]
-			if len(stack) == 0 {
-				return er.done(root, start, i)
-			}
-			continue
-		}
-		stack = append(stack, n)
-		nsCount = append(nsCount, pushed)
 	}
+}
+
+// alloc returns a cleared node. Nodes (and their Kids and Attr arrays) are
+// reused from one element to the next: a tree is valid until the
+// following call to next. Nodes come from slabs that are never
+// reallocated (a growing slice would copy every node at each growth while
+// the tree still points into the old arrays: five times the memory); the
+// last slab is reused by the next element.
+func (er *elementReader) alloc() *node {
+	if er.used == len(er.pool) {
+		er.pool = make([]node, min(max(2*len(er.pool), 16), maxSlab))
+		er.used = 0
+	}
+	n := &er.pool[er.used]
+	er.used++
+	er.count++
+	*n = node{Kids: n.Kids[:0], Attr: n.Attr[:0]}
+	return n
+}
+
+// charData adds the character data at i, up to the next '<', to the open
+// element.
+func (er *elementReader) charData(i int) (int, error) {
+	from := i
+	for {
+		if j := bytes.IndexByte(er.buf[from:], '<'); j >= 0 {
+			end := from + j
+			return end, er.appendText(er.open[len(er.open)-1].n, i, er.buf[i:end])
+		}
+		from = len(er.buf)
+		more, err := er.fill()
+		if err != nil {
+			return 0, er.endOfInput(i, err)
+		}
+		if !more {
+			return 0, er.endOfInput(i, nil)
+		}
+	}
+}
+
+// endTag closes the open element with the end tag at i; closed when that
+// was the root.
+func (er *elementReader) endTag(i int) (next int, closed bool, err error) {
+	end, err := er.findTagEnd(i)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(er.open) == 0 {
+		return 0, false, er.fail(i, "unexpected end tag")
+	}
+	name := bytes.TrimRight(er.buf[i+2:end], " \t\r\n")
+	top := er.open[len(er.open)-1]
+	if !sameName(top, name) {
+		return 0, false, er.fail(i, "element <%s> closed by </%s>", top.n.Local, name)
+	}
+	er.open = er.open[:len(er.open)-1]
+	er.ns = er.ns[:len(er.ns)-top.ns]
+	return end + 1, len(er.open) == 0, nil
+}
+
+// pastTerm returns the index after term, searched from from (the construct
+// began at start).
+func (er *elementReader) pastTerm(start, from int, term string) (int, error) {
+	end, err := er.findTerm(start, from, term)
+	if err != nil {
+		return 0, err
+	}
+	return end + len(term), nil
+}
+
+// commentOrCDATA skips the comment at i, or adds the CDATA section at i to
+// the open element's text; anything else after "<!" is refused.
+func (er *elementReader) commentOrCDATA(i int) (int, error) {
+	if _, err := er.needOrCut(i, 4); err != nil {
+		return 0, err
+	}
+	if string(er.buf[i:i+4]) == "<!--" {
+		return er.pastTerm(i, i+4, "-->")
+	}
+	if _, err := er.needOrCut(i, 9); err != nil {
+		return 0, err
+	}
+	if string(er.buf[i:i+9]) != "<![CDATA[" {
+		return 0, er.fail(i, "DTDs and declarations are not accepted")
+	}
+	if len(er.open) == 0 {
+		return 0, er.fail(i, "CDATA outside any element")
+	}
+	end, err := er.findTerm(i, i+9, "]]>")
+	if err != nil {
+		return 0, err
+	}
+	er.open[len(er.open)-1].n.Text += string(er.buf[i+9 : end])
+	return end + 3, nil
+}
+
+// startElement reads the start tag at i into a new node under the open
+// element; closed when it is a self-closing root.
+func (er *elementReader) startElement(i int) (next int, closed bool, err error) {
+	end, err := er.findTagEnd(i)
+	if err != nil {
+		return 0, false, err
+	}
+	if er.count >= er.maxEl {
+		return 0, false, er.fail(i, "more than %d elements in one envelope", er.maxEl)
+	}
+	n := er.alloc()
+	prefix, pushed, self, err := er.startTag(n, i, er.buf[i+1:end])
+	if err != nil {
+		return 0, false, err
+	}
+	if er.root == nil {
+		er.root = n
+	} else {
+		p := er.open[len(er.open)-1].n
+		p.Kids = append(p.Kids, n)
+	}
+	if self {
+		er.ns = er.ns[:len(er.ns)-pushed]
+		return end + 1, len(er.open) == 0, nil
+	}
+	er.open = append(er.open, openElem{n: n, prefix: prefix, ns: pushed})
+	return end + 1, false, nil
 }
 
 func (er *elementReader) done(root *node, start, end int) (*node, error) {
@@ -744,21 +796,22 @@ func (er *elementReader) done(root *node, start, end int) (*node, error) {
 	return root, nil
 }
 
-// sameName reports whether the end-tag name matches n's qualified name as
-// written (prefix and local).
-func (er *elementReader) sameName(n *node, name []byte) bool {
-	local := name
+// sameName reports whether the end-tag name matches the open element's
+// qualified name as written (prefix and local).
+func sameName(o openElem, name []byte) bool {
 	if k := bytes.IndexByte(name, ':'); k >= 0 {
-		local = name[k+1:]
-		return string(local) == n.Local && string(name[:k]) == n.prefix
+		return string(name[k+1:]) == o.n.Local && string(name[:k]) == o.prefix
 	}
-	return string(local) == n.Local && n.prefix == ""
+	return string(name) == o.n.Local && o.prefix == ""
 }
 
-// startTag fills n from the tag body (between '<' and '>'); it returns how
-// many namespace bindings it pushed and whether the tag is self-closing.
-func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, error) {
-	self := false
+// rawAttr is an attribute as written, before its prefix is resolved.
+type rawAttr struct{ prefix, local, value []byte }
+
+// startTag fills n from the tag body (between '<' and '>'); it returns the
+// element's prefix as written, how many namespace bindings it pushed and
+// whether the tag is self-closing.
+func (er *elementReader) startTag(n *node, at int, body []byte) (prefix string, pushed int, self bool, err error) {
 	if len(body) > 0 && body[len(body)-1] == '/' {
 		self = true
 		body = body[:len(body)-1]
@@ -768,20 +821,34 @@ func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, erro
 		k++
 	}
 	if k == 0 {
-		return 0, false, er.fail(at, "invalid element name")
+		return "", 0, false, er.fail(at, "invalid element name")
 	}
 	qname := body[:k]
 	if !validName(qname) {
-		return 0, false, er.fail(at, "invalid element name %s", qname)
+		return "", 0, false, er.fail(at, "invalid element name %s", qname)
 	}
 	rest := body[k:]
 	if len(rest) > 0 && !isSpace(rest[0]) {
-		return 0, false, er.fail(at, "invalid character in element name")
+		return "", 0, false, er.fail(at, "invalid character in element name")
 	}
-	type rawAttr struct{ prefix, local, value []byte }
-	var attrs [8]rawAttr
-	list := attrs[:0]
-	pushed := 0
+	pushed, err = er.attributes(at, rest)
+	if err != nil {
+		return "", pushed, false, err
+	}
+	if prefix, err = er.name(n, at, qname); err != nil {
+		return "", pushed, false, err
+	}
+	if err := er.resolveAttrs(n, at); err != nil {
+		return "", pushed, false, err
+	}
+	return prefix, pushed, self, nil
+}
+
+// attributes reads the attributes after the element name: namespace
+// declarations are pushed (their count returned), the others kept in
+// er.attrs for resolveAttrs.
+func (er *elementReader) attributes(at int, rest []byte) (pushed int, err error) {
+	er.attrs = er.attrs[:0]
 	for {
 		j := 0
 		for j < len(rest) && isSpace(rest[j]) {
@@ -789,43 +856,15 @@ func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, erro
 		}
 		rest = rest[j:]
 		if len(rest) == 0 {
-			break
+			return pushed, nil
 		}
 		if j == 0 {
-			return pushed, false, er.fail(at, "attributes must be separated by spaces")
+			return pushed, er.fail(at, "attributes must be separated by spaces")
 		}
-		m := 0
-		for m < len(rest) && isNameByte(rest[m]) {
-			m++
+		var aname, val []byte
+		if aname, val, rest, err = er.attribute(at, rest); err != nil {
+			return pushed, err
 		}
-		if m == 0 {
-			return pushed, false, er.fail(at, "invalid attribute name")
-		}
-		aname := rest[:m]
-		if !validName(aname) {
-			return pushed, false, er.fail(at, "invalid attribute name %s", aname)
-		}
-		rest = rest[m:]
-		for len(rest) > 0 && isSpace(rest[0]) {
-			rest = rest[1:]
-		}
-		if len(rest) == 0 || rest[0] != '=' {
-			return pushed, false, er.fail(at, "attribute %s without a value", aname)
-		}
-		rest = rest[1:]
-		for len(rest) > 0 && isSpace(rest[0]) {
-			rest = rest[1:]
-		}
-		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-			return pushed, false, er.fail(at, "attribute %s value is not quoted", aname)
-		}
-		q := rest[0]
-		e := bytes.IndexByte(rest[1:], q)
-		if e < 0 {
-			return pushed, false, er.fail(at, "unterminated attribute value")
-		}
-		val := rest[1 : 1+e]
-		rest = rest[2+e:]
 		var prefix, local []byte
 		if c := bytes.IndexByte(aname, ':'); c >= 0 {
 			prefix, local = aname[:c], aname[c+1:]
@@ -833,58 +872,95 @@ func (er *elementReader) startTag(n *node, at int, body []byte) (int, bool, erro
 			local = aname
 		}
 		switch {
-		case prefix == nil && string(local) == "xmlns":
-			v, err := er.decode(at, val)
-			if err != nil {
-				return pushed, false, err
+		case prefix == nil && string(local) == "xmlns", string(prefix) == "xmlns":
+			if prefix == nil {
+				local = nil // the default namespace
 			}
-			er.ns = append(er.ns, nsBinding{"", er.str(v)})
-			pushed++
-		case string(prefix) == "xmlns":
 			v, err := er.decode(at, val)
 			if err != nil {
-				return pushed, false, err
+				return pushed, err
 			}
 			er.ns = append(er.ns, nsBinding{er.str(local), er.str(v)})
 			pushed++
 		default:
-			list = append(list, rawAttr{prefix, local, val})
+			er.attrs = append(er.attrs, rawAttr{prefix, local, val})
 		}
 	}
-	// The element's namespace.
+}
+
+// attribute reads one name="value" at the start of rest (the value still
+// encoded) and returns what follows it.
+func (er *elementReader) attribute(at int, rest []byte) (name, value, after []byte, err error) {
+	m := 0
+	for m < len(rest) && isNameByte(rest[m]) {
+		m++
+	}
+	if m == 0 {
+		return nil, nil, nil, er.fail(at, "invalid attribute name")
+	}
+	name = rest[:m]
+	if !validName(name) {
+		return nil, nil, nil, er.fail(at, "invalid attribute name %s", name)
+	}
+	rest = skipSpace(rest[m:])
+	if len(rest) == 0 || rest[0] != '=' {
+		return nil, nil, nil, er.fail(at, "attribute %s without a value", name)
+	}
+	rest = skipSpace(rest[1:])
+	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+		return nil, nil, nil, er.fail(at, "attribute %s value is not quoted", name)
+	}
+	q := rest[0]
+	e := bytes.IndexByte(rest[1:], q)
+	if e < 0 {
+		return nil, nil, nil, er.fail(at, "unterminated attribute value")
+	}
+	return name, rest[1 : 1+e], rest[2+e:], nil
+}
+
+// name resolves the element's qualified name into n and returns its prefix
+// as written.
+func (er *elementReader) name(n *node, at int, qname []byte) (string, error) {
 	var prefix, local []byte
 	if c := bytes.IndexByte(qname, ':'); c >= 0 {
 		prefix, local = qname[:c], qname[c+1:]
 		if len(prefix) == 0 || len(local) == 0 {
-			return pushed, false, er.fail(at, "invalid element name %s", qname)
+			return "", er.fail(at, "invalid element name %s", qname)
 		}
 	} else {
 		local = qname
 	}
 	space, ok := er.lookup(prefix)
 	if !ok {
-		return pushed, false, er.fail(at, "undeclared namespace prefix %s", prefix)
+		return "", er.fail(at, "undeclared namespace prefix %s", prefix)
 	}
-	n.Space, n.Local, n.prefix = space, er.str(local), er.str(prefix)
-	if len(list) > 0 {
-		n.Attr = append(n.Attr[:0], make([]xml.Attr, len(list))...)
-		for x, a := range list {
-			aspace := ""
-			if len(a.prefix) > 0 {
-				s, ok := er.lookup(a.prefix)
-				if !ok {
-					return pushed, false, er.fail(at, "undeclared namespace prefix %s", a.prefix)
-				}
-				aspace = s
+	n.Space, n.Local = space, er.str(local)
+	return er.str(prefix), nil
+}
+
+// resolveAttrs fills n.Attr from er.attrs, prefixes resolved and values
+// decoded.
+func (er *elementReader) resolveAttrs(n *node, at int) error {
+	if len(er.attrs) == 0 {
+		return nil
+	}
+	n.Attr = append(n.Attr[:0], make([]xml.Attr, len(er.attrs))...)
+	for x, a := range er.attrs {
+		aspace := ""
+		if len(a.prefix) > 0 {
+			s, ok := er.lookup(a.prefix)
+			if !ok {
+				return er.fail(at, "undeclared namespace prefix %s", a.prefix)
 			}
-			v, err := er.decode(at, a.value)
-			if err != nil {
-				return pushed, false, err
-			}
-			n.Attr[x] = xml.Attr{Name: xml.Name{Space: aspace, Local: er.str(a.local)}, Value: er.short(v)}
+			aspace = s
 		}
+		v, err := er.decode(at, a.value)
+		if err != nil {
+			return err
+		}
+		n.Attr[x] = xml.Attr{Name: xml.Name{Space: aspace, Local: er.str(a.local)}, Value: er.short(v)}
 	}
-	return pushed, self, nil
+	return nil
 }
 
 // lookup resolves a prefix ("" = the default namespace).

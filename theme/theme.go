@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-
-	"github.com/ewsmon/ewsmon/ews"
 )
 
 // Names are the theme names New accepts.
@@ -59,21 +57,24 @@ type Styles struct {
 
 	HelpKey, HelpDesc, HelpSep lipgloss.Style
 
-	events map[ews.EventType]lipgloss.Style
-	states map[ews.ConnState]lipgloss.Style
+	events map[string]lipgloss.Style // by EWS event element name
+	states map[string]lipgloss.Style // by subscription state name
 }
 
-// Event is the style of an event type's name.
-func (s Styles) Event(t ews.EventType) lipgloss.Style {
-	if st, ok := s.events[t]; ok {
+// Event is the style of an event type's name. t is anything that names an
+// EWS event element ("NewMailEvent", ...) as its String, such as
+// ews.EventType: theme knows the names, not the protocol package.
+func (s Styles) Event(t fmt.Stringer) lipgloss.Style {
+	if st, ok := s.events[t.String()]; ok {
 		return st
 	}
 	return s.Text
 }
 
-// State is the style of a subscription state.
-func (s Styles) State(c ews.ConnState) lipgloss.Style {
-	if st, ok := s.states[c]; ok {
+// State is the style of a subscription state named by its String
+// ("open", "error", ...), such as ews.ConnState.
+func (s Styles) State(c fmt.Stringer) lipgloss.Style {
+	if st, ok := s.states[c.String()]; ok {
 		return st
 	}
 	return s.Text
@@ -221,24 +222,24 @@ func FromRoles(name string, r Roles) Styles {
 	} else {
 		s.Selected = lipgloss.NewStyle().Reverse(true)
 	}
-	s.events = map[ews.EventType]lipgloss.Style{
-		ews.NewMailEvent:         fg(r.EventNewMail).Bold(true),
-		ews.CreatedEvent:         fg(r.EventCreated),
-		ews.DeletedEvent:         fg(r.EventDeleted),
-		ews.ModifiedEvent:        fg(r.EventModified),
-		ews.MovedEvent:           fg(r.EventMoved),
-		ews.CopiedEvent:          fg(r.EventCopied),
-		ews.FreeBusyChangedEvent: fg(r.EventFreeBusy),
-		ews.StatusEvent:          fg(r.EventStatus),
+	s.events = map[string]lipgloss.Style{
+		"NewMailEvent":         fg(r.EventNewMail).Bold(true),
+		"CreatedEvent":         fg(r.EventCreated),
+		"DeletedEvent":         fg(r.EventDeleted),
+		"ModifiedEvent":        fg(r.EventModified),
+		"MovedEvent":           fg(r.EventMoved),
+		"CopiedEvent":          fg(r.EventCopied),
+		"FreeBusyChangedEvent": fg(r.EventFreeBusy),
+		"StatusEvent":          fg(r.EventStatus),
 	}
-	s.states = map[ews.ConnState]lipgloss.Style{
-		ews.StateSubscribing:  fg(r.StateSubscribing).Bold(true),
-		ews.StateOpen:         fg(r.StateOpen).Bold(true),
-		ews.StateReconnecting: fg(r.StateReconnecting).Bold(true),
-		ews.StateClosed:       fg(r.StateClosed).Bold(true),
-		ews.StateExpired:      fg(r.StateExpired).Bold(true),
-		ews.StateUnsubscribed: fg(r.StateUnsubscribed).Bold(true),
-		ews.StateError:        fg(r.StateError).Bold(true),
+	s.states = map[string]lipgloss.Style{
+		"subscribing":  fg(r.StateSubscribing).Bold(true),
+		"open":         fg(r.StateOpen).Bold(true),
+		"reconnecting": fg(r.StateReconnecting).Bold(true),
+		"closed":       fg(r.StateClosed).Bold(true),
+		"expired":      fg(r.StateExpired).Bold(true),
+		"unsubscribed": fg(r.StateUnsubscribed).Bold(true),
+		"error":        fg(r.StateError).Bold(true),
 	}
 	return s
 }

@@ -63,80 +63,16 @@ func (s *Server) Act(ctx context.Context, req ActionRequest) (ActionResult, erro
 // act performs an action. Caller holds s.mu.
 func (s *Server) act(req ActionRequest) (ActionResult, error) {
 	name := strings.ToLower(strings.TrimSpace(req.Action))
-	known := false
-	for _, a := range Actions {
-		known = known || a == name
-	}
-	if !known {
+	do := perform[name]
+	if do == nil {
 		return ActionResult{}, fmt.Errorf("unknown action %q (one of %s)", req.Action, strings.Join(Actions, ", "))
 	}
-	mb := s.mailboxes[0]
-	if req.Mailbox != "" {
-		mb = s.byAddr[strings.ToLower(strings.TrimSpace(req.Mailbox))]
-		if mb == nil {
-			return ActionResult{}, fmt.Errorf("no mailbox %q in the simulator", req.Mailbox)
-		}
-	}
-	var f, to *folder
-	if req.Folder != "" {
-		f = s.findFolderByName(mb, req.Folder)
-		if f == nil {
-			return ActionResult{}, fmt.Errorf("no folder %q in mailbox %s", req.Folder, mb.smtp)
-		}
-	}
-	if req.To != "" {
-		to = s.findFolderByName(mb, req.To)
-		if to == nil {
-			return ActionResult{}, fmt.Errorf("no folder %q in mailbox %s", req.To, mb.smtp)
-		}
+	mb, f, to, err := s.actionTargets(req)
+	if err != nil {
+		return ActionResult{}, err
 	}
 	a := s.newActor(mb)
-	var err error
-	switch name {
-	case "new-mail":
-		err = a.newMail(f)
-	case "mark-read":
-		err = a.markRead(f, true)
-	case "mark-unread":
-		err = a.markRead(f, false)
-	case "flag-item":
-		err = a.flagItem(f)
-	case "move-item":
-		err = a.moveItem(f, to)
-	case "copy-item":
-		err = a.copyItem(f, to)
-	case "soft-delete":
-		err = a.softDelete(f)
-	case "dumpster-delete":
-		err = a.dumpsterDelete(f)
-	case "hard-delete":
-		err = a.hardDelete(f)
-	case "empty-deleted-items":
-		err = a.emptyDeletedItems()
-	case "create-folder":
-		err = a.createFolder(f)
-	case "rename-folder":
-		err = a.renameFolder(f)
-	case "move-folder":
-		err = a.moveFolder(f, to)
-	case "folder-to-deleted-items":
-		err = a.folderToDeletedItems(f)
-	case "delete-folder":
-		err = a.deleteFolder(f)
-	case "meeting-request":
-		err = a.meetingRequest()
-	case "update-appointment":
-		err = a.updateAppointment()
-	case "accept-meeting":
-		err = a.respondMeeting(true)
-	case "decline-meeting":
-		err = a.respondMeeting(false)
-	case "save-draft":
-		err = a.saveDraft()
-	case "send-mail":
-		err = a.sendMail()
-	}
-	if err != nil {
+	if err := do(a, f, to); err != nil {
 		if errors.Is(err, errNoTarget) {
 			err = fmt.Errorf("%s in %s: %w", name, mb.smtp, err)
 		}
@@ -152,6 +88,60 @@ func (s *Server) act(req ActionRequest) (ActionResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// perform is what each of Actions does, given the request's folder and
+// destination (nil when it names none: the action picks).
+var perform = map[string]func(a *actor, f, to *folder) error{
+	"new-mail":                func(a *actor, f, _ *folder) error { return a.newMail(f) },
+	"mark-read":               func(a *actor, f, _ *folder) error { return a.markRead(f, true) },
+	"mark-unread":             func(a *actor, f, _ *folder) error { return a.markRead(f, false) },
+	"flag-item":               func(a *actor, f, _ *folder) error { return a.flagItem(f) },
+	"move-item":               func(a *actor, f, to *folder) error { return a.moveItem(f, to) },
+	"copy-item":               func(a *actor, f, to *folder) error { return a.copyItem(f, to) },
+	"soft-delete":             func(a *actor, f, _ *folder) error { return a.softDelete(f) },
+	"dumpster-delete":         func(a *actor, f, _ *folder) error { return a.dumpsterDelete(f) },
+	"hard-delete":             func(a *actor, f, _ *folder) error { return a.hardDelete(f) },
+	"empty-deleted-items":     func(a *actor, _, _ *folder) error { return a.emptyDeletedItems() },
+	"create-folder":           func(a *actor, f, _ *folder) error { return a.createFolder(f) },
+	"rename-folder":           func(a *actor, f, _ *folder) error { return a.renameFolder(f) },
+	"move-folder":             func(a *actor, f, to *folder) error { return a.moveFolder(f, to) },
+	"folder-to-deleted-items": func(a *actor, f, _ *folder) error { return a.folderToDeletedItems(f) },
+	"delete-folder":           func(a *actor, f, _ *folder) error { return a.deleteFolder(f) },
+	"meeting-request":         func(a *actor, _, _ *folder) error { return a.meetingRequest() },
+	"update-appointment":      func(a *actor, _, _ *folder) error { return a.updateAppointment() },
+	"accept-meeting":          func(a *actor, _, _ *folder) error { return a.respondMeeting(true) },
+	"decline-meeting":         func(a *actor, _, _ *folder) error { return a.respondMeeting(false) },
+	"save-draft":              func(a *actor, _, _ *folder) error { return a.saveDraft() },
+	"send-mail":               func(a *actor, _, _ *folder) error { return a.sendMail() },
+}
+
+// actionTargets resolves the request's mailbox (default: the first), folder
+// and destination (nil when not named).
+func (s *Server) actionTargets(req ActionRequest) (mb *mailbox, f, to *folder, err error) {
+	mb = s.mailboxes[0]
+	if req.Mailbox != "" {
+		mb = s.byAddr[strings.ToLower(strings.TrimSpace(req.Mailbox))]
+		if mb == nil {
+			return nil, nil, nil, fmt.Errorf("no mailbox %q in the simulator", req.Mailbox)
+		}
+	}
+	named := func(name string) (*folder, error) {
+		if name == "" {
+			return nil, nil
+		}
+		if f := s.findFolderByName(mb, name); f != nil {
+			return f, nil
+		}
+		return nil, fmt.Errorf("no folder %q in mailbox %s", name, mb.smtp)
+	}
+	if f, err = named(req.Folder); err != nil {
+		return nil, nil, nil, err
+	}
+	if to, err = named(req.To); err != nil {
+		return nil, nil, nil, err
+	}
+	return mb, f, to, nil
 }
 
 // findFolderByName resolves a distinguished name, folder id, path or

@@ -172,3 +172,16 @@ func TestCascadesDoc(t *testing.T) {
 }
 
 var updateDocs = flag.Bool("update", false, "rewrite docs/cascades.md from the matrix")
+
+// Every action Act accepts has something to perform, and nothing can be
+// performed that Actions (the list users and the matrix see) does not name.
+func TestEveryActionIsPerformed(t *testing.T) {
+	if len(perform) != len(Actions) {
+		t.Errorf("%d actions performed, %d listed", len(perform), len(Actions))
+	}
+	for _, a := range Actions {
+		if perform[a] == nil {
+			t.Errorf("action %s has nothing to perform", a)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestPublishedRequestSamples(t *testing.T) {
 	e.mustCode(doc, "NoError")
 	names := fields(doc, "DisplayName")
 	for _, want := range []string{"Top of Information Store", "Inbox", "Drafts", "Sent Items", "Deleted Items", "Outbox", "Junk Email", "Calendar", "Contacts", "Tasks", "Notes", "Projects"} {
-		if !contains(names, want) {
+		if !slices.Contains(names, want) {
 			t.Errorf("initial SyncFolderHierarchy lacks %q (got %v)", want, names)
 		}
 	}
@@ -82,15 +83,6 @@ func TestPublishedRequestSamples(t *testing.T) {
 	if !found {
 		t.Errorf("Subscribe answer sets no X-BackEndOverrideCookie: %v", resp.Header["Set-Cookie"])
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestBadRequestsGetEWSErrors(t *testing.T) {
@@ -185,7 +177,7 @@ func TestFoldersItemsAndChangeKeys(t *testing.T) {
 
 	_, doc = e.post(soap(`<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`))
 	e.mustCode(doc, "NoError")
-	if names := fields(doc, "DisplayName"); !contains(names, "Alpha") || !contains(names, "Calendar") || contains(names, "Top of Information Store") {
+	if names := fields(doc, "DisplayName"); !slices.Contains(names, "Alpha") || !slices.Contains(names, "Calendar") || slices.Contains(names, "Top of Information Store") {
 		t.Errorf("deep FindFolder under msgfolderroot = %v", names)
 	}
 	_, doc = e.post(soap(`<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:IndexedPageFolderView MaxEntriesReturned="2" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindFolder>`))

@@ -16,7 +16,7 @@ func folderRefs(n *xnode) []*xnode {
 		return nil
 	}
 	for _, k := range n.Kids {
-		if k.is("FolderId") || k.is("DistinguishedFolderId") {
+		if k.Is("FolderId") || k.Is("DistinguishedFolderId") {
 			out = append(out, k)
 		}
 	}
@@ -27,8 +27,8 @@ func folderRefs(n *xnode) []*xnode {
 // names. Caller holds s.mu.
 func (c *call) resolveFolder(ref *xnode) (*folder, *ewsError) {
 	s := c.s
-	if ref.is("FolderId") {
-		id := ref.attr("Id")
+	if ref.Is("FolderId") {
+		id := ref.Attribute("Id")
 		if f := s.folders[id]; f != nil {
 			return f, nil
 		}
@@ -38,16 +38,16 @@ func (c *call) resolveFolder(ref *xnode) (*folder, *ewsError) {
 		return nil, newErr("ErrorFolderNotFound")
 	}
 	mb := c.acting
-	if m := ref.child("Mailbox"); m != nil {
-		addr := m.text("EmailAddress")
+	if m := ref.Child("Mailbox"); m != nil {
+		addr := m.ChildText("EmailAddress")
 		mb = s.byAddr[strings.ToLower(addr)]
 		if mb == nil {
 			return nil, &ewsError{Code: "ErrorNonExistentMailbox", Text: "No mailbox with such SMTP address: " + addr + "."}
 		}
 	}
-	f := mb.dist[strings.ToLower(ref.attr("Id"))]
+	f := mb.dist[strings.ToLower(ref.Attribute("Id"))]
 	if f == nil {
-		return nil, &ewsError{Code: "ErrorFolderNotFound", Text: "The distinguished folder " + ref.attr("Id") + " does not exist in the ewsmon simulator."}
+		return nil, &ewsError{Code: "ErrorFolderNotFound", Text: "The distinguished folder " + ref.Attribute("Id") + " does not exist in the ewsmon simulator."}
 	}
 	return f, nil
 }
@@ -85,12 +85,12 @@ func folderXML(b *strings.Builder, f *folder, marks bool) {
 }
 
 func (c *call) getFolder() {
-	refs := folderRefs(c.op.child("FolderIds"))
+	refs := folderRefs(c.op.Child("FolderIds"))
 	if len(refs) == 0 {
 		c.schema("GetFolder needs FolderIds with at least one FolderId or DistinguishedFolderId.")
 		return
 	}
-	marks := wantsChangeMarks(c.op.child("FolderShape"))
+	marks := wantsChangeMarks(c.op.Child("FolderShape"))
 	s := c.s
 	s.mu.Lock()
 	msgs := make([]string, 0, len(refs))
@@ -111,21 +111,21 @@ func (c *call) getFolder() {
 }
 
 func (c *call) findFolder() {
-	refs := folderRefs(c.op.child("ParentFolderIds"))
+	refs := folderRefs(c.op.Child("ParentFolderIds"))
 	if len(refs) == 0 {
 		c.schema("FindFolder needs ParentFolderIds with at least one folder.")
 		return
 	}
-	deep := strings.EqualFold(c.op.attr("Traversal"), "Deep")
+	deep := strings.EqualFold(c.op.Attribute("Traversal"), "Deep")
 	offset, max := 0, -1
-	if v := c.op.child("IndexedPageFolderView"); v != nil {
-		if n, err := strconv.Atoi(v.attr("Offset")); err == nil && n >= 0 {
+	if v := c.op.Child("IndexedPageFolderView"); v != nil {
+		if n, err := strconv.Atoi(v.Attribute("Offset")); err == nil && n >= 0 {
 			offset = n
 		}
-		if n, err := strconv.Atoi(v.attr("MaxEntriesReturned")); err == nil && n > 0 {
+		if n, err := strconv.Atoi(v.Attribute("MaxEntriesReturned")); err == nil && n > 0 {
 			max = n
 		}
-		if strings.EqualFold(v.attr("BasePoint"), "End") {
+		if strings.EqualFold(v.Attribute("BasePoint"), "End") {
 			offset = -offset - 1 // resolved below
 		}
 	}
@@ -211,11 +211,11 @@ func itemXML(b *strings.Builder, it *item) {
 }
 
 func (c *call) getItem() {
-	ids := c.op.child("ItemIds")
+	ids := c.op.Child("ItemIds")
 	var refs []*xnode
 	if ids != nil {
 		for _, k := range ids.Kids {
-			if k.is("ItemId") {
+			if k.Is("ItemId") {
 				refs = append(refs, k)
 			}
 		}
@@ -228,7 +228,7 @@ func (c *call) getItem() {
 	s.mu.Lock()
 	msgs := make([]string, 0, len(refs))
 	for _, ref := range refs {
-		id := ref.attr("Id")
+		id := ref.Attribute("Id")
 		it := s.items[id]
 		if it == nil || it.folder == nil {
 			// The schema wants an (empty) m:Items even in an error.
@@ -255,7 +255,7 @@ func (c *call) syncFolderHierarchy() {
 	s := c.s
 	s.mu.Lock()
 	base := c.acting.root
-	if sf := c.op.child("SyncFolderId"); sf != nil {
+	if sf := c.op.Child("SyncFolderId"); sf != nil {
 		refs := folderRefs(sf)
 		if len(refs) != 1 {
 			s.mu.Unlock()
@@ -273,7 +273,7 @@ func (c *call) syncFolderHierarchy() {
 	mb := base.mb
 	var since uint64
 	initial := true
-	if st := c.op.text("SyncState"); st != "" {
+	if st := c.op.ChildText("SyncState"); st != "" {
 		idx, seq, ok := decodeSyncState(s.run, st)
 		if !ok || idx != mb.idx || seq > mb.hierSeq || seq < mb.hierTombFloor {
 			s.mu.Unlock()

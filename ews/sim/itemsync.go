@@ -155,8 +155,8 @@ func syncItemXML(b *strings.Builder, it *item) {
 // syncFolderItems reports one folder's item changes since a SyncState, at
 // most MaxChangesReturned (1..512) per call.
 func (c *call) syncFolderItems() {
-	refs := folderRefs(c.op.child("SyncFolderId"))
-	maxText := strings.TrimSpace(c.op.text("MaxChangesReturned"))
+	refs := folderRefs(c.op.Child("SyncFolderId"))
+	maxText := strings.TrimSpace(c.op.ChildText("MaxChangesReturned"))
 	maxN, err := strconv.Atoi(maxText)
 	if len(refs) != 1 || err != nil || maxN < 1 || maxN > 512 {
 		c.schema("SyncFolderItems needs ItemShape, a SyncFolderId with one folder and MaxChangesReturned from 1 to 512.")
@@ -175,7 +175,7 @@ func (c *call) syncFolderItems() {
 	}
 	var since uint64
 	initial := true
-	if st := c.op.text("SyncState"); st != "" {
+	if st := c.op.ChildText("SyncState"); st != "" {
 		seq, ok := s.decodeItemSyncState(st, f)
 		if !ok {
 			s.mu.Unlock()
@@ -214,12 +214,12 @@ func (c *call) syncFolderItems() {
 // wantsChangeMarks reports whether a GetFolder shape asks for the two
 // change properties (by PropertyTag, in any of its spellings).
 func wantsChangeMarks(shape *xnode) bool {
-	props := shape.child("AdditionalProperties")
+	props := shape.Child("AdditionalProperties")
 	if props == nil {
 		return false
 	}
-	for _, k := range props.children("ExtendedFieldURI") {
-		switch strings.ToLower(k.attr("PropertyTag")) {
+	for _, k := range props.Children("ExtendedFieldURI") {
+		switch strings.ToLower(k.Attribute("PropertyTag")) {
 		case "0x670a", "0x670b", "0x670a0040", "0x670b0003", "26378", "26379":
 			return true
 		}

@@ -169,7 +169,7 @@ func (s *Server) postNotification(url string, doc []byte) (string, error) {
 	}
 	var find func(n *xnode) string
 	find = func(n *xnode) string {
-		if n.is("SubscriptionStatus") {
+		if n.Is("SubscriptionStatus") {
 			return strings.TrimSpace(n.Text)
 		}
 		for _, k := range n.Kids {

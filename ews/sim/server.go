@@ -97,6 +97,55 @@ type Server struct {
 // New builds a simulator without listening; serve it with your own
 // http.Server or httptest, and Close it when done.
 func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	profile, err := LookupProfile(cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Server = profile.Name
+	if err := cfg.checkRateAndAuth(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		profile:  profile,
+		byAddr:   map[string]*mailbox{},
+		folders:  map[string]*folder{},
+		items:    map[string]*item{},
+		subs:     map[string]*subscription{},
+		gone:     map[string]string{},
+		streams:  map[*streamConn]bool{},
+		rng:      rand.New(rand.NewPCG(cfg.seed(), 0x65776d6f6e73696d)),
+		rateWake: make(chan struct{}, 1),
+
+		journalMax: maxJournal,
+	}
+	// The salt keeps ids of different server runs apart; with a seed, ids
+	// repeat run to run like everything else.
+	if cfg.Seed != 0 {
+		for i := range s.salt {
+			s.salt[i] = byte(s.rng.Uint32())
+		}
+	} else {
+		_, _ = crand.Read(s.salt[:])
+	}
+	_, _ = crand.Read(s.run[:])
+	s.faults = &Faults{s: s}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Auth.Mode == "ntlm" {
+		s.ntlm = newNTLMServer(cfg.Auth.User, cfg.Auth.Password, cfg.Auth.Domain)
+	}
+	if err := s.addMailboxes(cfg.Mailboxes); err != nil {
+		s.cancel()
+		return nil, err
+	}
+	s.SetActivity(cfg.Rate)
+	return s, nil
+}
+
+// withDefaults fills what the Config leaves zero.
+func (cfg Config) withDefaults() Config {
 	if len(cfg.Mailboxes) == 0 {
 		cfg.Mailboxes = []string{"alice@example.com"}
 	}
@@ -118,75 +167,57 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = 1000
 	}
-	profile, err := LookupProfile(cfg.Server)
-	if err != nil {
-		return nil, err
+	if cfg.Auth.Mode == "" {
+		cfg.Auth.Mode = "none"
 	}
-	cfg.Server = profile.Name
+	return cfg
+}
+
+// checkRateAndAuth refuses a negative activity rate and an auth mode that
+// is unknown or lacks its user.
+func (cfg Config) checkRateAndAuth() error {
 	if cfg.Rate < 0 {
-		return nil, fmt.Errorf("activity rate must not be negative, got %v", cfg.Rate)
+		return fmt.Errorf("activity rate must not be negative, got %v", cfg.Rate)
 	}
 	switch cfg.Auth.Mode {
-	case "", "none":
-		cfg.Auth.Mode = "none"
+	case "none":
 	case "basic", "ntlm":
 		if cfg.Auth.User == "" {
-			return nil, fmt.Errorf("auth %s needs a user", cfg.Auth.Mode)
+			return fmt.Errorf("auth %s needs a user", cfg.Auth.Mode)
 		}
 	default:
-		return nil, fmt.Errorf("unknown auth mode %q (want none, basic or ntlm)", cfg.Auth.Mode)
+		return fmt.Errorf("unknown auth mode %q (want none, basic or ntlm)", cfg.Auth.Mode)
 	}
-	seed := uint64(cfg.Seed)
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:])
-	}
-	s := &Server{
-		cfg:      cfg,
-		clock:    cfg.Clock,
-		profile:  profile,
-		byAddr:   map[string]*mailbox{},
-		folders:  map[string]*folder{},
-		items:    map[string]*item{},
-		subs:     map[string]*subscription{},
-		gone:     map[string]string{},
-		streams:  map[*streamConn]bool{},
-		rng:      rand.New(rand.NewPCG(seed, 0x65776d6f6e73696d)),
-		rateWake: make(chan struct{}, 1),
+	return nil
+}
 
-		journalMax: maxJournal,
-	}
-	// The salt keeps ids of different server runs apart; with a seed, ids
-	// repeat run to run like everything else.
+// seed is the Config's seed, or a random one when it has none.
+func (cfg Config) seed() uint64 {
 	if cfg.Seed != 0 {
-		for i := range s.salt {
-			s.salt[i] = byte(s.rng.Uint32())
-		}
-	} else {
-		_, _ = crand.Read(s.salt[:])
+		return uint64(cfg.Seed)
 	}
-	_, _ = crand.Read(s.run[:])
-	s.faults = &Faults{s: s}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if cfg.Auth.Mode == "ntlm" {
-		s.ntlm = newNTLMServer(cfg.Auth.User, cfg.Auth.Password, cfg.Auth.Domain)
-	}
-	for i, addr := range cfg.Mailboxes {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// addMailboxes makes the mailboxes, refusing an address without '@' or one
+// listed twice.
+func (s *Server) addMailboxes(addrs []string) error {
+	for i, addr := range addrs {
 		addr = strings.TrimSpace(addr)
 		if !strings.Contains(addr, "@") {
-			return nil, fmt.Errorf("mailbox %q is not an SMTP address", addr)
+			return fmt.Errorf("mailbox %q is not an SMTP address", addr)
 		}
 		key := strings.ToLower(addr)
 		if s.byAddr[key] != nil {
-			return nil, fmt.Errorf("mailbox %q is listed twice", addr)
+			return fmt.Errorf("mailbox %q is listed twice", addr)
 		}
 		mb := s.newMailbox(i, addr)
 		s.mailboxes = append(s.mailboxes, mb)
 		s.byAddr[key] = mb
 	}
-	s.SetActivity(cfg.Rate)
-	return s, nil
+	return nil
 }
 
 // Start builds a simulator and serves it on addr (e.g. "127.0.0.1:0") until

@@ -187,24 +187,40 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 	if !ok {
 		return "", ""
 	}
+	header, op, ok := s.readEnvelope(w, r)
+	if !ok {
+		return "", user
+	}
+	c := &call{s: s, w: w, r: r, user: user, header: header, op: op}
+	if !c.admitted() {
+		return op.Local, user
+	}
+	s.dispatch(c)
+	return op.Local, user
+}
+
+// readEnvelope reads a POSTed SOAP envelope (after any injected delay) and
+// returns its Header (nil without one) and its one operation element; when
+// there is no such envelope it answers and returns false.
+func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (header, op *xnode, ok bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "405 method not allowed: EWS requests are POSTed SOAP envelopes", http.StatusMethodNotAllowed)
-		return "", user
+		return nil, nil, false
 	}
 	if d := s.faults.delayFor(); d > 0 {
 		select {
 		case <-s.clock.After(d):
 		case <-r.Context().Done():
-			return "", user
+			return nil, nil, false
 		case <-s.ctx.Done():
-			return "", user
+			return nil, nil, false
 		}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
 	if err != nil {
 		s.writeFault(w, "ErrorSchemaValidation", "The request failed schema validation: could not read the request body: "+err.Error(), nil, "")
-		return "", user
+		return nil, nil, false
 	}
 	root, err := parseXML(data)
 	if err != nil {
@@ -214,32 +230,39 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 			line = xe.Line
 		}
 		s.schemaFault(w, line, "The request is not well-formed XML: "+err.Error())
-		return "", user
+		return nil, nil, false
 	}
-	if root.Local != "Envelope" || root.Space != ews.NSSoap {
+	if !root.IsSoap("Envelope") {
 		s.schemaFault(w, 1, fmt.Sprintf("The root element is {%s}%s, not a SOAP 1.1 Envelope.", root.Space, root.Local))
-		return "", user
+		return nil, nil, false
 	}
-	var header, body *xnode
+	var body *xnode
 	for _, k := range root.Kids {
-		if k.Space == ews.NSSoap && k.Local == "Header" {
+		switch {
+		case k.IsSoap("Header"):
 			header = k
-		}
-		if k.Space == ews.NSSoap && k.Local == "Body" {
+		case k.IsSoap("Body"):
 			body = k
 		}
 	}
 	if body == nil || len(body.Kids) != 1 {
 		s.schemaFault(w, 1, "The SOAP Body must hold exactly one EWS operation element.")
-		return "", user
+		return nil, nil, false
 	}
-	op := body.Kids[0]
+	return header, body.Kids[0], true
+}
+
+// admitted checks what every operation needs before its handler runs: an
+// injected ServerBusy, the RequestServerVersion, the operation's
+// namespace, the acting mailbox. When one fails it answers and returns
+// false.
+func (c *call) admitted() bool {
+	s, w, op := c.s, c.w, c.op
 	if n, backoff := s.faults.takeBusy(); n {
 		ms := strconv.FormatInt(backoff.Milliseconds(), 10)
 		s.writeFault(w, "ErrorServerBusy", "The server cannot service this request right now. Try again later.", [][2]string{{"BackOffMilliseconds", ms}}, "")
-		return op.Local, user
+		return false
 	}
-	c := &call{s: s, w: w, r: r, user: user, header: header, op: op}
 	// RequestServerVersion: a version the profile does not know (a newer
 	// one) is refused as Exchange refuses it, with ErrorInvalidServerVersion
 	// (Microsoft's RequestServerVersion reference lists which release each
@@ -247,37 +270,40 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) (string, strin
 	// SOAP faults). Without the header the request targets Exchange 2007
 	// SP1 (modelled: the oldest version every profile accepts).
 	c.version = "Exchange2007_SP1"
-	if rv := header.child("RequestServerVersion"); rv != nil {
-		c.version = strings.TrimSpace(rv.attr("Version"))
+	if rv := c.header.Child("RequestServerVersion"); rv != nil {
+		c.version = strings.TrimSpace(rv.Attribute("Version"))
 		if !s.profile.accepts(c.version) {
 			s.writeFault(w, "ErrorInvalidServerVersion", fmt.Sprintf("The specified server version is invalid: %s does not know %q (it accepts up to %s).",
 				s.profile.Title, c.version, s.profile.Accepts[len(s.profile.Accepts)-1]), nil, "")
-			return op.Local, user
+			return false
 		}
 	}
 	if op.Space != ews.NSMessages && op.Space != "" {
 		s.writeFault(w, "ErrorInvalidRequest", fmt.Sprintf("The request is invalid: {%s}%s is not an EWS operation.", op.Space, op.Local), nil, "")
-		return op.Local, user
+		return false
 	}
 	if e := c.resolveActing(); e != nil {
 		s.writeFault(w, e.Code, e.Text, nil, "")
-		return op.Local, user
+		return false
 	}
-	if h := handlers[op.Local]; h != nil {
-		h(c)
-		return op.Local, user
+	return true
+}
+
+// dispatch runs the operation's handler, or answers as Exchange does for
+// an operation the simulator does not implement or does not know.
+func (s *Server) dispatch(c *call) {
+	op := c.op.Local
+	switch {
+	case handlers[op] != nil:
+		handlers[op](c)
+	case op == "ResolveNames":
+		s.writeXML(c.w, http.StatusOK, s.profile.responseDoc(op, errMsg(op, newErr("ErrorNameResolutionNoResults"), "")))
+	case unimplemented[op]:
+		e := &ewsError{Code: "ErrorInvalidOperation", Text: "The ewsmon simulator does not implement " + op + "."}
+		s.writeXML(c.w, http.StatusOK, s.profile.responseDoc(op, errMsg(op, e, requiredInError[op])))
+	default:
+		s.writeFault(c.w, "ErrorInvalidRequest", "The request is invalid: the ewsmon simulator does not know the operation "+op+".", nil, "")
 	}
-	if op.Local == "ResolveNames" {
-		s.writeXML(w, http.StatusOK, s.profile.responseDoc(op.Local, errMsg(op.Local, newErr("ErrorNameResolutionNoResults"), "")))
-		return op.Local, user
-	}
-	if unimplemented[op.Local] {
-		e := &ewsError{Code: "ErrorInvalidOperation", Text: "The ewsmon simulator does not implement " + op.Local + "."}
-		s.writeXML(w, http.StatusOK, s.profile.responseDoc(op.Local, errMsg(op.Local, e, requiredInError[op.Local])))
-		return op.Local, user
-	}
-	s.writeFault(w, "ErrorInvalidRequest", "The request is invalid: the ewsmon simulator does not know the operation "+op.Local+".", nil, "")
-	return op.Local, user
 }
 
 // schemaFault answers ErrorSchemaValidation the way Exchange does, with the
@@ -292,14 +318,14 @@ func (c *call) resolveActing() *ewsError {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if imp := c.header.child("ExchangeImpersonation"); imp != nil {
-		sid := imp.child("ConnectingSID")
-		addr := sid.text("PrimarySmtpAddress")
+	if imp := c.header.Child("ExchangeImpersonation"); imp != nil {
+		sid := imp.Child("ConnectingSID")
+		addr := sid.ChildText("PrimarySmtpAddress")
 		if addr == "" {
-			addr = sid.text("SmtpAddress")
+			addr = sid.ChildText("SmtpAddress")
 		}
 		if addr == "" {
-			addr = sid.text("PrincipalName")
+			addr = sid.ChildText("PrincipalName")
 		}
 		mb := s.byAddr[strings.ToLower(addr)]
 		if mb == nil {

@@ -15,8 +15,8 @@ import (
 // write.
 const streamWriteTimeout = time.Minute
 
-// maxStreamIds is how many subscription ids one GetStreamingEvents may carry.
-const maxStreamIds = 200
+// maxStreamIDs is how many subscription ids one GetStreamingEvents may carry.
+const maxStreamIDs = 200
 
 // streamConn is one open GetStreamingEvents connection. Its fields are
 // guarded by Server.mu; the handler goroutine owns the ResponseWriter.
@@ -81,19 +81,19 @@ func errorIdsXML(ids []string) string {
 func (c *call) getStreamingEvents() {
 	var ids []string
 	seen := map[string]bool{}
-	for _, n := range c.op.child("SubscriptionIds").children("SubscriptionId") {
+	for _, n := range c.op.Child("SubscriptionIds").Children("SubscriptionId") {
 		id := strings.TrimSpace(n.Text)
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
-	minutes, err := strconv.Atoi(c.op.text("ConnectionTimeout"))
+	minutes, err := strconv.Atoi(c.op.ChildText("ConnectionTimeout"))
 	if len(ids) == 0 || err != nil || minutes < 1 || minutes > 30 {
 		c.schema("GetStreamingEvents needs SubscriptionIds with at least one SubscriptionId and a ConnectionTimeout from 1 to 30 minutes.")
 		return
 	}
-	if len(ids) > maxStreamIds {
+	if len(ids) > maxStreamIDs {
 		c.replyErr(&ewsError{Code: "ErrorInvalidRequest", Text: "A GetStreamingEvents request can carry at most 200 subscription ids."})
 		return
 	}
@@ -251,89 +251,116 @@ func (st *stream) run(r *http.Request, timeout time.Duration) {
 // subscription per envelope, until caught up) and reports dropped
 // subscriptions. It returns false when the stream must end.
 func (st *stream) deliver() bool {
-	s := st.s
 	for {
-		s.mu.Lock()
-		if st.sc.aborted {
-			s.mu.Unlock()
+		b := st.take()
+		if b.aborted {
 			return false
 		}
-		// A subscription whose unread events the journal has dropped is
-		// over: the stream reports ErrorMissedNotificationEvents for it.
-		for _, sub := range append([]*subscription(nil), st.sc.subs...) {
-			if sub.pos+1 < sub.mb.firstSeq {
-				s.endSub(sub, "ErrorMissedNotificationEvents")
-			}
-		}
-		var b strings.Builder
-		n := 0
-		type advance struct {
-			sub      *subscription
-			from, to uint64
-		}
-		var moved []advance
-		for _, sub := range st.sc.subs {
-			evs, next, _ := sub.mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
-			if next != sub.pos {
-				moved = append(moved, advance{sub, sub.pos, next})
-			}
-			if len(evs) == 0 {
-				continue
-			}
-			notificationXML(&b, "Notification", sub, 0, false, evs, false, 0)
-			n++
-		}
-		dropped := st.sc.dropped
-		st.sc.dropped = nil
-		left := len(st.sc.subs)
-		s.mu.Unlock()
-
-		if n > 0 {
-			msg := okMsg("GetStreamingEvents", `<m:Notifications>`+b.String()+`</m:Notifications>`)
+		if b.notifications != "" {
+			msg := okMsg("GetStreamingEvents", `<m:Notifications>`+b.notifications+`</m:Notifications>`)
 			if !st.send(st.s.profile.streamEnvelope(msg)) {
 				return false
 			}
 		}
-		// Events count as delivered only once their envelope is written: a
-		// connection that fails before leaves them queued for the next
-		// one. (What the network loses after a successful write nobody
-		// can tell: the client treats a broken stream as a possible gap.)
-		if len(moved) > 0 {
-			s.mu.Lock()
-			for _, m := range moved {
-				if m.sub.pos == m.from && m.sub.conn == st.sc {
-					m.sub.pos = m.to
-				}
-			}
-			s.mu.Unlock()
+		st.advance(b.moved)
+		if len(b.dropped) > 0 && (!st.sendDropped(b.dropped) || b.left == 0) {
+			return false
 		}
-		if len(dropped) > 0 {
-			byCode := map[string][]string{}
-			var codes []string
-			for _, d := range dropped {
-				if byCode[d.code] == nil {
-					codes = append(codes, d.code)
-				}
-				byCode[d.code] = append(byCode[d.code], d.id)
-			}
-			sort.Strings(codes)
-			for _, code := range codes {
-				e := newErr(code)
-				if !st.send(st.s.profile.streamEnvelope(errMsg("GetStreamingEvents", e, errorIdsXML(byCode[code])))) {
-					return false
-				}
-			}
-			if left == 0 {
-				return false
-			}
-		}
-		if left == 0 {
+		if b.left == 0 {
 			// Every subscription was unsubscribed: the stream is over.
 			st.send(st.s.profile.streamEnvelope(connectionStatusMsg("Closed")))
 			return false
 		}
-		if n == 0 {
+		if b.notifications == "" {
 			return true
 		}
 	}
+}
+
+// batch is what one round of deliver sends: taken under s.mu, written
+// without it.
+type batch struct {
+	aborted       bool
+	notifications string // the Notification elements; "" for none
+	moved         []advance
+	dropped       []droppedSub
+	left          int // subscriptions still on the connection
+}
+
+// advance is how far a subscription's position moves once its events are
+// written.
+type advance struct {
+	sub      *subscription
+	from, to uint64
+}
+
+// take collects, under s.mu, every subscription's next events (at most
+// maxEventsPerNotification each) and the subscriptions dropped since the
+// last round. A subscription whose unread events the journal has dropped
+// is ended first: the stream reports ErrorMissedNotificationEvents for it.
+func (st *stream) take() batch {
+	s := st.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.sc.aborted {
+		return batch{aborted: true}
+	}
+	for _, sub := range append([]*subscription(nil), st.sc.subs...) {
+		if sub.pos+1 < sub.mb.firstSeq {
+			s.endSub(sub, "ErrorMissedNotificationEvents")
+		}
+	}
+	var b strings.Builder
+	var out batch
+	for _, sub := range st.sc.subs {
+		evs, next, _ := sub.mb.eventsAfter(sub.pos, maxEventsPerNotification, sub.wants)
+		if next != sub.pos {
+			out.moved = append(out.moved, advance{sub, sub.pos, next})
+		}
+		if len(evs) > 0 {
+			notificationXML(&b, "Notification", sub, 0, false, evs, false, 0)
+		}
+	}
+	out.notifications = b.String()
+	out.dropped, st.sc.dropped = st.sc.dropped, nil
+	out.left = len(st.sc.subs)
+	return out
+}
+
+// advance moves the positions of a written batch. Events count as
+// delivered only once their envelope is written: a connection that fails
+// before leaves them queued for the next one. (What the network loses
+// after a successful write nobody can tell: the client treats a broken
+// stream as a possible gap.)
+func (st *stream) advance(moved []advance) {
+	if len(moved) == 0 {
+		return
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	for _, m := range moved {
+		if m.sub.pos == m.from && m.sub.conn == st.sc {
+			m.sub.pos = m.to
+		}
+	}
+}
+
+// sendDropped writes one error message per response code, naming the
+// subscriptions dropped with it; false when the connection failed.
+func (st *stream) sendDropped(dropped []droppedSub) bool {
+	byCode := map[string][]string{}
+	var codes []string
+	for _, d := range dropped {
+		if byCode[d.code] == nil {
+			codes = append(codes, d.code)
+		}
+		byCode[d.code] = append(byCode[d.code], d.id)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		if !st.send(st.s.profile.streamEnvelope(errMsg("GetStreamingEvents", newErr(code), errorIdsXML(byCode[code])))) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,98 +193,136 @@ func (c *call) lookupSub(id string, kind subKind) (*subscription, *ewsError) {
 	return sub, nil
 }
 
+// subscribeRequest is what a Subscribe asks for, checked against the
+// schema.
+type subscribeRequest struct {
+	req        *xnode // the Pull/Push/StreamingSubscriptionRequest
+	kind       subKind
+	all        bool
+	types      map[ews.EventType]bool
+	timeout    time.Duration // pull
+	statusFreq time.Duration // push
+	pushURL    string
+}
+
 func (c *call) subscribe() {
-	var req *xnode
-	var kind subKind
-	for _, k := range c.op.Kids {
-		switch {
-		case k.is("PullSubscriptionRequest"):
-			req, kind = k, kindPull
-		case k.is("PushSubscriptionRequest"):
-			req, kind = k, kindPush
-		case k.is("StreamingSubscriptionRequest"):
-			req, kind = k, kindStreaming
-		}
-	}
-	if req == nil {
-		c.schema("Subscribe needs a PullSubscriptionRequest, PushSubscriptionRequest or StreamingSubscriptionRequest.")
+	r, ok := c.parseSubscribe()
+	if !ok {
 		return
 	}
-	all := req.attr("SubscribeToAllFolders") == "true" || req.attr("SubscribeToAllFolders") == "1"
-	types := map[ews.EventType]bool{}
-	for _, t := range req.child("EventTypes").children("EventType") {
-		et := ews.EventType(strings.TrimSpace(t.Text))
-		valid := false
-		for _, a := range ews.AllEventTypes {
-			valid = valid || a == et
+	s := c.s
+	s.mu.Lock()
+	sub, e := c.newSubscription(r)
+	if e != nil {
+		s.mu.Unlock()
+		c.replyErr(e)
+		return
+	}
+	if s.closing {
+		s.mu.Unlock()
+		c.s.writeFault(c.w, "ErrorServerBusy", "The server is shutting down.", [][2]string{{"BackOffMilliseconds", "30000"}}, "")
+		return
+	}
+	s.subs[sub.id] = sub
+	if sub.kind == kindPush {
+		sub.wakeCh = make(chan struct{}, 1)
+		s.wg.Add(1)
+		go s.runPush(sub)
+	}
+	inner := `<m:SubscriptionId>` + sub.id + `</m:SubscriptionId>`
+	if sub.kind != kindStreaming {
+		inner += `<m:Watermark>` + encodeWatermark(sub.mb, sub.pos) + `</m:Watermark>`
+	}
+	s.mu.Unlock()
+	// Affinity: the cookie that a client must send back on the group's
+	// later requests (Exchange names the mailbox server in it).
+	http.SetCookie(c.w, &http.Cookie{Name: "X-BackEndOverrideCookie", Value: "SIMMBX01.sim.ewsmon.local~" + strconv.Itoa(1941996295+sub.mb.idx), Path: "/", HttpOnly: true})
+	c.reply(c.ok(inner))
+}
+
+// parseSubscribe reads the Subscribe request; when it is not valid it
+// answers (a schema fault, or an invalid push URL) and returns false.
+func (c *call) parseSubscribe() (*subscribeRequest, bool) {
+	r := &subscribeRequest{}
+	for _, k := range c.op.Kids {
+		switch {
+		case k.Is("PullSubscriptionRequest"):
+			r.req, r.kind = k, kindPull
+		case k.Is("PushSubscriptionRequest"):
+			r.req, r.kind = k, kindPush
+		case k.Is("StreamingSubscriptionRequest"):
+			r.req, r.kind = k, kindStreaming
 		}
-		if !valid {
-			c.schema(fmt.Sprintf("The value %q is not a valid EventType.", t.Text))
-			return
+	}
+	if r.req == nil {
+		c.schema("Subscribe needs a PullSubscriptionRequest, PushSubscriptionRequest or StreamingSubscriptionRequest.")
+		return nil, false
+	}
+	r.all = r.req.Attribute("SubscribeToAllFolders") == "true" || r.req.Attribute("SubscribeToAllFolders") == "1"
+	var violation string
+	if r.types, violation = requestedEventTypes(r.req); violation != "" {
+		c.schema(violation)
+		return nil, false
+	}
+	return r, c.parseKindParams(r)
+}
+
+// requestedEventTypes reads EventTypes; violation says what is wrong with them.
+func requestedEventTypes(req *xnode) (types map[ews.EventType]bool, violation string) {
+	types = map[ews.EventType]bool{}
+	for _, t := range req.Child("EventTypes").Children("EventType") {
+		et := ews.EventType(strings.TrimSpace(t.Text))
+		if !slices.Contains(ews.AllEventTypes, et) {
+			return nil, fmt.Sprintf("The value %q is not a valid EventType.", t.Text)
 		}
 		types[et] = true
 	}
 	if len(types) == 0 {
-		c.schema("Subscribe needs EventTypes with at least one EventType.")
-		return
+		return nil, "Subscribe needs EventTypes with at least one EventType."
 	}
-	var timeout, statusFreq time.Duration
-	var pushURL string
-	switch kind {
+	return types, ""
+}
+
+// parseKindParams reads the pull Timeout, or the push StatusFrequency and
+// URL, answering and returning false when they are not valid.
+func (c *call) parseKindParams(r *subscribeRequest) bool {
+	minutes := func(el string) (time.Duration, bool) {
+		n, err := strconv.Atoi(r.req.ChildText(el))
+		if err != nil || n < 1 || n > 1440 {
+			c.schema(el + " must be a number of minutes from 1 to 1440.")
+			return 0, false
+		}
+		return time.Duration(n) * time.Minute, true
+	}
+	var ok bool
+	switch r.kind {
 	case kindPull:
-		n, err := strconv.Atoi(req.text("Timeout"))
-		if err != nil || n < 1 || n > 1440 {
-			c.schema("Timeout must be a number of minutes from 1 to 1440.")
-			return
-		}
-		timeout = time.Duration(n) * time.Minute
+		r.timeout, ok = minutes("Timeout")
+		return ok
 	case kindPush:
-		n, err := strconv.Atoi(req.text("StatusFrequency"))
-		if err != nil || n < 1 || n > 1440 {
-			c.schema("StatusFrequency must be a number of minutes from 1 to 1440.")
-			return
+		if r.statusFreq, ok = minutes("StatusFrequency"); !ok {
+			return false
 		}
-		statusFreq = time.Duration(n) * time.Minute
-		pushURL = req.text("URL")
-		u, err := url.Parse(pushURL)
+		r.pushURL = r.req.ChildText("URL")
+		u, err := url.Parse(r.pushURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.replyErr(newErr("ErrorInvalidPushSubscriptionUrl"))
-			return
+			return false
 		}
 	}
+	return true
+}
 
+// newSubscription makes the subscription r asks for in the acting mailbox,
+// or says why it cannot be made. It does not register it. s.mu is held.
+func (c *call) newSubscription(r *subscribeRequest) (*subscription, *ewsError) {
 	s := c.s
-	s.mu.Lock()
 	now := s.clock.Now()
 	s.sweep(now)
 	mb := c.acting
-	folders := map[string]bool{}
-	refs := folderRefs(req.child("FolderIds"))
-	if !all && len(refs) == 0 {
-		s.mu.Unlock()
-		c.replyErr(&ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "Subscribe needs FolderIds or SubscribeToAllFolders=\"true\"."})
-		return
-	}
-	var target *mailbox
-	for _, ref := range refs {
-		f, e := c.resolveFolder(ref)
-		if e != nil {
-			s.mu.Unlock()
-			c.replyErr(e)
-			return
-		}
-		if target != nil && target != f.mb {
-			s.mu.Unlock()
-			c.replyErr(&ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "One subscription cannot cover folders of several mailboxes."})
-			return
-		}
-		target = f.mb
-		folders[f.id] = true
-	}
-	if target != nil && target != mb {
-		s.mu.Unlock()
-		c.replyErr(newErr("ErrorSubscriptionDelegateAccessNotSupported"))
-		return
+	folders, e := c.subscribedFolders(r, mb)
+	if e != nil {
+		return nil, e
 	}
 	live := 0
 	for _, o := range s.subs {
@@ -292,48 +331,50 @@ func (c *call) subscribe() {
 		}
 	}
 	if live >= s.cfg.MaxSubscriptions {
-		s.mu.Unlock()
-		c.replyErr(newErr("ErrorExceededSubscriptionCount"))
-		return
+		return nil, newErr("ErrorExceededSubscriptionCount")
 	}
 	pos := mb.head()
-	if w := req.text("Watermark"); w != "" && kind != kindStreaming {
+	if w := r.req.ChildText("Watermark"); w != "" && r.kind != kindStreaming {
 		p, ok := mb.validWatermark(w)
 		if !ok {
-			s.mu.Unlock()
-			c.replyErr(newErr("ErrorInvalidWatermark"))
-			return
+			return nil, newErr("ErrorInvalidWatermark")
 		}
 		pos = p
 	}
-	sub := &subscription{
-		id: s.newSubID(kind, mb.idx), kind: kind, mb: mb, owner: normUser(c.user),
-		all: all, folders: folders, types: types, pos: pos,
+	return &subscription{
+		id: s.newSubID(r.kind, mb.idx), kind: r.kind, mb: mb, owner: normUser(c.user),
+		all: r.all, folders: folders, types: r.types, pos: pos,
 		version: c.version, unread: sendsUnreadCount(c.version),
-		timeout: timeout, lastPoll: now, lastDetach: now,
-		url: pushURL, statusFreq: statusFreq,
+		timeout: r.timeout, lastPoll: now, lastDetach: now,
+		url: r.pushURL, statusFreq: r.statusFreq,
 		done: make(chan struct{}),
+	}, nil
+}
+
+// subscribedFolders resolves FolderIds: all in one mailbox, and that the
+// acting one (no delegate subscriptions). s.mu is held.
+func (c *call) subscribedFolders(r *subscribeRequest, mb *mailbox) (map[string]bool, *ewsError) {
+	folders := map[string]bool{}
+	refs := folderRefs(r.req.Child("FolderIds"))
+	if !r.all && len(refs) == 0 {
+		return nil, &ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "Subscribe needs FolderIds or SubscribeToAllFolders=\"true\"."}
 	}
-	if s.closing {
-		s.mu.Unlock()
-		c.s.writeFault(c.w, "ErrorServerBusy", "The server is shutting down.", [][2]string{{"BackOffMilliseconds", "30000"}}, "")
-		return
+	var target *mailbox
+	for _, ref := range refs {
+		f, e := c.resolveFolder(ref)
+		if e != nil {
+			return nil, e
+		}
+		if target != nil && target != f.mb {
+			return nil, &ewsError{Code: "ErrorInvalidSubscriptionRequest", Text: "One subscription cannot cover folders of several mailboxes."}
+		}
+		target = f.mb
+		folders[f.id] = true
 	}
-	s.subs[sub.id] = sub
-	if kind == kindPush {
-		sub.wakeCh = make(chan struct{}, 1)
-		s.wg.Add(1)
-		go s.runPush(sub)
+	if target != nil && target != mb {
+		return nil, newErr("ErrorSubscriptionDelegateAccessNotSupported")
 	}
-	inner := `<m:SubscriptionId>` + sub.id + `</m:SubscriptionId>`
-	if kind != kindStreaming {
-		inner += `<m:Watermark>` + encodeWatermark(mb, pos) + `</m:Watermark>`
-	}
-	s.mu.Unlock()
-	// Affinity: the cookie that a client must send back on the group's
-	// later requests (Exchange names the mailbox server in it).
-	http.SetCookie(c.w, &http.Cookie{Name: "X-BackEndOverrideCookie", Value: "SIMMBX01.sim.ewsmon.local~" + strconv.Itoa(1941996295+mb.idx), Path: "/", HttpOnly: true})
-	c.reply(c.ok(inner))
+	return folders, nil
 }
 
 // notificationXML renders events (with watermarks when withWM) or, when
@@ -395,8 +436,8 @@ func eventXML(b *strings.Builder, ev ews.Event, wm string) {
 const maxEventsPerNotification = 50
 
 func (c *call) getEvents() {
-	id := c.op.text("SubscriptionId")
-	wm := c.op.text("Watermark")
+	id := c.op.ChildText("SubscriptionId")
+	wm := c.op.ChildText("Watermark")
 	if id == "" || wm == "" {
 		c.schema("GetEvents needs a SubscriptionId and a Watermark.")
 		return
@@ -440,7 +481,7 @@ func (c *call) getEvents() {
 }
 
 func (c *call) unsubscribe() {
-	id := c.op.text("SubscriptionId")
+	id := c.op.ChildText("SubscriptionId")
 	if id == "" {
 		c.schema("Unsubscribe needs a SubscriptionId.")
 		return
