@@ -277,15 +277,15 @@ func parseSendNotification(raw []byte, limit int64) ([]Notification, error) {
 		return nil, fmt.Errorf("the body is not an EWS envelope: %v", err)
 	}
 	b := env.Body
-	if b == nil || !b.is("SendNotification") {
+	if b == nil || !b.Is("SendNotification") {
 		return nil, errors.New("the body is not a SendNotification")
 	}
 	var out []Notification
-	for _, m := range b.child("ResponseMessages").kids() {
+	for _, m := range b.Child("ResponseMessages").Elements() {
 		if !isEWS(m.Space) {
 			continue
 		}
-		for _, n := range m.children("Notification") {
+		for _, n := range m.Children("Notification") {
 			nt := parseNotification(n)
 			if nt.SubscriptionId == "" {
 				return nil, errors.New("a Notification without a SubscriptionId")
