@@ -59,7 +59,17 @@ flags:
                        otherwise EWSMON_PASSWORD (EWSMON_TOKEN for bearer)
   --token-cmd CMD      a shell command that prints the bearer token (before
                        --password-cmd)
-  --mode MODE          streaming or pull (default streaming)
+  --mode MODE          streaming, pull or push (default streaming)
+  --push-listen ADDR   push: where the listener for the server's notifications
+                       listens (default 127.0.0.1 and a free port)
+  --push-url URL       push: the base URL the server reaches the listener at,
+                       when it differs (NAT, a reverse proxy); the listener
+                       adds its random path token
+  --push-cert FILE, --push-key FILE
+                       push: serve the listener over TLS
+  --status-frequency N push: minutes between the server's StatusEvents when
+                       nothing happens (1..1440, default 1); a missing one is
+                       a lost subscription, resumed from the last watermark
   --poll D             pull: time between GetEvents calls (default 5s)
   --folders LIST       all, or distinguished names / folder ids: inbox,drafts
   --events LIST        all, or NewMail,Created,Deleted,Modified,Moved,Copied,
@@ -95,6 +105,7 @@ type watchOptions struct {
 	duration    time.Duration
 	cascades    bool // not --no-cascades
 	cascadeGap  time.Duration
+	push        ews.PushListenerConfig
 }
 
 // watchFlags are the flags whose values do not go straight into
@@ -120,6 +131,11 @@ func newWatchFlagSet(o *watchOptions, f *watchFlags) *flag.FlagSet {
 	fs.BoolVar(&f.reconcile, "reconcile", true, "")
 	fs.BoolVar(&f.noCascades, "no-cascades", false, "")
 	fs.StringVar(&o.client.URL, "url", "", "")
+	fs.StringVar(&o.push.Listen, "push-listen", "", "")
+	fs.StringVar(&o.push.PublicURL, "push-url", "", "")
+	fs.StringVar(&o.push.CertFile, "push-cert", "", "")
+	fs.StringVar(&o.push.KeyFile, "push-key", "", "")
+	fs.IntVar(&o.watch.StatusFrequency, "status-frequency", 0, "")
 	fs.BoolVar(&o.useSim, "sim", false, "")
 	fs.Float64Var(&o.simRate, "sim-rate", watchSimRate, "")
 	fs.StringVar(&o.simServer, "sim-server", sim.DefaultProfile, "")
@@ -217,8 +233,16 @@ func (o *watchOptions) setWatch(f watchFlags) error {
 		o.watch.Mode = ews.ModeStreaming
 	case "pull":
 		o.watch.Mode = ews.ModePull
+	case "push":
+		o.watch.Mode = ews.ModePush
+		if o.watch.StatusFrequency != 0 && (o.watch.StatusFrequency < 1 || o.watch.StatusFrequency > 1440) {
+			return fmt.Errorf("--status-frequency %d: use 1 to 1440 minutes", o.watch.StatusFrequency)
+		}
 	default:
-		return fmt.Errorf("--mode %q: use streaming or pull", f.mode)
+		return fmt.Errorf("--mode %q: use streaming, pull or push", f.mode)
+	}
+	if o.watch.Mode != ews.ModePush && (o.push != ews.PushListenerConfig{} || o.watch.StatusFrequency != 0) {
+		return errors.New("--push-listen, --push-url, --push-cert, --push-key and --status-frequency are for --mode push")
 	}
 	o.watch.PollInterval = f.poll
 	o.watch.Reconcile = f.reconcile
@@ -293,6 +317,15 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 			return fail(fmt.Errorf("no answer from %s within --duration %v", client.URL(), o.duration))
 		}
 		return fail(err)
+	}
+	if o.watch.Mode == ews.ModePush {
+		l, err := ews.ListenPush(runCtx, o.push)
+		if err != nil {
+			return fail(err)
+		}
+		defer l.Close()
+		o.watch.Push = l
+		fmt.Fprintf(stderr, "ewsmon watch: push listener on %s; the server is given %s\n", l.Addr(), l.URL())
 	}
 	r := newWatchRun(runCtx, o, client, stdout, stderr, env)
 	defer r.stop()
