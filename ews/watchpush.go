@@ -5,11 +5,12 @@ import (
 	"time"
 )
 
-// pushGrace is how late past StatusFrequency a push notification may come
-// before the subscription counts as lost (modelled: Exchange sends the
-// StatusEvent when StatusFrequency has passed without a notification; a
-// minute covers a busy server and the network).
-const pushGrace = time.Minute
+// A push subscription counts as lost when no notification came for twice
+// its StatusFrequency (Microsoft's StatusFrequency reference: "If the
+// client does not receive notification messages from the server for a
+// period of time that exceeds twice the time specified by StatusFrequency,
+// the client should take action, such as recreating the subscription").
+const pushSilenceFactor = 2
 
 // push receives the current push subscription's notifications until an
 // error. Events carry watermarks: the runner keeps the last one, drops
@@ -19,11 +20,11 @@ const pushGrace = time.Minute
 // (Microsoft's PreviousWatermark reference: "the client has missed an event
 // notification and should reestablish a subscription by using the latest
 // local watermark"): a gap, and a new subscription from that watermark. No
-// notification within StatusFrequency and the grace is a lost
-// subscription: resubscribe from the watermark.
+// notification for twice StatusFrequency is a lost subscription:
+// resubscribe from the watermark.
 func (r *runner) push() error {
-	freq := time.Duration(r.cfg.StatusFrequency) * time.Minute
-	due := r.clock.Now().Add(freq + pushGrace)
+	silence := pushSilenceFactor * time.Duration(r.cfg.StatusFrequency) * time.Minute
+	due := r.clock.Now().Add(silence)
 	r.dl.NextStatus = due
 	if r.fresh || r.state != StateOpen {
 		// A new (or resumed) subscription is open: say so before the
@@ -41,7 +42,7 @@ func (r *runner) push() error {
 				continue
 			}
 			return &ResponseError{Op: "push", Code: string(ErrExpiredSubscription),
-				Message: fmt.Sprintf("no push notification (not even a StatusEvent) for %s past its StatusFrequency of %d min: the subscription is lost", pushGrace, r.cfg.StatusFrequency)}
+				Message: fmt.Sprintf("no push notification (not even a StatusEvent) for twice its StatusFrequency of %d min: the subscription is lost", r.cfg.StatusFrequency)}
 		case d, ok := <-r.pushCh:
 			if !ok {
 				return &ResponseError{Op: "push", Code: string(ErrSubscriptionNotFound), Message: "the push listener stopped"}
@@ -49,7 +50,7 @@ func (r *runner) push() error {
 			if err := r.pushNotification(d.Notification); err != nil {
 				return err
 			}
-			due = r.clock.Now().Add(freq + pushGrace)
+			due = r.clock.Now().Add(silence)
 			r.dl.NextStatus = due
 		}
 	}

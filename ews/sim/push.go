@@ -15,9 +15,13 @@ import (
 
 // Push subscriptions: the server POSTs SendNotification to the client's URL
 // as events occur, and a StatusEvent when nothing happened for
-// StatusFrequency. A listener that fails is retried with doubling backoff
-// (from pushFirstRetry) until it has failed for StatusFrequency, then the
-// subscription is dropped; a listener answering Unsubscribe ends it.
+// StatusFrequency. A listener that fails is retried on Microsoft's schedule
+// (StatusFrequency reference: "the default retry interval is 30 seconds
+// and subsequent retries are always double the time of the last retry
+// interval"; its table puts retry k at 30·2^(k-1) s after the first try,
+// and a retry past StatusFrequency is not sent): at 30 s, 1 min, 2 min, 4
+// min … after the first failure while within StatusFrequency, then the
+// subscription is dropped. A listener answering Unsubscribe ends it.
 
 const pushFirstRetry = 30 * time.Second
 
@@ -103,7 +107,7 @@ func (s *Server) runPush(sub *subscription) {
 // false when the subscription has ended (listener said Unsubscribe, failed
 // for too long, or the server is closing).
 func (s *Server) pushDeliver(sub *subscription, doc []byte) bool {
-	backoff := pushFirstRetry
+	next := pushFirstRetry // the next retry, after the first failure
 	var firstFail time.Time
 	for {
 		status, err := s.postNotification(sub.url, doc)
@@ -120,7 +124,7 @@ func (s *Server) pushDeliver(sub *subscription, doc []byte) bool {
 		if firstFail.IsZero() {
 			firstFail = now
 		}
-		if now.Sub(firstFail) >= sub.statusFreq {
+		if next > sub.statusFreq {
 			s.mu.Lock()
 			s.endSub(sub, "ErrorExpiredSubscription")
 			s.mu.Unlock()
@@ -131,12 +135,9 @@ func (s *Server) pushDeliver(sub *subscription, doc []byte) bool {
 			return false
 		case <-sub.done:
 			return false
-		case <-s.clock.After(backoff):
+		case <-s.clock.After(max(firstFail.Add(next).Sub(now), 0)):
 		}
-		backoff *= 2
-		if backoff > sub.statusFreq {
-			backoff = sub.statusFreq
-		}
+		next *= 2
 	}
 }
 

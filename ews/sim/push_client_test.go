@@ -13,9 +13,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -427,4 +429,70 @@ func testCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// The retry schedule of a failing listener, on the fake clock: the first
+// try, then retries at 30 s, 1 min, 2 min and 4 min after it (Microsoft's
+// StatusFrequency table); the retry at 8 min is past StatusFrequency (5
+// min) and not sent: the subscription is dropped.
+func TestPushRetryScheduleFollowsMicrosoftsTable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{})
+	start := e.clock.Now()
+	var mu sync.Mutex
+	var at []time.Duration
+	ls := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		at = append(at, e.clock.Now().Sub(start))
+		mu.Unlock()
+		http.Error(w, "listener down", http.StatusInternalServerError)
+	}))
+	defer ls.Close()
+	_, doc := e.post(soap(`<m:Subscribe><m:PushSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId Id="inbox"/></t:FolderIds>` + allTypes + `<t:StatusFrequency>5</t:StatusFrequency><t:URL>` + ls.URL + `/push</t:URL></m:PushSubscriptionRequest></m:Subscribe>`))
+	e.mustCode(doc, "NoError")
+	attempts := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(at)
+	}
+	e.act("new-mail", "inbox")
+	for deadline := time.Now().Add(10 * time.Second); attempts() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no first attempt")
+		}
+		time.Sleep(5 * time.Millisecond) // bounded by the deadline
+	}
+	// The worker now waits for its retry (and its status timer).
+	if !e.clock.WaitForWaiters(2, 10*time.Second) {
+		t.Fatal("the push worker does not wait for a retry")
+	}
+	steady := e.clock.Waiters()
+	for e.clock.Now().Sub(start) < 10*time.Minute && e.s.liveSubs(kindPush) > 0 {
+		before := attempts()
+		e.clock.Advance(10 * time.Second)
+		// Wait until the worker is back waiting (it posted if a retry was
+		// due): the attempt's recorded time is then exact.
+		for deadline := time.Now().Add(10 * time.Second); e.clock.Waiters() < steady && e.s.liveSubs(kindPush) > 0; {
+			if time.Now().After(deadline) {
+				t.Fatalf("the push worker is stuck after %d attempts", before)
+			}
+			time.Sleep(time.Millisecond) // bounded by the deadline
+		}
+	}
+	want := []time.Duration{0, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute}
+	mu.Lock()
+	got := append([]time.Duration(nil), at...)
+	mu.Unlock()
+	if len(got) != len(want) {
+		t.Fatalf("attempts at %v, want %v (the 8 min retry is past StatusFrequency)", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("attempts at %v, want %v", got, want)
+		}
+	}
+	if n := e.s.liveSubs(kindPush); n != 0 {
+		t.Errorf("%d push subscriptions left", n)
+	}
 }
