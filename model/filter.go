@@ -14,6 +14,9 @@ type Filter struct {
 	// FolderId: only events about this folder — its ParentFolderId,
 	// FolderId or OldParentFolderId is it.
 	FolderId string
+	// FolderName is the folder's display name, for String ("" writes the
+	// id); FolderId alone decides what matches.
+	FolderName string
 	// Text: case-insensitive substring of the event type, the item's
 	// subject, or the name of a folder the event names.
 	Text string
@@ -28,7 +31,7 @@ func (f Filter) IsZero() bool {
 // Folder names and subjects are matched as known at this moment and, for
 // later events, when they arrive.
 func (s *State) SetFilter(f Filter) {
-	g := Filter{FolderId: f.FolderId, Text: f.Text}
+	g := Filter{FolderId: f.FolderId, FolderName: f.FolderName, Text: f.Text}
 	if len(f.Types) > 0 {
 		g.Types = make(map[ews.EventType]bool, len(f.Types))
 		for t, on := range f.Types {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/lipgloss/v2"
 
@@ -274,7 +273,7 @@ func (p *eventsPane) View() string {
 
 	title := fmt.Sprintf("Events %d", st.Len())
 	if f := st.Filter(); !f.IsZero() {
-		title += " · filtered: " + describeFilter(f, st)
+		title += " · filtered: " + f.String()
 	}
 	var note string
 	if p.follow {
@@ -363,23 +362,6 @@ func typeName(t ews.EventType, w int) string {
 		return "FreeBusy"
 	}
 	return n
-}
-
-// describeFilter is a short text of a filter for the list's title.
-func describeFilter(f model.Filter, st *model.State) string {
-	var parts []string
-	for _, t := range ews.AllEventTypes {
-		if f.Types[t] {
-			parts = append(parts, "type:"+t.Short())
-		}
-	}
-	if f.FolderId != "" {
-		parts = append(parts, "folder:"+st.Tree().Name(f.FolderId))
-	}
-	if strings.TrimSpace(f.Text) != "" {
-		parts = append(parts, fmt.Sprintf("%q", strings.TrimSpace(f.Text)))
-	}
-	return strings.Join(parts, " ")
 }
 
 // cascadeSubject is the subject of the cascade's first item, once GetItem

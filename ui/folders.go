@@ -21,12 +21,11 @@ type foldersPane struct {
 	cursorID  string // the folder under the cursor, kept across tree changes
 	top       int
 	collapsed map[string]bool
-	syncing   bool
-	syncErr   string
+	sync      *folderSync // read only: the root schedules the syncs
 }
 
-func newFoldersPane(c *common) *foldersPane {
-	return &foldersPane{c: c, collapsed: map[string]bool{}}
+func newFoldersPane(c *common, sync *folderSync) *foldersPane {
+	return &foldersPane{c: c, collapsed: map[string]bool{}, sync: sync}
 }
 
 func (p *foldersPane) SetSize(w, h int)  { p.w, p.h = w, h }
@@ -223,20 +222,20 @@ func (p *foldersPane) View() string {
 	}
 	if len(nodes) == 0 && len(lines) < lh {
 		switch {
-		case p.syncErr != "":
-			for _, l := range wrap("sync failed: "+p.syncErr, inner-2) {
+		case p.sync.err != "":
+			for _, l := range wrap("sync failed: "+p.sync.err, inner-2) {
 				lines = append(lines, "  "+s.Warn.Render(l))
 			}
-		case !p.syncing && st.Tree().Synced():
+		case !p.sync.running && st.Tree().Synced():
 			lines = append(lines, s.Muted.Render("  (no folders)"))
 		default:
 			lines = append(lines, s.Muted.Render("  syncing…"))
 		}
 	}
 	note := ""
-	if p.syncing {
+	if p.sync.running {
 		note = s.Muted.Render("↻")
-	} else if p.syncErr != "" {
+	} else if p.sync.err != "" {
 		note = s.Error.Render("!")
 	}
 	return frame(s, "Folders", note, lines, p.w, p.h, p.focused)

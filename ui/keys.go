@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -13,194 +12,239 @@ import (
 )
 
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.keys
 	if msg.String() == "ctrl+c" {
 		return m.quit()
 	}
-	if m.filtering {
-		switch msg.String() {
-		case "enter":
-			m.filtering = false
-			f, err := parseFilter(m.input.Value(), m.st.Tree())
-			if err != nil {
-				m.setFlash(err.Error(), true)
-				return nil
-			}
-			m.st.SetFilter(f)
-			if m.flashErr && strings.HasPrefix(m.flash, "filter:") {
-				m.flash = "" // the last filter's error no longer holds
-			}
-			return nil
-		case "esc":
-			m.filtering = false
-			return nil
-		}
-		m.input.Update(msg)
-		return nil
+	switch m.modes.top() {
+	case modeFilter:
+		return m.filterKey(msg)
+	case modeTypes:
+		return m.typesKey(msg)
+	case modeHelp:
+		return m.overlayKey(msg, m.keys.Help, m.help)
+	case modeRef:
+		return m.overlayKey(msg, m.keys.CascadeRef, m.ref)
 	}
-	if m.typesDlg != nil {
-		done, apply := m.typesDlg.Update(msg)
-		if done {
-			chosen := m.typesDlg.Chosen()
-			m.typesDlg = nil
-			if apply {
-				if len(chosen) == len(ews.AllEventTypes) {
-					chosen = nil
-				}
-				m.watchCfg.EventTypes = chosen
-				return m.subscribe()
-			}
+	for _, a := range m.actions() {
+		if key.Matches(msg, *a.binding) {
+			return a.do()
 		}
-		return nil
 	}
-	if m.showHelp {
-		switch {
-		case key.Matches(msg, k.Quit):
-			return m.quit()
-		case key.Matches(msg, k.Back, k.Help):
-			m.showHelp = false
-		default:
-			m.help.Update(msg)
-		}
-		return nil
-	}
-
-	if m.showRef {
-		switch {
-		case key.Matches(msg, k.Quit):
-			return m.quit()
-		case key.Matches(msg, k.Back, k.CascadeRef):
-			m.showRef = false
-		default:
-			m.ref.Update(msg)
-		}
-		return nil
-	}
-
-	switch {
-	case key.Matches(msg, k.Quit):
-		return m.quit()
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-		m.help.top = 0
-		return nil
-	case key.Matches(msg, k.CascadeRef):
-		m.openReference()
-		return nil
-	case key.Matches(msg, k.Back):
-		switch {
-		case m.showDetail:
-			m.showDetail = false
-		case !m.st.Filter().IsZero():
-			m.st.SetFilter(model.Filter{})
-		}
-		return nil
-	case key.Matches(msg, k.Pause):
-		m.events.SetFollow(!m.events.Following())
-		return nil
-	case key.Matches(msg, k.Subscribe):
-		if m.watching && !m.unsubscribing {
-			m.setFlash("already subscribed (u unsubscribes, m switches mode)", false)
-			return nil
-		}
-		cmd := m.subscribe()
-		m.setFlash("subscribing…", false)
-		if !m.st.Tree().Synced() && !m.syncing {
-			// The first sync failed too (server unreachable): retry it.
-			cmd = tea.Batch(cmd, m.startSync(true))
-		}
+	if cmd, ok := m.simKey(msg); ok {
 		return cmd
-	case key.Matches(msg, k.Unsubscribe):
-		if !m.watching || m.unsubscribing {
-			m.setFlash("not subscribed (s subscribes)", false)
-			return nil
-		}
-		m.unsubscribing = true
-		m.cancel()
-		m.setFlash("unsubscribing…", false)
-		return nil
-	case key.Matches(msg, k.Mode):
-		if m.watchCfg.Mode == ews.ModePull {
-			m.watchCfg.Mode = ews.ModeStreaming
-		} else {
-			m.watchCfg.Mode = ews.ModePull
-		}
-		m.setFlash("resubscribing in "+string(m.watchCfg.Mode)+" mode", false)
-		return m.subscribe()
-	case key.Matches(msg, k.FolderScope):
-		if len(m.watchCfg.Folders) > 0 {
-			m.watchCfg.Folders = nil
-			m.setFlash("watching all folders", false)
-			return m.subscribe()
-		}
-		id := m.folders.Selected()
-		if id == "" {
-			m.setFlash("select a folder in the tree first (tab to the tree)", true)
-			return nil
-		}
-		m.watchCfg.Folders = []ews.FolderRef{ews.FolderRefOf(ews.FolderId{Id: id})}
-		m.setFlash("watching "+m.st.Tree().Name(id)+" only (f again: all folders)", false)
-		return m.subscribe()
-	case key.Matches(msg, k.EventTypes):
-		m.typesDlg = newTypesDialog(m.c, m.watchCfg.EventTypes)
-		return nil
-	case key.Matches(msg, k.Filter):
-		m.filtering = true
-		m.input.SetValue(filterText(m.st.Filter(), m.st.Tree()))
-		return nil
-	case key.Matches(msg, k.Clear):
-		m.st.Clear()
-		m.events.markSeen()
-		m.showDetail = false
-		return nil
-	case key.Matches(msg, k.Export):
-		// The lines are made here, from the model as the list shows it now
-		// (cascades, labels, names, subjects); the file is written in the
-		// background.
-		return exportCmd(m.opts.ExportDir, m.now(), m.st.Records(m.st.VisibleEntries()))
-	case key.Matches(msg, k.Resync):
-		// r is the way out of a tree that went wrong: always a full sync,
-		// from no SyncState, whose answer replaces the tree.
-		m.setFlash("syncing folders…", false)
-		m.announceSync = true
-		return m.startSync(true)
-	case key.Matches(msg, k.NextPane):
-		if !m.showDetail {
-			m.cycleFocus(1)
-		}
-		return nil
-	case key.Matches(msg, k.PrevPane):
-		if !m.showDetail {
-			m.cycleFocus(-1)
-		}
-		return nil
 	}
-	if m.opts.Sim != nil {
-		if key.Matches(msg, k.SimActivity) {
-			if m.opts.Sim.Activity() > 0 {
-				m.opts.Sim.SetActivity(0)
-				m.setFlash("activity generator off", false)
-			} else {
-				m.opts.Sim.SetActivity(m.opts.SimRate)
-				m.setFlash(fmt.Sprintf("activity generator on (%g actions/s)", m.opts.SimRate), false)
-			}
-			return nil
-		}
-		for _, a := range k.SimActions() {
-			if key.Matches(msg, *a.Binding) {
-				return simCmd(m.ctx, m.opts.Sim, a.SimAction)
-			}
-		}
-	}
-	if m.showDetail {
+	if m.modes.top() == modeDetail {
 		_, cmd := m.detail.Update(msg)
 		return cmd
 	}
-	if key.Matches(msg, k.Enter) {
+	if key.Matches(msg, m.keys.Enter) {
 		return m.enter()
 	}
 	_, cmd := m.pane(m.focus).Update(msg)
 	return cmd
+}
+
+// keyAction is what a binding does in the list and the detail view.
+type keyAction struct {
+	binding *key.Binding
+	do      func() tea.Cmd
+}
+
+// actions are the bindings that work in the list and in the detail view,
+// in the order they are tried.
+func (m *Model) actions() []keyAction {
+	k := &m.keys
+	return []keyAction{
+		{&k.Quit, m.quit},
+		{&k.Help, m.openHelp},
+		{&k.CascadeRef, m.openReference},
+		{&k.Back, m.back},
+		{&k.Pause, m.togglePause},
+		{&k.Subscribe, m.subscribeKey},
+		{&k.Unsubscribe, m.unsubscribeKey},
+		{&k.Mode, m.toggleMode},
+		{&k.FolderScope, m.toggleScope},
+		{&k.EventTypes, m.openTypes},
+		{&k.Filter, m.openFilter},
+		{&k.Clear, m.clearList},
+		{&k.Export, m.export},
+		{&k.Resync, m.resync},
+		{&k.NextPane, func() tea.Cmd { return m.cycleFocus(1) }},
+		{&k.PrevPane, func() tea.Cmd { return m.cycleFocus(-1) }},
+	}
+}
+
+// overlayKey handles a key in a full-screen view (help, reference): its
+// own key or esc closes it, q quits, the rest scroll it.
+func (m *Model) overlayKey(msg tea.KeyPressMsg, own key.Binding, p pane) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return m.quit()
+	case key.Matches(msg, m.keys.Back, own):
+		m.modes.pop()
+	default:
+		p.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		m.modes.pop()
+		f, err := model.ParseFilter(m.input.Value(), m.st.Tree())
+		if err != nil {
+			m.setFlash(err.Error(), flashError)
+			return nil
+		}
+		m.st.SetFilter(f)
+		m.flash = flash{} // the last filter's error no longer holds
+	case "esc":
+		m.modes.pop()
+	default:
+		m.input.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) typesKey(msg tea.KeyPressMsg) tea.Cmd {
+	done, apply := m.typesDlg.Update(msg)
+	if !done {
+		return nil
+	}
+	chosen := m.typesDlg.Chosen()
+	m.typesDlg = nil
+	m.modes.pop()
+	if !apply {
+		return nil
+	}
+	if len(chosen) == len(ews.AllEventTypes) {
+		chosen = nil
+	}
+	m.watchCfg.EventTypes = chosen
+	return m.subscribe()
+}
+
+func (m *Model) openHelp() tea.Cmd {
+	m.modes.push(modeHelp)
+	m.help.top = 0
+	return nil
+}
+
+// back is esc: it closes the detail view, else clears the filter.
+func (m *Model) back() tea.Cmd {
+	switch {
+	case m.modes.top() == modeDetail:
+		m.modes.pop()
+	case !m.st.Filter().IsZero():
+		m.st.SetFilter(model.Filter{})
+	}
+	return nil
+}
+
+func (m *Model) togglePause() tea.Cmd {
+	m.events.SetFollow(!m.events.Following())
+	return nil
+}
+
+func (m *Model) subscribeKey() tea.Cmd {
+	if m.watching && !m.unsubscribing {
+		m.setFlash("already subscribed (u unsubscribes, m switches mode)", flashInfo)
+		return nil
+	}
+	cmd := m.subscribe()
+	m.setFlash("subscribing…", flashInfo)
+	if !m.st.Tree().Synced() && !m.sync.running {
+		// The first sync failed too (server unreachable): retry it.
+		cmd = tea.Batch(cmd, m.startSync(true))
+	}
+	return cmd
+}
+
+func (m *Model) unsubscribeKey() tea.Cmd {
+	if !m.watching || m.unsubscribing {
+		m.setFlash("not subscribed (s subscribes)", flashInfo)
+		return nil
+	}
+	m.unsubscribing = true
+	m.cancel()
+	return nil
+}
+
+func (m *Model) toggleMode() tea.Cmd {
+	if m.watchCfg.Mode == ews.ModePull {
+		m.watchCfg.Mode = ews.ModeStreaming
+	} else {
+		m.watchCfg.Mode = ews.ModePull
+	}
+	m.setFlash("resubscribing in "+string(m.watchCfg.Mode)+" mode", flashInfo)
+	return m.subscribe()
+}
+
+func (m *Model) toggleScope() tea.Cmd {
+	if len(m.watchCfg.Folders) > 0 {
+		m.watchCfg.Folders = nil
+		m.setFlash("watching all folders", flashInfo)
+		return m.subscribe()
+	}
+	id := m.folders.Selected()
+	if id == "" {
+		m.setFlash("select a folder in the tree first (tab to the tree)", flashError)
+		return nil
+	}
+	m.watchCfg.Folders = []ews.FolderRef{ews.FolderRefOf(ews.FolderId{Id: id})}
+	m.setFlash("watching "+m.st.Tree().Name(id)+" only (f again: all folders)", flashInfo)
+	return m.subscribe()
+}
+
+func (m *Model) openTypes() tea.Cmd {
+	m.typesDlg = newTypesDialog(m.c, m.watchCfg.EventTypes)
+	m.modes.push(modeTypes)
+	return nil
+}
+
+func (m *Model) openFilter() tea.Cmd {
+	m.modes.push(modeFilter)
+	m.input.SetValue(m.st.Filter().String())
+	return nil
+}
+
+func (m *Model) clearList() tea.Cmd {
+	m.st.Clear()
+	m.events.markSeen()
+	m.modes.drop(modeDetail)
+	return nil
+}
+
+// export writes the list as NDJSON. The lines are made here, from the model
+// as the list shows it now (cascades, labels, names, subjects); the file is
+// written in the background.
+func (m *Model) export() tea.Cmd {
+	return exportCmd(m.opts.ExportDir, m.now(), m.st.Records(m.st.VisibleEntries()))
+}
+
+// simKey fires a simulator demo action; ok is false for other keys.
+func (m *Model) simKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
+	k := &m.keys
+	if m.opts.Sim == nil {
+		return nil, false
+	}
+	if key.Matches(msg, k.SimActivity) {
+		if m.opts.Sim.Activity() > 0 {
+			m.opts.Sim.SetActivity(0)
+			m.setFlash("activity generator off", flashInfo)
+		} else {
+			m.opts.Sim.SetActivity(m.opts.SimRate)
+			m.setFlash(fmt.Sprintf("activity generator on (%g actions/s)", m.opts.SimRate), flashInfo)
+		}
+		return nil, true
+	}
+	for _, a := range k.SimActions() {
+		if key.Matches(msg, *a.Binding) {
+			return simCmd(m.ctx, m.opts.Sim, a.SimAction), true
+		}
+	}
+	return nil, false
 }
 
 // enter acts on the focused pane's selection.
@@ -237,14 +281,13 @@ func (m *Model) pickFolder(id string) {
 	if f.FolderId == id {
 		return
 	}
-	f.FolderId = id
-	m.st.SetFilter(f)
+	m.st.SetFilter(f.WithFolder(id, m.st.Tree()))
 }
 
 func (m *Model) openDetail(r model.Row) tea.Cmd {
 	e := r.Entry
 	id := e.Event.ItemId
-	m.showDetail = true
+	m.modes.push(modeDetail)
 	if id.IsZero() {
 		m.detail.Open(e, m.st.Label(r.Cascade), false)
 		return nil
@@ -259,7 +302,8 @@ func (m *Model) openDetail(r model.Row) tea.Cmd {
 }
 
 func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
-	if msg.Button != tea.MouseLeft || m.showHelp || m.typesDlg != nil {
+	top := m.modes.top()
+	if msg.Button != tea.MouseLeft || (top != modeList && top != modeDetail) {
 		return nil
 	}
 	for _, id := range []paneID{paneFolders, paneEvents, paneStatus} {
@@ -267,7 +311,7 @@ func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 		if !ok || !r.contains(msg.X, msg.Y) {
 			continue
 		}
-		if m.showDetail && id != paneStatus {
+		if top == modeDetail && id != paneStatus {
 			return nil // the detail view covers the tree and the list
 		}
 		m.setFocus(id)
@@ -284,11 +328,15 @@ func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 }
 
 func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
-	switch {
-	case m.showHelp:
+	body := m.modes.body()
+	switch body {
+	case modeHelp:
 		m.help.Update(msg)
 		return nil
-	case m.showDetail:
+	case modeRef:
+		m.ref.Update(msg)
+		return nil
+	case modeDetail:
 		// The detail covers the tree and the list: the wheel scrolls it
 		// anywhere over them.
 		ev, tr := m.rects[paneEvents], m.rects[paneFolders]
@@ -299,7 +347,7 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	}
 	for _, id := range []paneID{paneFolders, paneEvents, paneStatus} {
 		if r, ok := m.rects[id]; ok && r.contains(msg.X, msg.Y) {
-			if m.showDetail && id != paneStatus {
+			if body == modeDetail && id != paneStatus {
 				return nil
 			}
 			_, cmd := m.pane(id).Update(msg)
@@ -311,7 +359,7 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 
 // openReference shows the cascade reference for the server and the
 // subscription's scope.
-func (m *Model) openReference() {
+func (m *Model) openReference() tea.Cmd {
 	profile := ""
 	if m.opts.Sim != nil {
 		profile = m.opts.Sim.Profile()
@@ -332,5 +380,6 @@ func (m *Model) openReference() {
 		}
 	}
 	m.ref.setContent(store, what, scope, keys)
-	m.showRef = true
+	m.modes.push(modeRef)
+	return nil
 }

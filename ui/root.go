@@ -44,14 +44,11 @@ type Model struct {
 	ref     *refPane
 
 	focus         paneID
-	showDetail    bool
-	showHelp      bool
-	showRef       bool   // the cascade reference (C)
-	versionNotice string // the client's RequestServerVersion fallback, once flashed
-	resolving     bool   // a GetFolder for folders outside the tree is under way
-	filtering     bool
+	modes         modeStack // what the screen is doing; see mode.go
+	versionNotice string    // the client's RequestServerVersion fallback, once flashed
+	resolving     bool      // a GetFolder for folders outside the tree is under way
 	input         lineInput
-	typesDlg      *typesDialog
+	typesDlg      *typesDialog // while modeTypes is on the stack
 	themeAuto     bool
 
 	width, height int
@@ -71,18 +68,11 @@ type Model struct {
 	quitting       bool
 	sessionVersion string
 
-	syncing       bool
-	syncAgain     bool
-	syncAgainFull bool // the sync asked for during a sync is a full one (r)
-	syncRefusals  int  // SyncStates refused since the last complete sync
-	fetchCounts   bool // GetFolder every folder once the full sync is complete
-	announceSync  bool // flash "folders synced" when the sync is complete
+	sync folderSync // the folder tree's SyncFolderHierarchy, scheduled in foldersync.go
 
 	requested map[string]bool // item ids asked for with GetItem
 
-	flash      string
-	flashErr   bool
-	flashUntil time.Time
+	flash flash
 }
 
 // New builds the dashboard; run it with tea.NewProgram(ui.New(ctx, opts)).Run().
@@ -115,7 +105,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	}
 	m.st = model.New(model.Config{MaxEvents: opts.MaxEvents, Location: opts.Location})
 	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock}
-	m.folders = newFoldersPane(m.c)
+	m.folders = newFoldersPane(m.c, &m.sync)
 	m.events = newEventsPane(m.c)
 	m.status = newStatusPane(m.c, opts.Sim)
 	m.detail = newDetailPane(m.c)
@@ -168,7 +158,7 @@ func (m *Model) updateSession() {
 	}
 	if notice != "" && notice != m.versionNotice {
 		m.versionNotice = notice
-		m.setFlash(notice, false)
+		m.setFlash(notice, flashInfo)
 	}
 	m.sessionVersion = ver
 	m.st.SetSession(model.Session{
@@ -177,8 +167,9 @@ func (m *Model) updateSession() {
 	})
 }
 
-func (m *Model) setFlash(s string, isErr bool) {
-	m.flash, m.flashErr, m.flashUntil = s, isErr, m.now().Add(flashFor)
+// setFlash shows a one-line message in the bottom bar for a while.
+func (m *Model) setFlash(s string, kind flashKind) {
+	m.flash = flash{text: s, kind: kind, until: m.now().Add(flashFor)}
 }
 
 // Update routes a message.
@@ -197,82 +188,35 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		return nil
 	case tea.BackgroundColorMsg:
 		if m.themeAuto {
 			m.c.styles = theme.ForBackground(msg.IsDark())
 		}
-		return nil
 	case updatesMsg:
 		return m.onUpdates(msg)
 	case tickMsg:
-		var cmds []tea.Cmd
-		cmds = append(cmds, tick(m.opts.Clock))
-		if !m.syncing && m.st.Tree().Synced() && m.st.Tree().SyncDue(msg.at, syncQuiet) {
-			cmds = append(cmds, m.startSync(false))
-		}
-		if m.flash != "" && !msg.at.Before(m.flashUntil) {
-			m.flash = ""
-		}
-		return tea.Batch(cmds...)
+		return tea.Batch(tick(m.opts.Clock), m.syncIfDue(msg.at))
 	case syncMsg:
 		return m.onSync(msg)
 	case hiddenMsg:
 		return m.onHidden(msg)
 	case foldersMsg:
 		if msg.err != nil {
-			m.setFlash(opError("GetFolder", msg.err), true)
+			m.setFlash(opError("GetFolder", msg.err), flashError)
 			return nil
 		}
 		m.st.ApplyFolders(msg.folders)
-		return nil
 	case itemsMsg:
-		// The client returns the items it found along with an error for
-		// the others (deleted since), so apply what came.
-		for _, it := range msg.items {
-			m.st.ApplyItem(it)
-		}
-		var re *ews.ResponseError
-		if msg.err != nil && len(msg.items) == 0 && len(msg.ids) > 1 && errors.As(msg.err, &re) {
-			// A server that fails the whole batch for one missing item:
-			// ask for each alone, once. (Transport errors are not retried.)
-			var cmds []tea.Cmd
-			for _, id := range msg.ids {
-				cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
-			}
-			return tea.Batch(cmds...)
-		}
-		return nil
+		return m.onItems(msg)
 	case detailItemMsg:
 		if msg.err == nil {
 			m.st.ApplyItem(msg.item)
 		}
 		m.detail.SetItem(msg)
-		return nil
 	case exportMsg:
-		if msg.err != nil {
-			m.setFlash(msg.err.Error(), true)
-		} else {
-			m.setFlash(fmt.Sprintf("exported %d events to %s", msg.n, msg.path), false)
-			m.status.lastExport = msg.path
-		}
-		return nil
+		m.onExport(msg)
 	case simMsg:
-		if msg.err != nil {
-			// The simulator's error repeats the action and the mailbox
-			// ("delete-folder in alice@…: no user folder: …"); drop that,
-			// so the reason fits an 80-column bar.
-			e := msg.err.Error()
-			if strings.HasPrefix(e, msg.action+" in ") {
-				if i := strings.Index(e, ": "); i >= 0 {
-					e = e[i+2:]
-				}
-			}
-			m.setFlash(fmt.Sprintf("simulator %s: %s", msg.action, e), true)
-		} else {
-			m.setFlash("simulator: "+msg.action, false)
-		}
-		return nil
+		m.onSim(msg)
 	case quitTimeoutMsg:
 		return tea.Quit
 	case tea.KeyPressMsg:
@@ -283,4 +227,49 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onWheel(msg)
 	}
 	return nil
+}
+
+func (m *Model) onItems(msg itemsMsg) tea.Cmd {
+	// The client returns the items it found along with an error for the
+	// others (deleted since), so apply what came.
+	for _, it := range msg.items {
+		m.st.ApplyItem(it)
+	}
+	var re *ews.ResponseError
+	if msg.err != nil && len(msg.items) == 0 && len(msg.ids) > 1 && errors.As(msg.err, &re) {
+		// A server that fails the whole batch for one missing item: ask
+		// for each alone, once. (Transport errors are not retried.)
+		var cmds []tea.Cmd
+		for _, id := range msg.ids {
+			cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
+		}
+		return tea.Batch(cmds...)
+	}
+	return nil
+}
+
+func (m *Model) onExport(msg exportMsg) {
+	if msg.err != nil {
+		m.setFlash(msg.err.Error(), flashError)
+		return
+	}
+	m.setFlash(fmt.Sprintf("exported %d events to %s", msg.n, msg.path), flashInfo)
+	m.status.SetLastExport(msg.path)
+}
+
+func (m *Model) onSim(msg simMsg) {
+	if msg.err == nil {
+		m.setFlash("simulator: "+msg.action, flashInfo)
+		return
+	}
+	// The simulator's error repeats the action and the mailbox
+	// ("delete-folder in alice@…: no user folder: …"); drop that, so the
+	// reason fits an 80-column bar.
+	e := msg.err.Error()
+	if strings.HasPrefix(e, msg.action+" in ") {
+		if i := strings.Index(e, ": "); i >= 0 {
+			e = e[i+2:]
+		}
+	}
+	m.setFlash(fmt.Sprintf("simulator %s: %s", msg.action, e), flashError)
 }

@@ -31,6 +31,9 @@ func newStatusPane(c *common, sim SimControl) *statusPane { return &statusPane{c
 func (p *statusPane) SetSize(w, h int)  { p.w, p.h = w, h }
 func (p *statusPane) SetFocused(f bool) { p.focused = f }
 
+// SetLastExport records where the last NDJSON export went.
+func (p *statusPane) SetLastExport(path string) { p.lastExport = path }
+
 func (p *statusPane) ShortHelp() []key.Binding {
 	k := p.c.keys
 	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.NextPane, k.Help, k.Quit}

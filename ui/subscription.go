@@ -52,9 +52,6 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	}
 	m.watching = false
 	m.unsubscribing = false
-	if m.flash == "unsubscribing…" && !m.quitting {
-		m.flash = "" // done: the status says so now
-	}
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
@@ -83,7 +80,6 @@ func (m *Model) quit() tea.Cmd {
 	}
 	m.quitting = true
 	m.cancel()
-	m.setFlash("unsubscribing…", false)
 	clock := m.opts.Clock
 	return func() tea.Msg {
 		<-clock.After(quitWait)
