@@ -691,7 +691,7 @@ func TestFilterInputEditing(t *testing.T) {
 	}
 	h.send(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl}) // delete a word
 	h.key("backspace")                                   // the space
-	if got := h.m.input.Value(); got != "lunch" {
+	if got := h.m.filterIn.Value(); got != "lunch" {
 		t.Fatalf("after ctrl+w and backspace: %q", got)
 	}
 	h.key("esc")

@@ -88,23 +88,46 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg, own key.Binding, p pane) tea.Cmd
 	return nil
 }
 
+// filterKey edits the `/` filter; the list follows as the user types
+// (while the text does not parse, it keeps the last filter that did).
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "enter":
 		m.modes.pop()
-		f, err := model.ParseFilter(m.input.Value(), m.st.Tree())
+		f, err := model.ParseFilter(m.filterIn.Value(), m.st.Tree())
 		if err != nil {
+			m.filterIn.close(false)
+			m.st.SetFilter(m.filterBefore)
 			m.setFlash(err.Error(), flashError)
 			return nil
 		}
-		m.st.SetFilter(f)
+		m.filterIn.close(true)
+		m.setLiveFilter(f)
 		m.flash = flash{} // the last filter's error no longer holds
 	case "esc":
 		m.modes.pop()
+		m.filterIn.close(false)
+		m.setLiveFilter(m.filterBefore)
 	default:
-		m.input.Update(msg)
+		if m.filterIn.Update(msg) {
+			f, err := model.ParseFilter(m.filterIn.Value(), m.st.Tree())
+			m.filterIn.note = ""
+			if err != nil {
+				m.filterIn.note = err.Error()
+				return nil
+			}
+			m.setLiveFilter(f)
+		}
 	}
 	return nil
+}
+
+// setLiveFilter applies f unless it is the filter in effect already (each
+// SetFilter rebuilds the list).
+func (m *Model) setLiveFilter(f model.Filter) {
+	if f.String() != m.st.Filter().String() {
+		m.st.SetFilter(f)
+	}
 }
 
 func (m *Model) typesKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -205,7 +228,8 @@ func (m *Model) openTypes() tea.Cmd {
 
 func (m *Model) openFilter() tea.Cmd {
 	m.modes.push(modeFilter)
-	m.input.SetValue(m.st.Filter().String())
+	m.filterBefore = m.st.Filter()
+	m.filterIn.open(m.filterBefore.String())
 	return nil
 }
 

@@ -221,7 +221,7 @@ func (m *Model) bottomBar(w int) string {
 	s := m.c.styles
 	top := m.modes.top()
 	if top == modeFilter {
-		return fit(m.input.View(m.c.styles, w), w)
+		return m.filterIn.View(m.c.styles, w)
 	}
 	if m.flash.shown(m.now()) {
 		st := s.Accent

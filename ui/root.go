@@ -44,10 +44,11 @@ type Model struct {
 	ref     *refPane
 
 	focus         paneID
-	modes         modeStack // what the screen is doing; see mode.go
-	versionNotice string    // the client's RequestServerVersion fallback, once flashed
-	resolving     bool      // a GetFolder for folders outside the tree is under way
-	input         lineInput
+	modes         modeStack    // what the screen is doing; see mode.go
+	versionNotice string       // the client's RequestServerVersion fallback, once flashed
+	resolving     bool         // a GetFolder for folders outside the tree is under way
+	filterIn      *prompt      // the `/` filter, while modeFilter is on the stack
+	filterBefore  model.Filter // the filter when `/` opened: esc goes back to it
 	typesDlg      *typesDialog // while modeTypes is on the stack
 	themeAuto     bool
 
@@ -111,6 +112,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.detail = newDetailPane(m.c)
 	m.help = newHelpPane(m.c)
 	m.ref = newRefPane(m.c)
+	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
 
 	m.watchCfg = opts.Watch
 	if m.watchCfg.Mode == "" {
