@@ -147,10 +147,17 @@ func (p *eventsPane) select1(idx, pos int) {
 	p.screenRow = min(max(pos, 0), max(p.listHeight()-1, 0))
 }
 
-// move moves the selection by d rows; moving pauses the list.
+// move moves the selection by d rows and pauses the list, except that
+// moving down from the newest row follows (again): following keeps the
+// selection on the newest row anyway.
 func (p *eventsPane) move(d int) {
-	p.SetFollow(false)
 	top, sel := p.window()
+	if d > 0 && sel == p.c.st.RowCount()-1 {
+		p.SetFollow(true)
+		return
+	}
+	p.SetFollow(false)
+	top, sel = p.window()
 	p.select1(sel+d, sel+d-top)
 }
 

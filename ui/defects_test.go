@@ -1,0 +1,34 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// ↓ (or j) on the newest row keeps following; ↑ pauses, and ↓ back onto the
+// newest row (and once more) follows again.
+func TestDownOnNewestRowKeepsFollowing(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	for _, k := range []string{"down", "j"} {
+		h.key(k)
+		if !h.m.events.Following() {
+			t.Fatalf("%s on the newest row paused the list", k)
+		}
+	}
+	h.key("up")
+	if h.m.events.Following() {
+		t.Fatal("↑ did not pause")
+	}
+	h.key("down")
+	h.key("down")
+	if !h.m.events.Following() {
+		t.Fatal("↓ past the newest row did not follow again")
+	}
+	at := t0.Add(60 * time.Second)
+	h.updates(h.events(at, newMail(at, itemID(5), 3)...))
+	if !strings.Contains(h.screen(), "▶ following") {
+		t.Fatalf("not following after ↓ on the newest row:\n%s", h.screen())
+	}
+}
