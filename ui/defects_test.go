@@ -32,3 +32,30 @@ func TestDownOnNewestRowKeepsFollowing(t *testing.T) {
 		t.Fatalf("not following after ↓ on the newest row:\n%s", h.screen())
 	}
 }
+
+// A filter that matches nothing says so (not "No events yet"), and the
+// title counts the matches of the total.
+func TestFilterMatchingNothingSaysSo(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:NewMail" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	if scr := h.screen(); !strings.Contains(scr, "Events 3 of 14 · filtered: type:NewMail") {
+		t.Fatalf("the title does not count matches of the total:\n%s", scr)
+	}
+	h.key("/")
+	for _, r := range " nosuchsubject" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	scr := h.screen()
+	if strings.Contains(scr, "No events yet") || !strings.Contains(scr, "No event matches the filter") {
+		t.Fatalf("a filter matching nothing does not say so:\n%s", scr)
+	}
+	if !strings.Contains(scr, "Events 0 of 14") {
+		t.Fatalf("title:\n%s", scr)
+	}
+}

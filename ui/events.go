@@ -151,13 +151,12 @@ func (p *eventsPane) select1(idx, pos int) {
 // moving down from the newest row follows (again): following keeps the
 // selection on the newest row anyway.
 func (p *eventsPane) move(d int) {
-	top, sel := p.window()
-	if d > 0 && sel == p.c.st.RowCount()-1 {
+	if _, sel := p.window(); d > 0 && sel == p.c.st.RowCount()-1 {
 		p.SetFollow(true)
 		return
 	}
 	p.SetFollow(false)
-	top, sel = p.window()
+	top, sel := p.window()
 	p.select1(sel+d, sel+d-top)
 }
 
@@ -274,13 +273,18 @@ func (p *eventsPane) View() string {
 	for i, r := range rows {
 		lines = append(lines, p.renderRow(r, cols, inner, top+i == sel))
 	}
-	if total == 0 {
+	f := st.Filter()
+	switch {
+	case total > 0:
+	case st.Len() > 0 && !f.IsZero():
+		lines = append(lines, s.Muted.Render(fit(fmt.Sprintf("   No event matches the filter (%d hidden) · / edits it · esc clears it", st.Len()), inner)))
+	default:
 		lines = append(lines, s.Muted.Render(fit("   No events yet.", inner)))
 	}
 
 	title := fmt.Sprintf("Events %d", st.Len())
-	if f := st.Filter(); !f.IsZero() {
-		title += " · filtered: " + f.String()
+	if !f.IsZero() {
+		title = fmt.Sprintf("Events %d of %d · filtered: %s", st.Shown(), st.Len(), f)
 	}
 	var note string
 	if p.follow {
