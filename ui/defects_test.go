@@ -59,3 +59,17 @@ func TestFilterMatchingNothingSaysSo(t *testing.T) {
 		t.Fatalf("title:\n%s", scr)
 	}
 }
+
+// Choosing no event types in `e` says why the subscription did not change.
+func TestNoEventTypesSaysWhy(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.key("e")
+	h.key("a") // all off
+	h.key("enter")
+	if h.be.numWatches() != 1 {
+		t.Fatal("resubscribed with no event types")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "no event type chosen: the subscription is unchanged") {
+		t.Fatalf("nothing says why nothing changed:\n%s", scr)
+	}
+}

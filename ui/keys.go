@@ -139,6 +139,9 @@ func (m *Model) typesKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.typesDlg = nil
 	m.modes.pop()
 	if !apply {
+		if len(chosen) == 0 && key.Matches(msg, m.keys.Enter) {
+			m.setFlash("no event type chosen: the subscription is unchanged", flashError)
+		}
 		return nil
 	}
 	if len(chosen) == len(ews.AllEventTypes) {
