@@ -73,3 +73,33 @@ func TestNoEventTypesSaysWhy(t *testing.T) {
 		t.Fatalf("nothing says why nothing changed:\n%s", scr)
 	}
 }
+
+// x on an empty list says so and writes nothing; one event is "1 event";
+// a missing export directory is one sentence that names it.
+func TestExportMessages(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	if cmd := h.key("x"); cmd != nil {
+		t.Fatal("x on an empty list starts an export")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "nothing to export: the list is empty") {
+		t.Fatalf("x on an empty list:\n%s", scr)
+	}
+	h.flowing()
+	h.key("/")
+	for _, r := range "type:Moved" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	msg := await(t, h.key("x"), isType[exportMsg]).(exportMsg)
+	h.send(msg)
+	if scr := h.screen(); !strings.Contains(scr, "exported 1 event to ") {
+		t.Fatalf("one event exported:\n%s", scr)
+	}
+	h.m.opts.ExportDir = "/nonexistent/ewsmon-exports"
+	msg = await(t, h.key("x"), isType[exportMsg]).(exportMsg)
+	h.send(msg)
+	want := "export: the directory /nonexistent/ewsmon-exports does not exist (--export-dir, export_dir in the config file)"
+	if msg.err == nil || msg.err.Error() != want {
+		t.Fatalf("export to a missing directory: %v\nwant: %s", msg.err, want)
+	}
+}

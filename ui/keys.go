@@ -247,6 +247,14 @@ func (m *Model) clearList() tea.Cmd {
 // as the list shows it now (cascades, labels, names, subjects); the file is
 // written in the background.
 func (m *Model) export() tea.Cmd {
+	if m.st.RowCount() == 0 {
+		what := "the list is empty"
+		if m.st.Len() > 0 {
+			what = "no event matches the filter"
+		}
+		m.setFlash("nothing to export: "+what, flashError)
+		return nil
+	}
 	return exportCmd(m.opts.ExportDir, m.now(), m.st.Records(m.st.VisibleEntries()))
 }
 

@@ -255,7 +255,7 @@ func (m *Model) onExport(msg exportMsg) {
 		m.setFlash(msg.err.Error(), flashError)
 		return
 	}
-	m.setFlash(fmt.Sprintf("exported %d events to %s", msg.n, msg.path), flashInfo)
+	m.setFlash(fmt.Sprintf("exported %s to %s", plural(msg.n, "event"), msg.path), flashInfo)
 	m.status.SetLastExport(msg.path)
 }
 
