@@ -103,3 +103,15 @@ func TestExportMessages(t *testing.T) {
 		t.Fatalf("export to a missing directory: %v\nwant: %s", msg.err, want)
 	}
 }
+
+// A simulator key against a real server says it is for the simulator only.
+func TestSimKeysOnARealServerSaySimulatorOnly(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	h.flowing()
+	for _, k := range []string{"1", "a"} {
+		h.key(k)
+		if scr := h.screen(); !strings.Contains(scr, "simulator only") {
+			t.Fatalf("%s against a real server:\n%s", k, scr)
+		}
+	}
+}

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
+	"github.com/ewsmon/ewsmon/keymap"
 	"github.com/ewsmon/ewsmon/model"
 )
 
@@ -262,6 +264,14 @@ func (m *Model) export() tea.Cmd {
 func (m *Model) simKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	k := &m.keys
 	if m.opts.Sim == nil {
+		// The simulator's bindings are disabled; their keys still say why
+		// they do nothing.
+		for _, a := range append(k.SimActions(), keymap.Action{Name: "sim-activity", Binding: &k.SimActivity}) {
+			if slices.Contains(a.Binding.Keys(), msg.String()) {
+				m.setFlash(fmt.Sprintf("%s (%s): simulator only — this dashboard watches a real server", a.Binding.Help().Desc, msg.String()), flashError)
+				return nil, true
+			}
+		}
 		return nil, false
 	}
 	if key.Matches(msg, k.SimActivity) {
