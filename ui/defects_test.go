@@ -115,3 +115,45 @@ func TestSimKeysOnARealServerSaySimulatorOnly(t *testing.T) {
 		}
 	}
 }
+
+// At the event bound, a paused list stays still: the selected row keeps
+// its place on screen with the same text, and the title says how many old
+// events were dropped since the pause. When the selected row itself is
+// dropped, the selection goes to the oldest row kept, not to a new one.
+func TestPausedListAtTheBoundStaysStill(t *testing.T) {
+	h := newHarness(t, 120, 20, false, func(o *Options) { o.MaxEvents = 60 })
+	h.flowing()
+	newMails := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			at := t0.Add(time.Duration(60+i*10) * time.Second)
+			h.updates(h.events(at, newMail(at, itemID(5+i%900), 3)...))
+		}
+	}
+	newMails(0, 15) // 59 events, 20 rows
+	for range 6 {
+		h.key("up")
+	}
+	selLine := func() (int, string) {
+		for i, l := range strings.Split(h.screen(), "\n") {
+			if strings.Contains(l, "┃›") {
+				return i, l
+			}
+		}
+		return -1, ""
+	}
+	y0, l0 := selLine()
+	newMails(15, 3) // 9 more events: 8 old ones go
+	y1, l1 := selLine()
+	if y1 != y0 || l1 != l0 {
+		t.Fatalf("the paused list moved at the bound: selection on line %d %q, was line %d %q\n%s", y1, l1, y0, l0, h.screen())
+	}
+	if scr := h.screen(); !strings.Contains(scr, "8 old dropped") {
+		t.Fatalf("the title does not say how many old events were dropped:\n%s", scr)
+	}
+	newMails(18, 25) // everything on screen goes, the selection too
+	_, l2 := selLine()
+	r, _ := h.m.events.Selected()
+	if first := h.m.st.Rows(0, 1)[0]; r.Cascade != first.Cascade {
+		t.Fatalf("selection on %q after its row was dropped, want the oldest row kept\n%s", l2, h.screen())
+	}
+}

@@ -28,6 +28,7 @@ type eventsPane struct {
 	follow    bool
 	pausedAt  int    // st.Matched() when the list was paused
 	pausedGen uint64 // and its filter generation
+	evictedAt int    // st.Evicted() then: what the bound dropped since shows
 	selC      uint64 // selected cascade
 	selSeq    uint64 // selected event in it; 0: the header row
 	lastIdx   int    // the selection's row the last time it was found
@@ -54,7 +55,13 @@ func (p *eventsPane) newCount() int {
 }
 
 // markSeen makes what arrived so far not new.
-func (p *eventsPane) markSeen()       { p.pausedAt, p.pausedGen = p.c.st.Matched() }
+func (p *eventsPane) markSeen() {
+	p.pausedAt, p.pausedGen = p.c.st.Matched()
+	p.evictedAt = p.c.st.Evicted()
+}
+
+// dropped is how many old events the bound dropped since the list paused.
+func (p *eventsPane) dropped() int { return max(p.c.st.Evicted()-p.evictedAt, 0) }
 func (p *eventsPane) innerWidth() int { return max(p.w-2, 0) }
 func (p *eventsPane) firstRowY() int  { return 2 } // below the top border and the column header
 func (p *eventsPane) ShortHelp() []key.Binding {
@@ -87,7 +94,12 @@ func (p *eventsPane) selIndex() int {
 		return total - 1
 	}
 	base, ok := st.RowOf(p.selC)
-	if !ok {
+	switch {
+	case !ok && st.Cascade(p.selC) == nil:
+		// Dropped at the bound: the oldest row kept is where it was.
+		return 0
+	case !ok:
+		// Filtered out: about where it was.
 		return min(max(p.lastIdx, 0), total-1)
 	}
 	if p.selSeq == 0 || !st.Expanded(p.selC) {
@@ -293,6 +305,9 @@ func (p *eventsPane) View() string {
 		note = s.Warn.Render("⏸ paused")
 		if n := p.newCount(); n > 0 {
 			note += " " + s.Badge.Render(fmt.Sprintf(" %d new ", n))
+		}
+		if n := p.dropped(); n > 0 {
+			note += " " + s.Warn.Render(fmt.Sprintf("%d old dropped", n))
 		}
 	}
 	return frame(s, title, note, lines, p.w, p.h, p.focused)
