@@ -61,7 +61,7 @@ func (p *eventsPane) markSeen() {
 }
 
 // dropped is how many old events the bound dropped since the list paused.
-func (p *eventsPane) dropped() int { return max(p.c.st.Evicted()-p.evictedAt, 0) }
+func (p *eventsPane) dropped() int    { return max(p.c.st.Evicted()-p.evictedAt, 0) }
 func (p *eventsPane) innerWidth() int { return max(p.w-2, 0) }
 func (p *eventsPane) firstRowY() int  { return 2 } // below the top border and the column header
 func (p *eventsPane) ShortHelp() []key.Binding {
