@@ -20,6 +20,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.modes.top() {
 	case modeFilter:
 		return m.filterKey(msg)
+	case modePassword:
+		return m.passwordKey(msg)
 	case modeTypes:
 		return m.typesKey(msg)
 	case modeHelp:
@@ -176,6 +178,11 @@ func (m *Model) togglePause() tea.Cmd {
 }
 
 func (m *Model) subscribeKey() tea.Cmd {
+	if m.canAskPassword() {
+		m.modes.push(modePassword)
+		m.passwordIn.open("")
+		return nil
+	}
 	if m.watching && !m.unsubscribing {
 		m.setFlash("already subscribed (u unsubscribes, m switches mode)", flashInfo)
 		return nil

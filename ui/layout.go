@@ -107,6 +107,8 @@ func (m *Model) banner(w int) []string {
 	st := m.st.Status()
 	mark, hint := "✖ ", "s to retry, q to quit"
 	switch {
+	case st.State == ews.StateError && m.canAskPassword():
+		hint = "s to type the password again, q to quit"
 	case st.State == ews.StateError:
 	case st.State == ews.StateReconnecting && st.Err != "":
 		// The runner keeps retrying on its own; the reason must still be
@@ -220,8 +222,11 @@ func (m *Model) overlay(body, dlg string) string {
 func (m *Model) bottomBar(w int) string {
 	s := m.c.styles
 	top := m.modes.top()
-	if top == modeFilter {
+	switch top {
+	case modeFilter:
 		return m.filterIn.View(m.c.styles, w)
+	case modePassword:
+		return m.passwordIn.View(m.c.styles, w)
 	}
 	if m.flash.shown(m.now()) {
 		st := s.Accent

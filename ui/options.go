@@ -68,4 +68,7 @@ type Options struct {
 	Location *time.Location
 	// NoMouse turns mouse reporting off.
 	NoMouse bool
+	// SetSecret is called with a password the user typed after an
+	// authentication failure; nil: no prompt.
+	SetSecret func(secret string)
 }

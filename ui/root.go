@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -49,6 +50,7 @@ type Model struct {
 	resolving     bool         // a GetFolder for folders outside the tree is under way
 	filterIn      *prompt      // the `/` filter, while modeFilter is on the stack
 	filterBefore  model.Filter // the filter when `/` opened: esc goes back to it
+	passwordIn    *prompt      // the password after an authentication failure (modePassword)
 	typesDlg      *typesDialog // while modeTypes is on the stack
 	themeAuto     bool
 
@@ -67,6 +69,7 @@ type Model struct {
 	watching       bool
 	unsubscribing  bool
 	quitting       bool
+	authFailed     bool // the latest error is the server refusing the credentials (HTTP 401)
 	sessionVersion string
 
 	sync folderSync // the folder tree's SyncFolderHierarchy, scheduled in foldersync.go
@@ -113,6 +116,8 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.help = newHelpPane(m.c)
 	m.ref = newRefPane(m.c)
 	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
+	m.passwordIn = newPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
+	m.passwordIn.ti.EchoMode = textinput.EchoPassword
 
 	m.watchCfg = opts.Watch
 	if m.watchCfg.Mode == "" {
