@@ -1,6 +1,7 @@
 package model
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -141,4 +142,21 @@ func relatedFolders(ev *ews.Event) [3]string {
 		n++
 	}
 	return out
+}
+
+// StepEntry is the retained entry d steps (+1 newer, -1 older) from the
+// one numbered seq, among those the filter keeps, in the order they
+// arrived; nil past either end, or when seq is no longer retained.
+func (s *State) StepEntry(seq uint64, d int) *Entry {
+	n := s.entries.len()
+	i := sort.Search(n, func(i int) bool { return s.entries.at(i).Seq >= seq })
+	if i >= n || s.entries.at(i).Seq != seq || d == 0 {
+		return nil
+	}
+	for i += d; i >= 0 && i < n; i += d {
+		if e := s.entries.at(i); e.match {
+			return e
+		}
+	}
+	return nil
 }

@@ -27,6 +27,11 @@ type detailPane struct {
 	itemErr string
 	loading bool
 	xml     string // indented once per event
+
+	// The `/` search: the lines that hold query, and the one shown.
+	query   string
+	matches []int
+	cur     int
 }
 
 func newDetailPane(c *common) *detailPane {
@@ -84,7 +89,8 @@ func (p *detailPane) SetFocused(f bool) { p.focused = f }
 
 func (p *detailPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Back, k.Help, k.Quit}
+	search := key.NewBinding(key.WithKeys(k.Filter.Keys()...), key.WithHelp(k.Filter.Help().Key, "search"))
+	return []key.Binding{k.NextEvent, k.PrevEvent, search, k.Copy, k.Back, k.PageDown, k.Help, k.Quit}
 }
 
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
@@ -140,7 +146,7 @@ func (p *detailPane) refresh() {
 		return id.Id + " (" + tree.Name(id.Id) + ")"
 	}
 	if g, r := p.entry.Gap, p.entry.Recon; g != nil || r != nil {
-		p.vp.SetContentLines(p.gapLines(folder))
+		p.setLines(p.gapLines(folder))
 		return
 	}
 	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
@@ -200,7 +206,99 @@ func (p *detailPane) refresh() {
 	} else {
 		out = append(out, strings.Split(p.xml, "\n")...)
 	}
+	p.setLines(out)
+}
+
+// setLines shows the detail's lines, the search's matches marked.
+func (p *detailPane) setLines(out []string) {
+	s := p.c.styles
+	p.matches = p.matches[:0]
+	if q := strings.ToLower(p.query); q != "" {
+		for i, l := range out {
+			if strings.Contains(strings.ToLower(stripped(l)), q) {
+				p.matches = append(p.matches, i)
+			}
+		}
+	}
+	p.cur = min(p.cur, max(len(p.matches)-1, 0))
+	for j, i := range p.matches {
+		st := s.Accent
+		if j == p.cur {
+			st = s.Selected
+		}
+		out[i] = st.Render(stripped(out[i]))
+	}
 	p.vp.SetContentLines(out)
+}
+
+// Search marks the lines holding q (case-insensitive) and shows the first
+// one at or below the top of the view.
+func (p *detailPane) Search(q string) {
+	top := p.realLine(p.vp.YOffset())
+	p.query = q
+	p.cur = 0
+	p.refresh()
+	for j, i := range p.matches {
+		if i >= top {
+			p.cur = j
+			break
+		}
+	}
+	p.showMatch()
+}
+
+// NextMatch shows the next line that holds the query, round to the first.
+func (p *detailPane) NextMatch() {
+	if len(p.matches) == 0 {
+		return
+	}
+	p.cur = (p.cur + 1) % len(p.matches)
+	p.refresh()
+	p.showMatch()
+}
+
+// SearchNote is how the search went: "2/5", "no match", "" with no search.
+func (p *detailPane) SearchNote() string {
+	switch {
+	case p.query == "":
+		return ""
+	case len(p.matches) == 0:
+		return "no match"
+	}
+	return fmt.Sprintf("%d/%d", p.cur+1, len(p.matches))
+}
+
+func (p *detailPane) showMatch() {
+	if len(p.matches) == 0 {
+		return
+	}
+	y := p.visualLine(p.matches[p.cur])
+	if y < p.vp.YOffset() || y >= p.vp.YOffset()+p.vp.Height() {
+		p.vp.SetYOffset(max(y-2, 0))
+	}
+}
+
+// visualLine is the screen line (soft wrap counted) content line i starts on.
+func (p *detailPane) visualLine(i int) int {
+	w := max(p.vp.Width(), 1)
+	y := 0
+	for _, l := range strings.Split(p.vp.GetContent(), "\n")[:i] {
+		y += max(1, (width(l)+w-1)/w)
+	}
+	return y
+}
+
+// realLine is the content line at screen line y (soft wrap counted).
+func (p *detailPane) realLine(y int) int {
+	w := max(p.vp.Width(), 1)
+	at := 0
+	for i, l := range strings.Split(p.vp.GetContent(), "\n") {
+		at += max(1, (width(l)+w-1)/w)
+		if at > y {
+			return i
+		}
+	}
+	return 0
 }
 
 // gapLines describe a gap, or a change found by reconciliation.
@@ -256,6 +354,9 @@ func (p *detailPane) View() string {
 	note := ""
 	if p.vp.TotalLineCount() > p.vp.Height() {
 		note = fmt.Sprintf("%d%%", int(p.vp.ScrollPercent()*100))
+	}
+	if sn := p.SearchNote(); sn != "" {
+		note = strings.TrimSpace(fmt.Sprintf("%q %s  %s", p.query, sn, note))
 	}
 	return frame(p.c.styles, "Event detail · esc back", note, lines, p.w, p.h, true)
 }

@@ -159,6 +159,19 @@ func (p *eventsPane) select1(idx, pos int) {
 	p.screenRow = min(max(pos, 0), max(p.listHeight()-1, 0))
 }
 
+// selectEntry selects an event's row (its header when the cascade is
+// collapsed) and pauses the list there.
+func (p *eventsPane) selectEntry(c *model.Cascade, e *model.Entry) {
+	if c == nil {
+		return
+	}
+	p.SetFollow(false)
+	p.selC, p.selSeq = c.ID, 0
+	if p.c.st.Expanded(c.ID) {
+		p.selSeq = e.Seq
+	}
+}
+
 // move moves the selection by d rows and pauses the list, except that
 // moving down from the newest row follows (again): following keeps the
 // selection on the newest row anyway.

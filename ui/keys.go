@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -22,6 +23,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.filterKey(msg)
 	case modePassword:
 		return m.passwordKey(msg)
+	case modeSearch:
+		return m.searchKey(msg)
 	case modeTypes:
 		return m.typesKey(msg)
 	case modeHelp:
@@ -73,6 +76,9 @@ func (m *Model) actions() []keyAction {
 		{&k.Clear, m.clearList},
 		{&k.Export, m.export},
 		{&k.Resync, m.resync},
+		{&k.Copy, m.copyIDs},
+		{&k.NextEvent, func() tea.Cmd { return m.stepDetail(1) }},
+		{&k.PrevEvent, func() tea.Cmd { return m.stepDetail(-1) }},
 		{&k.NextPane, func() tea.Cmd { return m.cycleFocus(1) }},
 		{&k.PrevPane, func() tea.Cmd { return m.cycleFocus(-1) }},
 	}
@@ -239,6 +245,11 @@ func (m *Model) openTypes() tea.Cmd {
 }
 
 func (m *Model) openFilter() tea.Cmd {
+	if m.modes.top() == modeDetail {
+		m.modes.push(modeSearch)
+		m.searchIn.open(m.detail.query)
+		return nil
+	}
 	m.modes.push(modeFilter)
 	m.filterBefore = m.st.Filter()
 	m.filterIn.open(m.filterBefore.String())
@@ -434,4 +445,90 @@ func (m *Model) openReference() tea.Cmd {
 	m.ref.setContent(store, what, scope, keys)
 	m.modes.push(modeRef)
 	return nil
+}
+
+// searchKey edits the detail view's search; the view follows as the user
+// types, enter goes to the next match, esc closes the prompt.
+func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		m.detail.NextMatch()
+	case "esc":
+		m.searchIn.close(true)
+		m.modes.pop()
+	default:
+		if m.searchIn.Update(msg) {
+			m.detail.Search(m.searchIn.Value())
+		}
+	}
+	m.searchIn.note = m.detail.SearchNote()
+	return nil
+}
+
+// stepDetail shows the next (d=1) or previous (d=-1) event the list keeps,
+// in the order they arrived, in the detail view.
+func (m *Model) stepDetail(d int) tea.Cmd {
+	if m.modes.top() != modeDetail {
+		return nil
+	}
+	e := m.st.StepEntry(m.detail.Seq(), d)
+	if e == nil {
+		what := "this is the newest event"
+		if d < 0 {
+			what = "this is the oldest event kept"
+		}
+		m.setFlash(what, flashInfo)
+		return nil
+	}
+	c := m.st.Cascade(e.CascadeID)
+	m.events.selectEntry(c, e)
+	return m.openDetail(model.Row{Cascade: c, Entry: e})
+}
+
+// copyIDs puts the selected event's ids on the clipboard (OSC 52: the
+// terminal does it, over ssh too).
+func (m *Model) copyIDs() tea.Cmd {
+	var e *model.Entry
+	if m.modes.top() == modeDetail {
+		e = &m.detail.entry
+	} else if r, ok := m.events.Selected(); ok {
+		e = r.Entry
+		if e == nil {
+			e = cascadeItemEntry(m.st, r.Cascade)
+		}
+	}
+	if e == nil || e.Gap != nil || e.Recon != nil {
+		m.setFlash("no event selected: nothing copied", flashError)
+		return nil
+	}
+	ev := e.Event
+	var lines, names []string
+	add := func(name, v string) {
+		if v != "" {
+			lines = append(lines, name+" "+v)
+			names = append(names, name)
+		}
+	}
+	add("ItemId", ev.ItemId.Id)
+	add("FolderId", ev.FolderId.Id)
+	add("ParentFolderId", ev.ParentFolderId.Id)
+	add("SubscriptionId", ev.SubscriptionId)
+	if len(lines) == 0 {
+		m.setFlash("the event carries no ids: nothing copied", flashError)
+		return nil
+	}
+	m.setFlash("copied "+strings.Join(names, ", ")+" to the clipboard", flashInfo)
+	return tea.SetClipboard(strings.Join(lines, "\n") + "\n")
+}
+
+// cascadeItemEntry is the event a cascade header stands for: its first
+// event about an item (the mail, not its folder's count), else the last
+// one the list shows.
+func cascadeItemEntry(st *model.State, c *model.Cascade) *model.Entry {
+	for _, e := range c.Entries {
+		if !e.Event.ItemId.IsZero() {
+			return e
+		}
+	}
+	return st.LastVisible(c)
 }

@@ -227,6 +227,8 @@ func (m *Model) bottomBar(w int) string {
 		return m.filterIn.View(m.c.styles, w)
 	case modePassword:
 		return m.passwordIn.View(m.c.styles, w)
+	case modeSearch:
+		return m.searchIn.View(m.c.styles, w)
 	}
 	if m.flash.shown(m.now()) {
 		st := s.Accent

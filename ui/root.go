@@ -51,6 +51,7 @@ type Model struct {
 	filterIn      *prompt      // the `/` filter, while modeFilter is on the stack
 	filterBefore  model.Filter // the filter when `/` opened: esc goes back to it
 	passwordIn    *prompt      // the password after an authentication failure (modePassword)
+	searchIn      *prompt      // the detail view's `/` search (modeSearch)
 	typesDlg      *typesDialog // while modeTypes is on the stack
 	themeAuto     bool
 
@@ -116,6 +117,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.help = newHelpPane(m.c)
 	m.ref = newRefPane(m.c)
 	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
+	m.searchIn = newPrompt("search: ", "text in the fields and the XML · enter next · esc close")
 	m.passwordIn = newPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
 	m.passwordIn.ti.EchoMode = textinput.EchoPassword
 
