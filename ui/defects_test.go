@@ -157,3 +157,55 @@ func TestPausedListAtTheBoundStaysStill(t *testing.T) {
 		t.Fatalf("selection on %q after its row was dropped, want the oldest row kept\n%s", l2, h.screen())
 	}
 }
+
+// One time zone everywhere: the list, the detail and the status write
+// moments in the configured zone, named once in the status pane; t cycles
+// UTC and ages. The detail has no two rows with the same label.
+func TestOneTimeZoneEverywhere(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	h := newHarness(t, 160, 48, false, func(o *Options) { o.Location = cet })
+	h.flowing()
+	first := t0.Add(10 * time.Second)
+	scr := h.screen()
+	if !strings.Contains(scr, first.In(cet).Format("15:04:05")+" New mail in Inbox") {
+		t.Fatalf("the list is not in the configured zone:\n%s", scr)
+	}
+	if n := strings.Count(scr, "CET"); n != 1 || !strings.Contains(scr, "Times    local (CET, UTC+01:00)") {
+		t.Fatalf("the zone is named %d times, want once in the status pane:\n%s", n, scr)
+	}
+	h.openNewestEvent()
+	h.send(detailItemMsg{seq: h.m.detail.Seq(), item: h.be.items[itemID(4)]})
+	h.key("p") // the NewMailEvent: it has an item
+	h.send(detailItemMsg{seq: h.m.detail.Seq(), item: h.be.items[itemID(4)]})
+	scr = h.screen()
+	ts := t0.Add(50 * time.Second).In(cet).Format("2006-01-02 15:04:05.000")
+	if !strings.Contains(scr, "TimeStamp           "+ts) || strings.Contains(scr, "Z\n") || strings.Contains(scr, ":00Z") {
+		t.Fatalf("the detail's TimeStamp is not in the list's zone (%s):\n%s", ts, scr)
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(scr, "\n") {
+		i := strings.Index(l, "┃")
+		if i < 0 || strings.Contains(l, "<") {
+			continue
+		}
+		row := strings.TrimPrefix(l[i:], "┃")
+		rs := []rune(row)
+		label := strings.TrimSpace(string(rs[:min(20, len(rs))]))
+		if label == "" || strings.ContainsAny(label, " ─━") {
+			continue
+		}
+		if seen[label] {
+			t.Errorf("the detail has two rows labelled %q:\n%s", label, scr)
+		}
+		seen[label] = true
+	}
+	h.key("esc")
+	h.key("t")
+	if scr := h.screen(); !strings.Contains(scr, first.UTC().Format("15:04:05")+" New mail in Inbox") || !strings.Contains(scr, "Times    UTC") {
+		t.Fatalf("t does not switch to UTC:\n%s", scr)
+	}
+	h.key("t")
+	if scr := h.screen(); !strings.Contains(scr, "45s ago New mail in Inbox") {
+		t.Fatalf("t again does not show ages:\n%s", scr)
+	}
+}

@@ -71,6 +71,11 @@ func (p *detailPane) SetItem(msg detailItemMsg) {
 		it := msg.item
 		p.item = &it
 	}
+	p.refreshKeepingPlace()
+}
+
+// refreshKeepingPlace lays the detail out again where the user is reading.
+func (p *detailPane) refreshKeepingPlace() {
 	y := p.vp.YOffset()
 	p.refresh()
 	p.vp.SetYOffset(y)
@@ -151,12 +156,9 @@ func (p *detailPane) refresh() {
 	}
 	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
 	kv("Cascade", p.label)
-	if !ev.TimeStamp.IsZero() {
-		kv("TimeStamp", ev.TimeStamp.UTC().Format("2006-01-02T15:04:05Z"))
-	}
-	if !p.entry.Received.IsZero() {
-		kv("Received", p.entry.Received.In(st.Config().Location).Format("2006-01-02 15:04:05.000"))
-	}
+	tm := p.c.times
+	kv("TimeStamp", tm.long(ev.TimeStamp))
+	kv("Arrived", tm.long(p.entry.Received))
 	kv("Watermark", ev.Watermark)
 	kv("ItemId", ev.ItemId.Id)
 	kv("ChangeKey", ev.ItemId.ChangeKey)
@@ -186,9 +188,7 @@ func (p *detailPane) refresh() {
 				from = it.From.Name + " <" + it.From.EmailAddress + ">"
 			}
 			kv("From", from)
-			if !it.DateTimeReceived.IsZero() {
-				kv("Received", it.DateTimeReceived.UTC().Format("2006-01-02T15:04:05Z"))
-			}
+			kv("DateTimeReceived", tm.long(it.DateTimeReceived))
 			kv("ItemClass", it.ItemClass)
 			kv("IsRead", fmt.Sprint(it.IsRead))
 		case p.loading:
@@ -304,7 +304,7 @@ func (p *detailPane) realLine(y int) int {
 // gapLines describe a gap, or a change found by reconciliation.
 func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 	s := p.c.styles
-	loc := p.c.st.Config().Location
+	tm := p.c.times
 	var out []string
 	if g := p.entry.Gap; g != nil {
 		out = append(out, s.Warn.Render("Possible gap")+s.Muted.Render(fmt.Sprintf("  #%d", g.ID)))
@@ -316,8 +316,8 @@ func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 			}
 		}
 		if !g.From.IsZero() {
-			line("From", g.From.In(loc).Format("2006-01-02 15:04:05.000")+" (last moment covered)")
-			line("To", g.To.In(loc).Format("2006-01-02 15:04:05.000")+" (covered again)")
+			line("From", tm.long(g.From)+" (last moment covered)")
+			line("To", tm.long(g.To)+" (covered again)")
 			line("Length", g.To.Sub(g.From).Round(time.Millisecond).String())
 		}
 		line("Reason", g.Reason)
@@ -344,7 +344,7 @@ func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 		line("IsRead", fmt.Sprint(*r.IsRead))
 	}
 	if !p.entry.Received.IsZero() {
-		line("Found", p.entry.Received.In(loc).Format("2006-01-02 15:04:05.000"))
+		line("Found", tm.long(p.entry.Received))
 	}
 	return out
 }

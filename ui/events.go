@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -327,70 +328,111 @@ func (p *eventsPane) View() string {
 }
 
 func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bool) string {
-	st := p.c.st
-	s := p.c.styles
 	gutter := " "
 	if selected {
 		gutter = "›"
 	}
 	var line string
 	if r.Entry == nil {
-		c := r.Cascade
-		marker := "▸"
-		if st.Expanded(c.ID) {
-			marker = "▾"
-		}
-		n := st.VisibleCount(c)
-		count := ""
-		if c.Gap != nil {
-			if c.Recon != nil && len(c.Recon.Changes) > 0 {
-				count = fmt.Sprintf("%d ≈", len(c.Recon.Changes))
-			}
-		} else if n != 1 {
-			count = fmt.Sprintf("%d events", n)
-		} else if e := st.LastVisible(c); e != nil {
-			// The one event the list shows under this header (with a
-			// filter on, not necessarily the cascade's last).
-			count = e.Event.Type.Short()
-		}
-		t := c.First.In(st.Config().Location).Format("15:04:05")
-		left := gutter + kindStyle(s, c.Kind).Render(marker) + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
-		if subj := cascadeSubject(st, c); subj != "" {
-			left += s.Muted.Render(" · " + subj)
-		}
-		line = spread(left, " "+s.Muted.Render(count)+" ", inner)
+		line = p.renderHeader(r.Cascade, gutter, inner)
 	} else {
-		col := st.Columns(r.Entry)
-		if cols.extras == 0 && col.Extras != "" {
-			// No extras column on a narrow list: the unread count is what a
-			// folder change says, so it goes with the folder's name.
-			col.Object += " · " + col.Extras
-		}
-		et := r.Entry.Event.Type
-		typ := p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ))
-		object := fit(col.Object, cols.object)
-		switch {
-		case r.Entry.Gap != nil:
-			typ = s.Warn.Render(fit(col.Type, cols.typ))
-			object = s.Warn.Render(object)
-		case r.Entry.Recon != nil:
-			// Found by reconciliation, not notified: muted, and "≈".
-			typ = s.Muted.Render(fit(col.Type, cols.typ))
-			object = s.Muted.Render(object)
-		}
-		line = gutter + "  " + fit(col.Time, cols.time) + " " + typ + " " +
-			object + " " + s.Muted.Render(fit(col.Folder, cols.folder))
-		if cols.extras > 0 {
-			line += " " + fit(col.Extras, cols.extras)
-		}
-		line = fit(line, inner)
+		line = p.renderEntry(r.Entry, gutter, cols, inner)
 	}
 	if selected {
 		// Re-render the plain text in the selection style so it shows as
 		// one bar (reverse video without colour).
-		line = s.Selected.Render(fit(ansi.Strip(line), inner))
+		line = p.c.styles.Selected.Render(fit(ansi.Strip(line), inner))
 	}
 	return line
+}
+
+// headerCells is the text of a cascade's header row.
+type headerCells struct{ marker, time, label, subject, count string }
+
+// entryCells is the text of an event's row.
+type entryCells struct{ time, typ, object, folder, extras string }
+
+// The text of every row is made in headerText and entryText, and only
+// there; renderHeader and renderEntry style and place it.
+
+func (p *eventsPane) headerText(c *model.Cascade) headerCells {
+	st := p.c.st
+	h := headerCells{marker: "▸", time: p.c.times.short(c.First), label: st.Label(c), subject: cascadeSubject(st, c)}
+	if st.Expanded(c.ID) {
+		h.marker = "▾"
+	}
+	n := st.VisibleCount(c)
+	switch {
+	case c.Gap != nil:
+		if c.Recon != nil && len(c.Recon.Changes) > 0 {
+			h.count = fmt.Sprintf("%d ≈", len(c.Recon.Changes))
+		}
+	case n != 1:
+		h.count = fmt.Sprintf("%d events", n)
+	default:
+		if e := st.LastVisible(c); e != nil {
+			// The one event the list shows under this header (with a
+			// filter on, not necessarily the cascade's last).
+			h.count = e.Event.Type.Short()
+		}
+	}
+	return h
+}
+
+func (p *eventsPane) entryText(e *model.Entry, cols columns) entryCells {
+	col := p.c.st.Columns(e)
+	t := entryCells{time: p.c.times.short(entryTime(e)), typ: col.Type, object: col.Object, folder: col.Folder, extras: col.Extras}
+	if e.Gap == nil && e.Recon == nil {
+		t.typ = typeName(e.Event.Type, cols.typ)
+	}
+	if cols.extras == 0 && t.extras != "" {
+		// No extras column on a narrow list: the unread count is what a
+		// folder change says, so it goes with the folder's name.
+		t.object += " · " + t.extras
+		t.extras = ""
+	}
+	return t
+}
+
+// entryTime is the moment an event's row shows: the server's TimeStamp,
+// else when it arrived.
+func entryTime(e *model.Entry) time.Time {
+	if !e.Event.TimeStamp.IsZero() {
+		return e.Event.TimeStamp
+	}
+	return e.Received
+}
+
+func (p *eventsPane) renderHeader(c *model.Cascade, gutter string, inner int) string {
+	s := p.c.styles
+	h := p.headerText(c)
+	left := gutter + kindStyle(s, c.Kind).Render(h.marker) + " " + h.time + " " + s.CascadeHeader.Render(h.label)
+	if h.subject != "" {
+		left += s.Muted.Render(" · " + h.subject)
+	}
+	return spread(left, " "+s.Muted.Render(h.count)+" ", inner)
+}
+
+func (p *eventsPane) renderEntry(e *model.Entry, gutter string, cols columns, inner int) string {
+	s := p.c.styles
+	t := p.entryText(e, cols)
+	typ := s.Event(e.Event.Type).Render(fit(t.typ, cols.typ))
+	object := fit(t.object, cols.object)
+	switch {
+	case e.Gap != nil:
+		typ = s.Warn.Render(fit(t.typ, cols.typ))
+		object = s.Warn.Render(object)
+	case e.Recon != nil:
+		// Found by reconciliation, not notified: muted, and "≈".
+		typ = s.Muted.Render(fit(t.typ, cols.typ))
+		object = s.Muted.Render(object)
+	}
+	line := gutter + "  " + fit(t.time, cols.time) + " " + typ + " " +
+		object + " " + s.Muted.Render(fit(t.folder, cols.folder))
+	if cols.extras > 0 {
+		line += " " + fit(t.extras, cols.extras)
+	}
+	return fit(line, inner)
 }
 
 // typeName is the event type's short name ("NewMail"), shortened further

@@ -77,6 +77,7 @@ func (m *Model) actions() []keyAction {
 		{&k.Export, m.export},
 		{&k.Resync, m.resync},
 		{&k.Copy, m.copyIDs},
+		{&k.TimeFormat, m.toggleTimes},
 		{&k.NextEvent, func() tea.Cmd { return m.stepDetail(1) }},
 		{&k.PrevEvent, func() tea.Cmd { return m.stepDetail(-1) }},
 		{&k.NextPane, func() tea.Cmd { return m.cycleFocus(1) }},
@@ -531,4 +532,14 @@ func cascadeItemEntry(st *model.State, c *model.Cascade) *model.Entry {
 		}
 	}
 	return st.LastVisible(c)
+}
+
+// toggleTimes cycles local time, UTC and ages ("3s ago") everywhere.
+func (m *Model) toggleTimes() tea.Cmd {
+	m.c.times.next()
+	m.setFlash("times: "+m.c.times.describe(), flashInfo)
+	if m.modes.top() == modeDetail {
+		m.detail.refreshKeepingPlace()
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ type common struct {
 	styles theme.Styles
 	keys   *keymap.KeyMap
 	clock  ews.Clock
+	times  *times // how moments are written (t cycles it)
 }
 
 // paneID names the focusable panes.

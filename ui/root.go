@@ -109,7 +109,8 @@ func newModel(ctx context.Context, opts Options) *Model {
 		}
 	}
 	m.st = model.New(model.Config{MaxEvents: opts.MaxEvents, Location: opts.Location})
-	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock}
+	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock,
+		times: &times{loc: m.st.Config().Location, now: opts.Clock.Now}}
 	m.folders = newFoldersPane(m.c, &m.sync)
 	m.events = newEventsPane(m.c)
 	m.status = newStatusPane(m.c, opts.Sim)

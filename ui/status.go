@@ -136,6 +136,7 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 	kv("Folders", folderScope(sess))
 	kv("Types", typeScope(sess))
 	kv("State", stateText(p.c, status.State))
+	kv("Times", p.c.times.describe()+s.Muted.Render(" (t)"))
 	if status.Err != "" {
 		for _, l := range wrap(status.Err, inner-2) {
 			out = append(out, "  "+s.Error.Render(l))
@@ -178,7 +179,7 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 		}
 	}
 	if status.LastError != "" && status.LastError != status.Err {
-		out = append(out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(status.LastErrorAt.In(st.Config().Location).Format("15:04:05")))
+		out = append(out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(p.c.times.short(status.LastErrorAt)))
 		for _, l := range wrap(status.LastError, inner-2) {
 			out = append(out, "  "+s.Warn.Render(l))
 		}
