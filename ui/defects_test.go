@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ewsmon/ewsmon/ews"
 )
 
 // ↓ (or j) on the newest row keeps following; ↑ pauses, and ↓ back onto the
@@ -207,5 +209,23 @@ func TestOneTimeZoneEverywhere(t *testing.T) {
 	h.key("t")
 	if scr := h.screen(); !strings.Contains(scr, "45s ago New mail in Inbox") {
 		t.Fatalf("t again does not show ages:\n%s", scr)
+	}
+}
+
+// "Mail sent" carries its subject: the draft is gone once sent, so the
+// subject comes from the item in Sent Items (the move's new id).
+func TestMailSentCarriesItsSubject(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	at := t0.Add(60 * time.Second)
+	draft, sent := "AAMkDraft0001", itemID(6)
+	h.be.items[sent] = ews.Item{ItemId: ews.ItemId{Id: sent}, Subject: "Build is red again", ItemClass: "IPM.Note"}
+	mv := itemEv(ews.MovedEvent, at, sent, idSent)
+	mv.OldItemId, mv.OldParentFolderId = ews.ItemId{Id: draft}, ews.FolderId{Id: idDrafts}
+	h.updates(h.events(at, itemEv(ews.CreatedEvent, at, draft, idDrafts), folderMod(at, idDrafts, idRoot, 0),
+		mv, folderMod(at, idDrafts, idRoot, 0), folderMod(at, idSent, idRoot, 0)))
+	h.items()
+	if l := lineWith(h.screen(), "Mail sent"); !strings.Contains(l, "Mail sent · Build is red again") {
+		t.Fatalf("the Mail sent header reads %q, want its subject", strings.TrimSpace(l))
 	}
 }

@@ -445,19 +445,23 @@ func typeName(t ews.EventType, w int) string {
 	return n
 }
 
-// cascadeSubject is the subject of the cascade's first item, once GetItem
-// has told it ("" before, and for folder cascades).
+// cascadeSubject is the subject of the cascade's first item GetItem has
+// told ("" before, and for folder cascades). It looks at every item the
+// cascade names: a sent mail's draft is gone, its copy in Sent Items is not.
 func cascadeSubject(st *model.State, c *model.Cascade) string {
-	for _, e := range c.Entries {
-		if id := e.Event.ItemId.Id; id != "" {
-			if it, ok := st.Item(id); ok {
+	for _, e := range c.Entries[:min(len(c.Entries), headerItems)] {
+		for _, id := range []string{e.Event.ItemId.Id, e.Event.OldItemId.Id} {
+			if it, ok := st.Item(id); ok && id != "" && it.Subject != "" {
 				return it.Subject
 			}
-			return ""
 		}
 	}
 	return ""
 }
+
+// headerItems bounds how many of a cascade's events are asked about and
+// searched for its subject.
+const headerItems = 8
 
 // kindStyle colours a cascade's marker by what happened, in the colour of
 // the event type that says it best; an unrecognized cascade is a warning.

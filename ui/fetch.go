@@ -31,8 +31,12 @@ func (m *Model) fetchItems() tea.Cmd {
 	for _, r := range m.events.VisibleRows() {
 		if r.Entry != nil {
 			want(r.Entry)
-		} else if len(r.Cascade.Entries) > 0 {
-			want(r.Cascade.Entries[0])
+		} else {
+			// The header's subject (cascadeSubject): the items its first
+			// events name.
+			for _, e := range r.Cascade.Entries[:min(len(r.Cascade.Entries), headerItems)] {
+				want(e)
+			}
 		}
 	}
 	var cmds []tea.Cmd
