@@ -229,3 +229,31 @@ func TestMailSentCarriesItsSubject(t *testing.T) {
 		t.Fatalf("the Mail sent header reads %q, want its subject", strings.TrimSpace(l))
 	}
 }
+
+// At 120 columns the status pane takes what it needs and the event list
+// the rest; the status's long values wrap under themselves.
+func TestEventListGetsTheWidthAt120(t *testing.T) {
+	h := newHarness(t, 120, 40, false)
+	h.flowing()
+	if w := h.m.rects[paneEvents].w; w < 66 {
+		t.Fatalf("the event list is %d wide at 120 columns, want the status pane's spare width too", w)
+	}
+	scr := h.screen()
+	for _, want := range []string{"15.2.1544.4", "V2017_07_11", "Times"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the narrower status pane lost %q:\n%s", want, scr)
+		}
+	}
+}
+
+// Folder names are not confused with counts: the unread count follows the
+// name in parentheses (as mail clients write it), the events seen are
+// "·N" at the right.
+func TestFolderCountsAreNotNames(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	l := lineWith(h.screen(), "Inbox")
+	if !strings.Contains(l, "Inbox (2)") || !strings.Contains(l, "·13") {
+		t.Fatalf("the Inbox row reads %q, want 'Inbox (2)' and its events '·13'", l)
+	}
+}

@@ -192,28 +192,30 @@ func (p *foldersPane) View() string {
 				}
 			}
 			indent := strings.Repeat(" ", min(n.Depth, 6))
-			right := ""
-			if n.UnreadKnown && n.Unread > 0 {
-				right = s.Unread.Render(fmt.Sprint(n.Unread))
-			}
 			name := n.Folder.DisplayName
 			if name == "" {
 				name = st.Tree().Name(id)
 			}
-			left := gutter + mark + indent + twisty + name
+			// The unread count follows the name in parentheses, as mail
+			// clients write it, so a number at the right is never taken
+			// for a folder named "2025".
+			unread := ""
+			if n.UnreadKnown && n.Unread > 0 {
+				unread = s.Unread.Render(fmt.Sprintf(" (%d)", n.Unread))
+			}
+			right := ""
 			if n.Events > 0 {
 				// The events the folder has seen: on a wide tree always,
 				// on a narrow one (the usual 80–150 columns) wherever the
 				// name still fits beside it.
-				withEvents := right + s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
-				if inner >= 24 || width(left)+1+width(withEvents) <= inner {
-					right = withEvents
+				events := s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
+				if inner >= 24 || width(gutter+mark+indent+twisty+name+unread)+width(events) <= inner {
+					right = events
 				}
 			}
-			if right != "" {
-				right = " " + right
-			}
-			line = spread(left, right, inner)
+			// The name gives way before its unread count does.
+			room := inner - width(gutter+mark+indent+twisty) - width(unread) - width(right)
+			line = spread(gutter+mark+indent+twisty+fit(name, min(max(room, 1), width(name)))+unread, right, inner)
 		}
 		if i == cur && p.focused {
 			line = s.Selected.Render(fit(stripped(line), inner))

@@ -75,7 +75,9 @@ func (m *Model) relayout() {
 	treeW, statusW := 0, 0
 	if m.wide {
 		treeW = min(max(w/6, 24), 32)
-		statusW = min(max(w/4, 36), 46)
+		// The status's long values wrap under themselves: at 120 columns
+		// it gives the list what it can spare.
+		statusW = min(max(w/4, 30), 46)
 	} else if w >= 60 {
 		treeW = min(max(w/4, 18), 26)
 	}

@@ -136,7 +136,7 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 	kv("Folders", folderScope(sess))
 	kv("Types", typeScope(sess))
 	kv("State", stateText(p.c, status.State))
-	kv("Times", p.c.times.describe()+s.Muted.Render(" (t)"))
+	kv("Times", p.c.times.describe()+" · t")
 	if status.Err != "" {
 		for _, l := range wrap(status.Err, inner-2) {
 			out = append(out, "  "+s.Error.Render(l))
