@@ -257,3 +257,27 @@ func TestFolderCountsAreNotNames(t *testing.T) {
 		t.Fatalf("the Inbox row reads %q, want 'Inbox (2)' and its events '·13'", l)
 	}
 }
+
+// The help bar shows the focused pane's keys, as that pane uses them.
+func TestHelpBarShowsThePanesKeys(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	bar := func() string { l := strings.Split(h.screen(), "\n"); return l[len(l)-1] }
+	if b := bar(); !strings.Contains(b, "enter open") || !strings.Contains(b, "/ filter") || !strings.HasSuffix(strings.TrimSpace(b), "? help") {
+		t.Fatalf("the list's help bar: %q", b)
+	}
+	h.key("shift+tab") // the tree
+	if b := bar(); !strings.Contains(b, "enter filter to folder") || !strings.Contains(b, "r resync folders") || strings.Contains(b, "open detail") {
+		t.Fatalf("the tree's help bar: %q", b)
+	}
+	h.key("shift+tab") // the status
+	if b := bar(); !strings.Contains(b, "s subscribe") || !strings.Contains(b, "m streaming ↔ pull") || strings.Contains(b, "filter to folder") {
+		t.Fatalf("the status pane's help bar: %q", b)
+	}
+	h80 := newHarness(t, 80, 24, false)
+	h80.flowing()
+	l := strings.Split(h80.screen(), "\n")
+	if b := strings.TrimSpace(l[len(l)-1]); !strings.HasSuffix(b, "? help") {
+		t.Fatalf("at 80 columns ? help is not kept: %q", b)
+	}
+}

@@ -94,8 +94,7 @@ func (p *detailPane) SetFocused(f bool) { p.focused = f }
 
 func (p *detailPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	search := key.NewBinding(key.WithKeys(k.Filter.Keys()...), key.WithHelp(k.Filter.Help().Key, "search"))
-	return []key.Binding{k.NextEvent, k.PrevEvent, search, k.Copy, k.Back, k.PageDown, k.Help, k.Quit}
+	return []key.Binding{k.NextEvent, k.PrevEvent, withHelp(k.Filter, "search"), k.Copy, k.TimeFormat, k.Back, k.PageDown, k.Help}
 }
 
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {

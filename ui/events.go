@@ -67,7 +67,7 @@ func (p *eventsPane) innerWidth() int { return max(p.w-2, 0) }
 func (p *eventsPane) firstRowY() int  { return 2 } // below the top border and the column header
 func (p *eventsPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Enter, k.Pause, k.Filter, k.Export, k.NextPane, k.Help, k.Quit, k.Up, k.Down}
+	return []key.Binding{withHelp(k.Enter, "open"), k.Pause, k.Filter, k.Copy, k.Export, k.TimeFormat, k.Clear, k.NextPane, k.Help}
 }
 
 // SetFollow resumes following the newest events, or pauses.

@@ -34,7 +34,7 @@ func (p *foldersPane) listHeight() int   { return max(p.h-2, 0) }
 
 func (p *foldersPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Enter, k.FolderScope, k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{withHelp(k.Enter, "filter to folder"), withHelp(k.FolderScope, "watch only it / all"), k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help}
 }
 
 func (p *foldersPane) nodes() []model.FolderNode {

@@ -46,3 +46,10 @@ type rect struct{ x, y, w, h int }
 func (r rect) contains(x, y int) bool {
 	return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h
 }
+
+// withHelp is b described for one pane (enter "filter to folder" in the
+// tree); its keys, remapped or not, stay b's.
+func withHelp(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}

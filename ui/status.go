@@ -36,7 +36,7 @@ func (p *statusPane) SetLastExport(path string) { p.lastExport = path }
 
 func (p *statusPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.EventTypes, withHelp(k.Up, "scroll"), k.NextPane, k.Help}
 }
 
 func (p *statusPane) Update(msg tea.Msg) (pane, tea.Cmd) {
