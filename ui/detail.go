@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -19,7 +18,7 @@ type detailPane struct {
 	c       *common
 	w, h    int
 	focused bool
-	vp      viewport.Model
+	sc      scroller
 
 	entry   model.Entry
 	label   string
@@ -35,10 +34,7 @@ type detailPane struct {
 }
 
 func newDetailPane(c *common) *detailPane {
-	vp := viewport.New()
-	vp.SoftWrap = true
-	vp.MouseWheelEnabled = true
-	return &detailPane{c: c, vp: vp}
+	return &detailPane{c: c, sc: newScroller(true)}
 }
 
 // Open shows entry; loading says a GetItem is on its way.
@@ -53,7 +49,7 @@ func (p *detailPane) Open(e *model.Entry, label string, loading bool) {
 		p.xml = indentXML(e.Event.RawXML)
 	}
 	p.refresh()
-	p.vp.GotoTop()
+	p.sc.vp.GotoTop()
 }
 
 // Seq is the event shown.
@@ -76,15 +72,14 @@ func (p *detailPane) SetItem(msg detailItemMsg) {
 
 // refreshKeepingPlace lays the detail out again where the user is reading.
 func (p *detailPane) refreshKeepingPlace() {
-	y := p.vp.YOffset()
+	y := p.sc.vp.YOffset()
 	p.refresh()
-	p.vp.SetYOffset(y)
+	p.sc.vp.SetYOffset(y)
 }
 
 func (p *detailPane) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.vp.SetWidth(max(w-2, 1))
-	p.vp.SetHeight(max(h-2, 1))
+	p.sc.SetSize(w-2, h-2)
 	if p.entry.Seq != 0 {
 		p.refresh()
 	}
@@ -98,28 +93,7 @@ func (p *detailPane) ShortHelp() []key.Binding {
 }
 
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			p.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			p.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			p.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			p.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			p.vp.GotoBottom()
-		}
-	case tea.MouseWheelMsg:
-		var cmd tea.Cmd
-		p.vp, cmd = p.vp.Update(msg)
-		return p, cmd
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
@@ -227,13 +201,13 @@ func (p *detailPane) setLines(out []string) {
 		}
 		out[i] = st.Render(stripped(out[i]))
 	}
-	p.vp.SetContentLines(out)
+	p.sc.vp.SetContentLines(out)
 }
 
 // Search marks the lines holding q (case-insensitive) and shows the first
 // one at or below the top of the view.
 func (p *detailPane) Search(q string) {
-	top := p.realLine(p.vp.YOffset())
+	top := p.realLine(p.sc.vp.YOffset())
 	p.query = q
 	p.cur = 0
 	p.refresh()
@@ -272,16 +246,16 @@ func (p *detailPane) showMatch() {
 		return
 	}
 	y := p.visualLine(p.matches[p.cur])
-	if y < p.vp.YOffset() || y >= p.vp.YOffset()+p.vp.Height() {
-		p.vp.SetYOffset(max(y-2, 0))
+	if y < p.sc.vp.YOffset() || y >= p.sc.vp.YOffset()+p.sc.vp.Height() {
+		p.sc.vp.SetYOffset(max(y-2, 0))
 	}
 }
 
 // visualLine is the screen line (soft wrap counted) content line i starts on.
 func (p *detailPane) visualLine(i int) int {
-	w := max(p.vp.Width(), 1)
+	w := max(p.sc.vp.Width(), 1)
 	y := 0
-	for _, l := range strings.Split(p.vp.GetContent(), "\n")[:i] {
+	for _, l := range strings.Split(p.sc.vp.GetContent(), "\n")[:i] {
 		y += max(1, (width(l)+w-1)/w)
 	}
 	return y
@@ -289,9 +263,9 @@ func (p *detailPane) visualLine(i int) int {
 
 // realLine is the content line at screen line y (soft wrap counted).
 func (p *detailPane) realLine(y int) int {
-	w := max(p.vp.Width(), 1)
+	w := max(p.sc.vp.Width(), 1)
 	at := 0
-	for i, l := range strings.Split(p.vp.GetContent(), "\n") {
+	for i, l := range strings.Split(p.sc.vp.GetContent(), "\n") {
 		at += max(1, (width(l)+w-1)/w)
 		if at > y {
 			return i
@@ -349,10 +323,10 @@ func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 }
 
 func (p *detailPane) View() string {
-	lines := strings.Split(p.vp.View(), "\n")
+	lines := strings.Split(p.sc.vp.View(), "\n")
 	note := ""
-	if p.vp.TotalLineCount() > p.vp.Height() {
-		note = fmt.Sprintf("%d%%", int(p.vp.ScrollPercent()*100))
+	if p.sc.vp.TotalLineCount() > p.sc.vp.Height() {
+		note = fmt.Sprintf("%d%%", int(p.sc.vp.ScrollPercent()*100))
 	}
 	if sn := p.SearchNote(); sn != "" {
 		note = strings.TrimSpace(fmt.Sprintf("%q %s  %s", p.query, sn, note))

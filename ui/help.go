@@ -14,13 +14,19 @@ import (
 type helpPane struct {
 	c    *common
 	w, h int
-	top  int
+	sc   scroller
 }
 
-func newHelpPane(c *common) *helpPane { return &helpPane{c: c} }
+func newHelpPane(c *common) *helpPane { return &helpPane{c: c, sc: newScroller(false)} }
 
-func (p *helpPane) SetSize(w, h int) { p.w, p.h = w, h }
-func (p *helpPane) SetFocused(bool)  {}
+func (p *helpPane) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.sc.SetSize(w-2, h-2)
+}
+
+// Reset shows the help from the top.
+func (p *helpPane) Reset()          { p.sc.vp.GotoTop() }
+func (p *helpPane) SetFocused(bool) {}
 
 func (p *helpPane) ShortHelp() []key.Binding {
 	k := p.c.keys
@@ -28,24 +34,7 @@ func (p *helpPane) ShortHelp() []key.Binding {
 }
 
 func (p *helpPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.top = max(p.top-1, 0)
-		case key.Matches(msg, k.Down):
-			p.top++
-		case key.Matches(msg, k.PageUp):
-			p.top = max(p.top-p.h, 0)
-		case key.Matches(msg, k.PageDown):
-			p.top += p.h
-		case key.Matches(msg, k.Top):
-			p.top = 0
-		}
-	case tea.MouseWheelMsg:
-		p.top = max(p.top+wheelDelta(msg), 0)
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
@@ -168,13 +157,11 @@ func (p *helpPane) View() string {
 		st.Bold.Render("Filter")+st.Muted.Render(" (/): ")+`words  type:NewMail  folder:Inbox  folder:"Sent Items"`,
 		st.Muted.Render("the list follows as you type; ↑/↓ earlier filters; enter keeps it, esc goes back; esc in the list clears it"),
 		st.Muted.Render("In the event detail, / searches its text and the XML (enter: next match)."))
-	p.top = min(p.top, max(len(lines)-lh, 0))
-	shown := lines[p.top:]
-	for i, l := range shown {
-		shown[i] = " " + l
+	for i, l := range lines {
+		lines[i] = " " + l
 	}
-	note := "esc/? close"
-	return frame(p.c.styles, "Keys", note, shown, p.w, p.h, true)
+	p.sc.SetLines(lines)
+	return frame(p.c.styles, "Keys", "esc/? close", strings.Split(p.sc.View(), "\n"), p.w, p.h, true)
 }
 
 // helpModel is the bubbles help component in the theme's roles.

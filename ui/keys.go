@@ -164,7 +164,7 @@ func (m *Model) typesKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) openHelp() tea.Cmd {
 	m.modes.push(modeHelp)
-	m.help.top = 0
+	m.help.Reset()
 	return nil
 }
 

@@ -20,15 +20,20 @@ type statusPane struct {
 	c       *common
 	w, h    int
 	focused bool
-	top     int
+	sc      scroller
 	sim     SimControl
 	// lastExport is the path of the last NDJSON export.
 	lastExport string
 }
 
-func newStatusPane(c *common, sim SimControl) *statusPane { return &statusPane{c: c, sim: sim} }
+func newStatusPane(c *common, sim SimControl) *statusPane {
+	return &statusPane{c: c, sim: sim, sc: newScroller(false)}
+}
 
-func (p *statusPane) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *statusPane) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.sc.SetSize(w-2, h-2)
+}
 func (p *statusPane) SetFocused(f bool) { p.focused = f }
 
 // SetLastExport records where the last NDJSON export went.
@@ -40,20 +45,7 @@ func (p *statusPane) ShortHelp() []key.Binding {
 }
 
 func (p *statusPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.top = max(p.top-1, 0)
-		case key.Matches(msg, k.Down):
-			p.top++
-		case key.Matches(msg, k.Top):
-			p.top = 0
-		}
-	case tea.MouseWheelMsg:
-		p.top = max(p.top+wheelDelta(msg), 0)
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
@@ -189,10 +181,8 @@ func (p *statusPane) lines(inner int, now time.Time) []string {
 
 func (p *statusPane) View() string {
 	inner := max(p.w-2, 0)
-	lines := p.lines(inner, p.c.clock.Now())
-	lh := max(p.h-2, 0)
-	p.top = min(p.top, max(len(lines)-lh, 0))
-	return frame(p.c.styles, "Status", "", lines[p.top:], p.w, p.h, p.focused)
+	p.sc.SetLines(p.lines(inner, p.c.clock.Now()))
+	return frame(p.c.styles, "Status", "", strings.Split(p.sc.View(), "\n"), p.w, p.h, p.focused)
 }
 
 // Header is the status squeezed into two lines for narrow screens.
