@@ -281,3 +281,21 @@ func TestHelpBarShowsThePanesKeys(t *testing.T) {
 		t.Fatalf("at 80 columns ? help is not kept: %q", b)
 	}
 }
+
+// The spinner turns while something waits (here: subscribing, the first
+// sync) and its ticks stop once nothing does.
+func TestSpinnerOnlyWhileWaiting(t *testing.T) {
+	h := newHarness(t, 80, 24, false)
+	if !h.m.spinning {
+		t.Fatal("no spinner while subscribing and syncing")
+	}
+	before := h.m.spinner.View()
+	h.send(h.m.spinner.Tick())
+	if h.m.spinner.View() == before {
+		t.Fatal("a tick does not turn the spinner")
+	}
+	h.flowing()
+	if cmd := h.send(h.m.spinner.Tick()); cmd != nil || h.m.spinning {
+		t.Fatal("the spinner keeps ticking with nothing to wait for")
+	}
+}

@@ -165,7 +165,7 @@ func (p *detailPane) refresh() {
 			kv("ItemClass", it.ItemClass)
 			kv("IsRead", fmt.Sprint(it.IsRead))
 		case p.loading:
-			out = append(out, s.Muted.Render("  loading…"))
+			out = append(out, s.Muted.Render("  "+p.c.spin.View()+" loading…"))
 		case p.itemErr != "":
 			for _, l := range wrap(p.itemErr, inner-2) {
 				out = append(out, "  "+s.Warn.Render(l))

@@ -240,7 +240,7 @@ func (m *Model) bottomBar(w int) string {
 		return fit(st.Render(m.flash.text), w)
 	}
 	if m.unsubscribing || (m.quitting && m.watching) {
-		return fit(s.Accent.Render("unsubscribing…"), w)
+		return fit(s.Accent.Render(m.c.spin.View()+" unsubscribing…"), w)
 	}
 	var bindings []key.Binding
 	switch top {

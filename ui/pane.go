@@ -2,6 +2,7 @@ package ui
 
 import (
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -29,6 +30,9 @@ type common struct {
 	keys   *keymap.KeyMap
 	clock  ews.Clock
 	times  *times // how moments are written (t cycles it)
+	// spin is the spinner of whatever is being waited for (a folder sync,
+	// a subscription, a GetItem); the root ticks it while something waits.
+	spin *spinner.Model
 }
 
 // paneID names the focusable panes.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -78,6 +79,9 @@ type Model struct {
 	requested map[string]bool // item ids asked for with GetItem
 
 	flash flash
+
+	spinner  spinner.Model // drawn by whatever waits (common.spin)
+	spinning bool          // its ticks are running
 }
 
 // New builds the dashboard; run it with tea.NewProgram(ui.New(ctx, opts)).Run().
@@ -109,8 +113,9 @@ func newModel(ctx context.Context, opts Options) *Model {
 		}
 	}
 	m.st = model.New(model.Config{MaxEvents: opts.MaxEvents, Location: opts.Location})
+	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock,
-		times: &times{loc: m.st.Config().Location, now: opts.Clock.Now}}
+		times: &times{loc: m.st.Config().Location, now: opts.Clock.Now}, spin: &m.spinner}
 	m.folders = newFoldersPane(m.c, &m.sync)
 	m.events = newEventsPane(m.c)
 	m.status = newStatusPane(m.c, opts.Sim)
@@ -190,8 +195,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = tea.Batch(cmd, fc)
 		}
 	}
+	if m.waiting() && !m.spinning {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.spinner.Tick)
+	}
 	m.relayout()
 	return m, cmd
+}
+
+// waiting reports whether something the screen shows a spinner for is
+// under way: a folder sync, a subscription being made or unmade, the
+// detail's GetItem.
+func (m *Model) waiting() bool {
+	switch m.st.Status().State {
+	case ews.StateSubscribing, ews.StateReconnecting:
+		return true
+	}
+	return m.sync.running || m.unsubscribing || (m.modes.has(modeDetail) && m.detail.loading)
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -229,6 +249,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.onSim(msg)
 	case quitTimeoutMsg:
 		return tea.Quit
+	case spinner.TickMsg:
+		if !m.waiting() {
+			m.spinning = false // the ticks stop until something waits again
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		if m.detail.loading {
+			m.detail.refreshKeepingPlace() // its "loading…" line has the spinner
+		}
+		return cmd
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseClickMsg:
