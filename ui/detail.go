@@ -97,89 +97,105 @@ func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	return p, nil
 }
 
-func (p *detailPane) refresh() {
-	s := p.c.styles
-	st := p.c.st
-	tree := st.Tree()
-	ev := p.entry.Event
-	inner := max(p.w-2, 10)
-	var out []string
-	kv := func(k, v string) {
-		if v == "" {
-			return
-		}
-		lines := wrap(v, max(inner-20, 10))
-		for i, l := range lines {
-			key := ""
-			if i == 0 {
-				key = k
-			}
-			out = append(out, s.Muted.Render(fit(key, 20))+l)
-		}
-	}
-	folder := func(id ews.FolderId) string {
-		if id.IsZero() {
-			return ""
-		}
-		return id.Id + " (" + tree.Name(id.Id) + ")"
-	}
-	if g, r := p.entry.Gap, p.entry.Recon; g != nil || r != nil {
-		p.setLines(p.gapLines(folder))
+// detailLines collects the detail's "Label               value" lines.
+type detailLines struct {
+	c     *common
+	inner int
+	out   []string
+}
+
+// kv adds a field (nothing when v is empty); long values wrap under it.
+func (b *detailLines) kv(k, v string) {
+	if v == "" {
 		return
 	}
-	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
-	kv("Cascade", p.label)
-	tm := p.c.times
-	kv("TimeStamp", tm.long(ev.TimeStamp))
-	kv("Arrived", tm.long(p.entry.Received))
-	kv("Watermark", ev.Watermark)
-	kv("ItemId", ev.ItemId.Id)
-	kv("ChangeKey", ev.ItemId.ChangeKey)
-	kv("FolderId", folder(ev.FolderId))
-	kv("ParentFolderId", folder(ev.ParentFolderId))
-	kv("OldItemId", ev.OldItemId.Id)
-	if ev.OldItemId.ChangeKey != "" {
-		kv("OldItem ChangeKey", ev.OldItemId.ChangeKey)
+	for i, l := range wrap(v, max(b.inner-20, 10)) {
+		key := ""
+		if i == 0 {
+			key = k
+		}
+		b.out = append(b.out, b.c.styles.Muted.Render(fit(key, 20))+l)
 	}
-	kv("OldFolderId", folder(ev.OldFolderId))
-	kv("OldParentFolderId", folder(ev.OldParentFolderId))
-	if ev.UnreadCount != nil {
-		kv("UnreadCount", fmt.Sprint(*ev.UnreadCount))
-	}
-	kv("SubscriptionId", ev.SubscriptionId)
-	kv("PreviousWatermark", ev.PreviousWatermark)
-	kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+}
 
-	if !ev.ItemId.IsZero() {
-		out = append(out, "", s.Bold.Render("Item (GetItem)"))
-		switch {
-		case p.item != nil:
-			it := p.item
-			kv("Subject", it.Subject)
-			from := it.From.EmailAddress
-			if it.From.Name != "" {
-				from = it.From.Name + " <" + it.From.EmailAddress + ">"
-			}
-			kv("From", from)
-			kv("DateTimeReceived", tm.long(it.DateTimeReceived))
-			kv("ItemClass", it.ItemClass)
-			kv("IsRead", fmt.Sprint(it.IsRead))
-		case p.loading:
-			out = append(out, s.Muted.Render("  "+p.c.spin.View()+" loading…"))
-		case p.itemErr != "":
-			for _, l := range wrap(p.itemErr, inner-2) {
-				out = append(out, "  "+s.Warn.Render(l))
-			}
+// folder is a folder id with its name.
+func (p *detailPane) folder(id ews.FolderId) string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.Id + " (" + p.c.st.Tree().Name(id.Id) + ")"
+}
+
+func (p *detailPane) refresh() {
+	s := p.c.styles
+	if g, r := p.entry.Gap, p.entry.Recon; g != nil || r != nil {
+		p.setLines(p.gapLines(p.folder))
+		return
+	}
+	b := &detailLines{c: p.c, inner: max(p.w-2, 10)}
+	p.eventFields(b)
+	if !p.entry.Event.ItemId.IsZero() {
+		b.out = append(b.out, "", s.Bold.Render("Item (GetItem)"))
+		p.itemFields(b)
+	}
+	b.out = append(b.out, "", s.Bold.Render("Notification envelope"))
+	if p.xml == "" {
+		b.out = append(b.out, s.Muted.Render("  (not kept)"))
+	} else {
+		b.out = append(b.out, strings.Split(p.xml, "\n")...)
+	}
+	p.setLines(b.out)
+}
+
+// eventFields are the event's own fields, named as EWS names them.
+func (p *detailPane) eventFields(b *detailLines) {
+	s := p.c.styles
+	ev := p.entry.Event
+	tm := p.c.times
+	b.out = append(b.out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
+	b.kv("Cascade", p.label)
+	b.kv("TimeStamp", tm.long(ev.TimeStamp))
+	b.kv("Arrived", tm.long(p.entry.Received))
+	b.kv("Watermark", ev.Watermark)
+	b.kv("ItemId", ev.ItemId.Id)
+	b.kv("ChangeKey", ev.ItemId.ChangeKey)
+	b.kv("FolderId", p.folder(ev.FolderId))
+	b.kv("ParentFolderId", p.folder(ev.ParentFolderId))
+	b.kv("OldItemId", ev.OldItemId.Id)
+	b.kv("OldItem ChangeKey", ev.OldItemId.ChangeKey)
+	b.kv("OldFolderId", p.folder(ev.OldFolderId))
+	b.kv("OldParentFolderId", p.folder(ev.OldParentFolderId))
+	if ev.UnreadCount != nil {
+		b.kv("UnreadCount", fmt.Sprint(*ev.UnreadCount))
+	}
+	b.kv("SubscriptionId", ev.SubscriptionId)
+	b.kv("PreviousWatermark", ev.PreviousWatermark)
+	b.kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+}
+
+// itemFields are what GetItem said of the event's item, or that it is on
+// its way, or why it did not come.
+func (p *detailPane) itemFields(b *detailLines) {
+	s := p.c.styles
+	switch {
+	case p.item != nil:
+		it := p.item
+		b.kv("Subject", it.Subject)
+		from := it.From.EmailAddress
+		if it.From.Name != "" {
+			from = it.From.Name + " <" + it.From.EmailAddress + ">"
+		}
+		b.kv("From", from)
+		b.kv("DateTimeReceived", p.c.times.long(it.DateTimeReceived))
+		b.kv("ItemClass", it.ItemClass)
+		b.kv("IsRead", fmt.Sprint(it.IsRead))
+	case p.loading:
+		b.out = append(b.out, s.Muted.Render("  "+p.c.spin.View()+" loading…"))
+	case p.itemErr != "":
+		for _, l := range wrap(p.itemErr, b.inner-2) {
+			b.out = append(b.out, "  "+s.Warn.Render(l))
 		}
 	}
-
-	out = append(out, "", s.Bold.Render("Notification envelope"))
-	if p.xml == "" {
-		out = append(out, s.Muted.Render("  (not kept)"))
-	} else {
-		out = append(out, strings.Split(p.xml, "\n")...)
-	}
-	p.setLines(out)
 }
 
 // setLines shows the detail's lines, the search's matches marked.
