@@ -101,6 +101,14 @@ func TestDetailSearch(t *testing.T) {
 	if n := len(h.m.detail.matches); n < 2 {
 		t.Fatalf("%d lines hold folder, want FolderId and ParentFolderId", n)
 	}
+	content := strings.Split(h.m.detail.sc.vp.GetContent(), "\n")
+	inXML := false
+	for _, i := range h.m.detail.matches {
+		inXML = inXML || strings.Contains(stripped(content[i]), "<t:ParentFolderId")
+	}
+	if !inXML {
+		t.Fatal("the search does not look in the raw XML")
+	}
 	first := h.m.detail.cur
 	h.key("enter")
 	if h.m.detail.cur == first {
