@@ -91,6 +91,7 @@ func TestDetailSearch(t *testing.T) {
 	h := newHarness(t, 100, 20, false)
 	h.flowing()
 	h.openNewestEvent()
+	h.key("p") // the NewMailEvent: it carries its envelope
 	h.key("/")
 	if h.m.modes.top() != modeSearch {
 		t.Fatalf("/ in the detail view opened mode %v", h.m.modes.top())
