@@ -9,7 +9,9 @@ import (
 	"github.com/ewsmon/ewsmon/ews"
 )
 
-// typesDialog is the `e` checklist of event types to subscribe to.
+// typesDialog is the `e` checklist of event types to subscribe to: seven
+// fixed rows with a checkbox each, which bubbles' list (filtering,
+// pagination, a delegate per item) would only complicate.
 type typesDialog struct {
 	c      *common
 	cursor int

@@ -21,6 +21,11 @@ import (
 //
 // The selection is kept by identity (cascade id, event seq), not by row
 // number, so it survives eviction at the front of the log and filtering.
+//
+// Hand-written rather than a bubbles table: the rows are cascade headers
+// and events drawn from the model's virtual list (Rows, O(rows on screen)
+// of up to 100000 events), which a table would need copied whole, and the
+// follow/pause behaviour is the pane's own.
 type eventsPane struct {
 	c       *common
 	w, h    int

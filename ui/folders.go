@@ -12,6 +12,11 @@ import (
 
 // foldersPane is the folder tree. Its first row, "All folders", clears the
 // folder filter; enter on a folder filters the event list to it.
+//
+// Hand-written rather than a bubbles tree: the tree is model.FolderTree,
+// rebuilt by each sync, and a row carries counts that change with every
+// event; the pane flattens it on each draw and keeps the cursor by folder
+// id, where the bubbles tree would have to be rebuilt and re-navigated.
 type foldersPane struct {
 	c       *common
 	w, h    int
