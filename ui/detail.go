@@ -55,6 +55,15 @@ func (p *detailPane) Open(e *model.Entry, label string, loading bool) {
 // Seq is the event shown.
 func (p *detailPane) Seq() uint64 { return p.entry.Seq }
 
+// Entry is the event shown.
+func (p *detailPane) Entry() *model.Entry { return &p.entry }
+
+// Loading reports whether its item's GetItem is on its way.
+func (p *detailPane) Loading() bool { return p.loading }
+
+// Query is what the last `/` searched for.
+func (p *detailPane) Query() string { return p.query }
+
 // SetItem takes the GetItem answer addressed to the event shown.
 func (p *detailPane) SetItem(msg detailItemMsg) {
 	if msg.seq != p.entry.Seq {
@@ -77,7 +86,12 @@ func (p *detailPane) refreshKeepingPlace() {
 	p.sc.vp.SetYOffset(y)
 }
 
+// SetSize lays the detail out again when the size changed (relayout calls
+// it on every message).
 func (p *detailPane) SetSize(w, h int) {
+	if w == p.w && h == p.h {
+		return
+	}
 	p.w, p.h = w, h
 	p.sc.SetSize(w-2, h-2)
 	if p.entry.Seq != 0 {

@@ -32,6 +32,23 @@ func newPrompt(label, placeholder string) *prompt {
 	return &prompt{ti: ti}
 }
 
+// newPasswordPrompt is a prompt that shows stars and has no history.
+func newPasswordPrompt(label, placeholder string) *prompt {
+	p := newPrompt(label, placeholder)
+	p.ti.EchoMode = textinput.EchoPassword
+	return p
+}
+
+// SetNote sets what is shown after the text ("" for nothing).
+func (p *prompt) SetNote(s string) { p.note = s }
+
+// Take returns the line and empties it (a password is not kept).
+func (p *prompt) Take() string {
+	v := p.ti.Value()
+	p.ti.SetValue("")
+	return v
+}
+
 // open starts editing value, with the cursor at its end.
 func (p *prompt) open(value string) {
 	p.ti.SetValue(value)

@@ -122,9 +122,9 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		if m.filterIn.Update(msg) {
 			f, err := model.ParseFilter(m.filterIn.Value(), m.st.Tree())
-			m.filterIn.note = ""
+			m.filterIn.SetNote("")
 			if err != nil {
-				m.filterIn.note = err.Error()
+				m.filterIn.SetNote(err.Error())
 				return nil
 			}
 			m.setLiveFilter(f)
@@ -248,7 +248,7 @@ func (m *Model) openTypes() tea.Cmd {
 func (m *Model) openFilter() tea.Cmd {
 	if m.modes.top() == modeDetail {
 		m.modes.push(modeSearch)
-		m.searchIn.open(m.detail.query)
+		m.searchIn.open(m.detail.Query())
 		return nil
 	}
 	m.modes.push(modeFilter)
@@ -462,7 +462,7 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.detail.Search(m.searchIn.Value())
 		}
 	}
-	m.searchIn.note = m.detail.SearchNote()
+	m.searchIn.SetNote(m.detail.SearchNote())
 	return nil
 }
 
@@ -491,7 +491,7 @@ func (m *Model) stepDetail(d int) tea.Cmd {
 func (m *Model) copyIDs() tea.Cmd {
 	var e *model.Entry
 	if m.modes.top() == modeDetail {
-		e = &m.detail.entry
+		e = m.detail.Entry()
 	} else if r, ok := m.events.Selected(); ok {
 		e = r.Entry
 		if e == nil {

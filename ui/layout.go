@@ -93,9 +93,7 @@ func (m *Model) relayout() {
 		m.rects[paneStatus] = rect{treeW + eventsW, m.bodyY, statusW, m.bodyH}
 		m.status.SetSize(statusW, m.bodyH)
 	}
-	if m.detail.w != treeW+eventsW || m.detail.h != m.bodyH {
-		m.detail.SetSize(treeW+eventsW, m.bodyH)
-	}
+	m.detail.SetSize(treeW+eventsW, m.bodyH)
 	m.help.SetSize(w, m.bodyH)
 	m.ref.SetSize(w, m.bodyH)
 	if _, ok := m.rects[m.focus]; !ok {

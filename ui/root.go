@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -124,8 +123,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.ref = newRefPane(m.c)
 	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
 	m.searchIn = newPrompt("search: ", "text in the fields and the XML · enter next · esc close")
-	m.passwordIn = newPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
-	m.passwordIn.ti.EchoMode = textinput.EchoPassword
+	m.passwordIn = newPasswordPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
 
 	m.watchCfg = opts.Watch
 	if m.watchCfg.Mode == "" {
@@ -211,7 +209,7 @@ func (m *Model) waiting() bool {
 	case ews.StateSubscribing, ews.StateReconnecting:
 		return true
 	}
-	return m.sync.running || m.unsubscribing || (m.modes.has(modeDetail) && m.detail.loading)
+	return m.sync.running || m.unsubscribing || (m.modes.has(modeDetail) && m.detail.Loading())
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -256,7 +254,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
-		if m.detail.loading {
+		if m.detail.Loading() {
 			m.detail.refreshKeepingPlace() // its "loading…" line has the spinner
 		}
 		return cmd

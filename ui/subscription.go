@@ -132,8 +132,7 @@ func (m *Model) canAskPassword() bool {
 func (m *Model) passwordKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "enter":
-		secret := m.passwordIn.Value()
-		m.passwordIn.ti.SetValue("")
+		secret := m.passwordIn.Take()
 		m.passwordIn.close(false)
 		m.modes.pop()
 		if secret == "" {
@@ -144,7 +143,7 @@ func (m *Model) passwordKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.authFailed = false
 		return m.subscribeKey()
 	case "esc":
-		m.passwordIn.ti.SetValue("")
+		m.passwordIn.Take()
 		m.passwordIn.close(false)
 		m.modes.pop()
 	default:
