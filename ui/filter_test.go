@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/ewsmon/ewsmon/keymap"
 )
 
 // The filter prompt filters as the user types, edits anywhere in the line
@@ -71,5 +73,24 @@ func TestFilterLiveEditingAndHistory(t *testing.T) {
 	h.key("down")
 	if got := h.m.filterIn.Value(); got != "z" {
 		t.Fatalf("↓ after ↑ shows %q, want the line being typed", got)
+	}
+}
+
+// The help bar and the ? screen name the keys as remapped.
+func TestHelpShowsRemappedKeys(t *testing.T) {
+	h := newHarness(t, 160, 48, false, func(o *Options) {
+		o.Keys = keymap.DefaultKeyMap()
+		if err := o.Keys.Override(map[string][]string{"copy": {"Y"}, "next-event": {"ctrl+n"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	h.flowing()
+	if !strings.Contains(h.screen(), "Y copy ids") {
+		t.Fatalf("the help bar does not show the remapped copy key:\n%s", h.screen())
+	}
+	h.key("?")
+	scr := h.screen()
+	if !strings.Contains(scr, "Y     copy ids") || !strings.Contains(scr, "ctrl+n next event") {
+		t.Fatalf("the ? screen does not show the remapped keys:\n%s", scr)
 	}
 }
