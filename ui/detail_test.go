@@ -51,6 +51,10 @@ func TestCopyIDs(t *testing.T) {
 func TestDetailNextPrevious(t *testing.T) {
 	h := newHarness(t, 160, 48, false)
 	h.flowing()
+	h.key("n")
+	if !strings.Contains(h.screen(), "n/p step through the events in the detail view") {
+		t.Fatalf("n in the list says nothing:\n%s", h.screen())
+	}
 	h.openNewestEvent()
 	last := h.m.detail.Seq()
 	h.key("p")

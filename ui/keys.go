@@ -470,6 +470,7 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 // in the order they arrived, in the detail view.
 func (m *Model) stepDetail(d int) tea.Cmd {
 	if m.modes.top() != modeDetail {
+		m.setFlash("n/p step through the events in the detail view (enter on an event opens it)", flashInfo)
 		return nil
 	}
 	e := m.st.StepEntry(m.detail.Seq(), d)
