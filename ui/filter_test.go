@@ -94,3 +94,18 @@ func TestHelpShowsRemappedKeys(t *testing.T) {
 		t.Fatalf("the ? screen does not show the remapped keys:\n%s", scr)
 	}
 }
+
+// A paste (the terminal's bracketed paste) goes into the filter and is
+// applied like typing.
+func TestPasteIntoFilter(t *testing.T) {
+	h := newHarness(t, 160, 48, false)
+	h.flowing()
+	h.key("/")
+	h.send(tea.PasteMsg{Content: "type:Moved"})
+	if got := h.m.filterIn.Value(); got != "type:Moved" {
+		t.Fatalf("after the paste the prompt holds %q", got)
+	}
+	if !strings.Contains(h.screen(), "filtered: type:Moved") {
+		t.Fatalf("the pasted filter is not applied:\n%s", h.screen())
+	}
+}

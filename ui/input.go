@@ -73,13 +73,15 @@ func (p *prompt) close(remember bool) {
 
 func (p *prompt) Value() string { return p.ti.Value() }
 
-// Update edits the line; changed reports whether its text changed.
-func (p *prompt) Update(msg tea.KeyPressMsg) (changed bool) {
+// Update edits the line for a key or a paste; changed reports whether its
+// text changed.
+func (p *prompt) Update(msg tea.Msg) (changed bool) {
 	before := p.ti.Value()
-	switch msg.String() {
-	case "up":
+	k, isKey := msg.(tea.KeyPressMsg)
+	switch {
+	case isKey && k.String() == "up":
 		p.walk(-1)
-	case "down":
+	case isKey && k.String() == "down":
 		p.walk(1)
 	default:
 		p.ti, _ = p.ti.Update(msg)

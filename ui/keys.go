@@ -101,8 +101,9 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg, own key.Binding, p pane) tea.Cmd
 
 // filterKey edits the `/` filter; the list follows as the user types
 // (while the text does not parse, it keeps the last filter that did).
-func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
+func (m *Model) filterKey(msg tea.Msg) tea.Cmd {
+	k, _ := msg.(tea.KeyPressMsg)
+	switch k.String() {
 	case "enter":
 		m.modes.pop()
 		f, err := model.ParseFilter(m.filterIn.Value(), m.st.Tree())
@@ -450,8 +451,9 @@ func (m *Model) openReference() tea.Cmd {
 
 // searchKey edits the detail view's search; the view follows as the user
 // types, enter goes to the next match, esc closes the prompt.
-func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
+func (m *Model) searchKey(msg tea.Msg) tea.Cmd {
+	k, _ := msg.(tea.KeyPressMsg)
+	switch k.String() {
 	case "enter":
 		m.detail.NextMatch()
 	case "esc":
@@ -541,6 +543,20 @@ func (m *Model) toggleTimes() tea.Cmd {
 	m.setFlash("times: "+m.c.times.describe(), flashInfo)
 	if m.modes.top() == modeDetail {
 		m.detail.refreshKeepingPlace()
+	}
+	return nil
+}
+
+// onPaste hands a paste (bracketed paste: the terminal's own) to the
+// prompt being edited; elsewhere it means nothing.
+func (m *Model) onPaste(msg tea.PasteMsg) tea.Cmd {
+	switch m.modes.top() {
+	case modeFilter:
+		return m.filterKey(msg)
+	case modeSearch:
+		return m.searchKey(msg)
+	case modePassword:
+		m.passwordIn.Update(msg)
 	}
 	return nil
 }

@@ -260,6 +260,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.PasteMsg:
+		return m.onPaste(msg)
 	case tea.MouseClickMsg:
 		return m.onClick(msg)
 	case tea.MouseWheelMsg:
