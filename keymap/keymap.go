@@ -25,6 +25,12 @@ type KeyMap struct {
 
 	// The event list.
 	Pause, Filter, Clear, Export key.Binding
+	// Copy puts the selected event's ids on the clipboard; TimeFormat
+	// cycles local time, UTC and "3s ago".
+	Copy, TimeFormat key.Binding
+
+	// The detail view: the next and the previous event of the list.
+	NextEvent, PrevEvent key.Binding
 
 	// General.
 	Help, Quit key.Binding
@@ -88,6 +94,11 @@ func DefaultKeyMap() KeyMap {
 		Clear:  b(k("c"), "c", "clear list"),
 		Export: b(k("x"), "x", "export NDJSON"),
 
+		Copy:       b(k("y"), "y", "copy ids"),
+		TimeFormat: b(k("t"), "t", "local / UTC / ago"),
+		NextEvent:  b(k("n"), "n", "next event"),
+		PrevEvent:  b(k("p"), "p", "previous event"),
+
 		Help: b(k("?"), "?", "help"),
 		Quit: b(k("q", "ctrl+c"), "q", "quit"),
 
@@ -137,7 +148,11 @@ func (km *KeyMap) Groups() []Group {
 		}},
 		{"Events", []Action{
 			a("pause", &km.Pause), a("filter", &km.Filter), a("clear", &km.Clear), a("export", &km.Export),
+			a("copy", &km.Copy), a("time-format", &km.TimeFormat),
 			a("cascade-reference", &km.CascadeRef), a("help", &km.Help), a("quit", &km.Quit),
+		}},
+		{"Event detail", []Action{
+			a("next-event", &km.NextEvent), a("prev-event", &km.PrevEvent),
 		}},
 		{"Simulator", []Action{
 			sim("new-mail", &km.SimNewMail), sim("mark-read", &km.SimMarkRead),

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -14,6 +15,9 @@ type Filter struct {
 	// FolderId: only events about this folder — its ParentFolderId,
 	// FolderId or OldParentFolderId is it.
 	FolderId string
+	// FolderName is the folder's display name, for String ("" writes the
+	// id); FolderId alone decides what matches.
+	FolderName string
 	// Text: case-insensitive substring of the event type, the item's
 	// subject, or the name of a folder the event names.
 	Text string
@@ -28,7 +32,7 @@ func (f Filter) IsZero() bool {
 // Folder names and subjects are matched as known at this moment and, for
 // later events, when they arrive.
 func (s *State) SetFilter(f Filter) {
-	g := Filter{FolderId: f.FolderId, Text: f.Text}
+	g := Filter{FolderId: f.FolderId, FolderName: f.FolderName, Text: f.Text}
 	if len(f.Types) > 0 {
 		g.Types = make(map[ews.EventType]bool, len(f.Types))
 		for t, on := range f.Types {
@@ -138,4 +142,21 @@ func relatedFolders(ev *ews.Event) [3]string {
 		n++
 	}
 	return out
+}
+
+// StepEntry is the retained entry d steps (+1 newer, -1 older) from the
+// one numbered seq, among those the filter keeps, in the order they
+// arrived; nil past either end, or when seq is no longer retained.
+func (s *State) StepEntry(seq uint64, d int) *Entry {
+	n := s.entries.len()
+	i := sort.Search(n, func(i int) bool { return s.entries.at(i).Seq >= seq })
+	if i >= n || s.entries.at(i).Seq != seq || d == 0 {
+		return nil
+	}
+	for i += d; i >= 0 && i < n; i += d {
+		if e := s.entries.at(i); e.match {
+			return e
+		}
+	}
+	return nil
 }

@@ -66,6 +66,7 @@ func (s *State) appendSynthetic(c *Cascade, ent *Entry) {
 	ent.match = true
 	s.entries.push(ent)
 	s.matched++
+	s.shown++
 	c.Entries = append(c.Entries, ent)
 	if c.First.IsZero() || ent.Received.Before(c.First) {
 		c.First = ent.Received

@@ -187,3 +187,21 @@ func TestOddEventsAreListedNotFatal(t *testing.T) {
 		t.Error("nil cascade or entry")
 	}
 }
+
+// Shown counts the retained events the filter keeps; Evicted those dropped
+// at the bound.
+func TestShownAndEvicted(t *testing.T) {
+	s := newState(model.Config{MaxEvents: 5})
+	mailDay(s) // 8 events: 3 go
+	if s.Shown() != 5 || s.Evicted() != 3 {
+		t.Fatalf("Shown %d, Evicted %d; want 5, 3", s.Shown(), s.Evicted())
+	}
+	s.SetFilter(model.Filter{Types: map[ews.EventType]bool{ews.MovedEvent: true}})
+	if s.Shown() != 1 {
+		t.Fatalf("Shown %d with type:Moved, want 1", s.Shown())
+	}
+	s.Clear()
+	if s.Shown() != 0 || s.Evicted() != 0 {
+		t.Fatalf("after Clear: Shown %d, Evicted %d", s.Shown(), s.Evicted())
+	}
+}

@@ -184,6 +184,7 @@ func (s *State) hideOldestEntry(c *Cascade) {
 func (s *State) rebuildVisible() {
 	s.visible.reset()
 	s.rowBase, s.rowEnd = 0, 0
+	s.shown = 0
 	for i := 0; i < s.cascades.len(); i++ {
 		c := s.cascades.at(i)
 		c.visible = false
@@ -191,6 +192,7 @@ func (s *State) rebuildVisible() {
 		for _, e := range c.Entries {
 			e.match = s.match.matches(e)
 			if e.match {
+				s.shown++
 				c.vis = append(c.vis, e)
 			}
 		}

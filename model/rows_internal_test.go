@@ -139,6 +139,15 @@ func TestRowsMatchReferenceUnderRandomOperations(t *testing.T) {
 			if s.entries.len() > s.cfg.MaxEvents {
 				t.Fatalf("retains %d events, max %d", s.entries.len(), s.cfg.MaxEvents)
 			}
+			shown := 0
+			for i := 0; i < s.entries.len(); i++ {
+				if s.match.matches(s.entries.at(i)) {
+					shown++
+				}
+			}
+			if s.Shown() != shown {
+				t.Fatalf("seed %d step %d: Shown() = %d, %d retained events match", seed, step, s.Shown(), shown)
+			}
 			for i := 0; i < s.cascades.len(); i++ {
 				c := s.cascades.at(i)
 				if len(c.Entries) == 0 {

@@ -83,6 +83,9 @@ type State struct {
 	// since filterGen last changed (SetFilter).
 	matched   int
 	filterGen uint64
+	// shown counts the retained entries that match the filter; evicted
+	// the entries dropped at MaxEvents since New or Clear.
+	shown, evicted int
 
 	tree  *FolderTree
 	items map[string]ews.Item
@@ -198,10 +201,19 @@ func (s *State) Clear() {
 	s.byID = make(map[uint64]*Cascade)
 	s.open = nil
 	s.rowBase, s.rowEnd = 0, 0
+	s.shown, s.evicted = 0, 0
 }
 
 // Len is the number of retained events.
 func (s *State) Len() int { return s.entries.len() }
+
+// Shown is the number of retained events that match the filter (Len when
+// there is none).
+func (s *State) Shown() int { return s.shown }
+
+// Evicted is the number of events dropped at the front of the log to stay
+// within MaxEvents, since New or Clear.
+func (s *State) Evicted() int { return s.evicted }
 
 // Cascade returns the retained cascade with this id, or nil.
 func (s *State) Cascade(id uint64) *Cascade { return s.byID[id] }
@@ -234,6 +246,7 @@ func (s *State) appendEvent(e ews.Event, recv time.Time) {
 	ent.match = s.match.matches(ent)
 	if ent.match {
 		s.matched++
+		s.shown++
 	}
 	s.attach(c, ent)
 	for s.entries.len() > s.cfg.MaxEvents {
@@ -298,7 +311,9 @@ func (s *State) evictOldest() {
 	}
 	c.Entries[0] = nil
 	c.Entries = c.Entries[1:]
+	s.evicted++
 	if ent.match {
+		s.shown--
 		s.hideOldestEntry(c)
 	}
 	if len(c.Entries) == 0 {

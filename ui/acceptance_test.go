@@ -131,8 +131,8 @@ func TestEnterTwiceOnNewestCascadeCollapses(t *testing.T) {
 		t.Fatalf("after expanding, the selection left the header:\n%s", h.screen())
 	}
 	h.key("enter")
-	if h.m.showDetail || h.m.st.Expanded(r.Cascade.ID) {
-		t.Fatalf("enter again: detail open %v, still expanded %v; want it collapsed", h.m.showDetail, h.m.st.Expanded(r.Cascade.ID))
+	if h.m.modes.has(modeDetail) || h.m.st.Expanded(r.Cascade.ID) {
+		t.Fatalf("enter again: detail open %v, still expanded %v; want it collapsed", h.m.modes.has(modeDetail), h.m.st.Expanded(r.Cascade.ID))
 	}
 }
 
@@ -225,7 +225,7 @@ func TestWheelScrollsDetailOverTheTreeArea(t *testing.T) {
 	h.key("enter") // expand the newest cascade
 	h.key("down")  // its first event
 	h.key("enter") // open it
-	if !h.m.showDetail {
+	if !h.m.modes.has(modeDetail) {
 		t.Fatal("no detail view")
 	}
 	before := h.screen()

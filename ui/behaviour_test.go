@@ -442,7 +442,7 @@ func TestDebouncedFolderSync(t *testing.T) {
 	h.updates(h.events(at, created, folderMod(at, idInbox, idRoot, 1)))
 	// One second later the burst may not be over: no sync yet.
 	h.clock.Advance(11 * time.Second)
-	if cmd := h.send(tickMsg{at: t0.Add(11 * time.Second)}); h.m.syncing {
+	if cmd := h.send(tickMsg{at: t0.Add(11 * time.Second)}); h.m.sync.running {
 		_ = cmd
 		t.Fatal("synced before the folder events had stopped for 2s")
 	}
@@ -691,7 +691,7 @@ func TestFilterInputEditing(t *testing.T) {
 	}
 	h.send(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl}) // delete a word
 	h.key("backspace")                                   // the space
-	if got := h.m.input.Value(); got != "lunch" {
+	if got := h.m.filterIn.Value(); got != "lunch" {
 		t.Fatalf("after ctrl+w and backspace: %q", got)
 	}
 	h.key("esc")
@@ -747,7 +747,7 @@ func TestEventTypesDialogEscCancels(t *testing.T) {
 	h.key("e")
 	h.key("space")
 	h.key("esc")
-	if h.be.numWatches() != 1 || h.m.typesDlg != nil {
+	if h.be.numWatches() != 1 || h.m.modes.has(modeTypes) {
 		t.Fatal("esc in the checklist resubscribed or left it open")
 	}
 	h.key("e")

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -117,6 +119,16 @@ func exportCmd(dir string, at time.Time, recs []ews.Record) tea.Cmd {
 func writeExport(dir string, at time.Time, recs []ews.Record) (string, error) {
 	if dir == "" {
 		dir = "."
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		why := "does not exist"
+		switch {
+		case err == nil:
+			why = "is not a directory"
+		case !errors.Is(err, fs.ErrNotExist):
+			why = "cannot be read (" + errors.Unwrap(err).Error() + ")"
+		}
+		return "", fmt.Errorf("export: the directory %s %s (--export-dir, export_dir in the config file)", dir, why)
 	}
 	base := "ewsmon-export-" + at.UTC().Format("20060102-150405")
 	path := filepath.Join(dir, base+".ndjson")

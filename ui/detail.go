@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -19,7 +18,7 @@ type detailPane struct {
 	c       *common
 	w, h    int
 	focused bool
-	vp      viewport.Model
+	sc      scroller
 
 	entry   model.Entry
 	label   string
@@ -27,13 +26,15 @@ type detailPane struct {
 	itemErr string
 	loading bool
 	xml     string // indented once per event
+
+	// The `/` search: the lines that hold query, and the one shown.
+	query   string
+	matches []int
+	cur     int
 }
 
 func newDetailPane(c *common) *detailPane {
-	vp := viewport.New()
-	vp.SoftWrap = true
-	vp.MouseWheelEnabled = true
-	return &detailPane{c: c, vp: vp}
+	return &detailPane{c: c, sc: newScroller(true)}
 }
 
 // Open shows entry; loading says a GetItem is on its way.
@@ -48,11 +49,20 @@ func (p *detailPane) Open(e *model.Entry, label string, loading bool) {
 		p.xml = indentXML(e.Event.RawXML)
 	}
 	p.refresh()
-	p.vp.GotoTop()
+	p.sc.vp.GotoTop()
 }
 
 // Seq is the event shown.
 func (p *detailPane) Seq() uint64 { return p.entry.Seq }
+
+// Entry is the event shown.
+func (p *detailPane) Entry() *model.Entry { return &p.entry }
+
+// Loading reports whether its item's GetItem is on its way.
+func (p *detailPane) Loading() bool { return p.loading }
+
+// Query is what the last `/` searched for.
+func (p *detailPane) Query() string { return p.query }
 
 // SetItem takes the GetItem answer addressed to the event shown.
 func (p *detailPane) SetItem(msg detailItemMsg) {
@@ -66,15 +76,24 @@ func (p *detailPane) SetItem(msg detailItemMsg) {
 		it := msg.item
 		p.item = &it
 	}
-	y := p.vp.YOffset()
-	p.refresh()
-	p.vp.SetYOffset(y)
+	p.refreshKeepingPlace()
 }
 
+// refreshKeepingPlace lays the detail out again where the user is reading.
+func (p *detailPane) refreshKeepingPlace() {
+	y := p.sc.vp.YOffset()
+	p.refresh()
+	p.sc.vp.SetYOffset(y)
+}
+
+// SetSize lays the detail out again when the size changed (relayout calls
+// it on every message).
 func (p *detailPane) SetSize(w, h int) {
+	if w == p.w && h == p.h {
+		return
+	}
 	p.w, p.h = w, h
-	p.vp.SetWidth(max(w-2, 1))
-	p.vp.SetHeight(max(h-2, 1))
+	p.sc.SetSize(w-2, h-2)
 	if p.entry.Seq != 0 {
 		p.refresh()
 	}
@@ -84,129 +103,211 @@ func (p *detailPane) SetFocused(f bool) { p.focused = f }
 
 func (p *detailPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.NextEvent, k.PrevEvent, withHelp(k.Filter, "search"), k.Copy, k.TimeFormat, k.Back, k.PageDown, k.Help}
 }
 
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			p.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			p.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			p.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			p.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			p.vp.GotoBottom()
-		}
-	case tea.MouseWheelMsg:
-		var cmd tea.Cmd
-		p.vp, cmd = p.vp.Update(msg)
-		return p, cmd
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
+}
+
+// detailLines collects the detail's "Label               value" lines.
+type detailLines struct {
+	c     *common
+	inner int
+	out   []string
+}
+
+// kv adds a field (nothing when v is empty); long values wrap under it.
+func (b *detailLines) kv(k, v string) {
+	if v == "" {
+		return
+	}
+	for i, l := range wrap(v, max(b.inner-20, 10)) {
+		key := ""
+		if i == 0 {
+			key = k
+		}
+		b.out = append(b.out, b.c.styles.Muted.Render(fit(key, 20))+l)
+	}
+}
+
+// folder is a folder id with its name.
+func (p *detailPane) folder(id ews.FolderId) string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.Id + " (" + p.c.st.Tree().Name(id.Id) + ")"
 }
 
 func (p *detailPane) refresh() {
 	s := p.c.styles
-	st := p.c.st
-	tree := st.Tree()
-	ev := p.entry.Event
-	inner := max(p.w-2, 10)
-	var out []string
-	kv := func(k, v string) {
-		if v == "" {
-			return
-		}
-		lines := wrap(v, max(inner-20, 10))
-		for i, l := range lines {
-			key := ""
-			if i == 0 {
-				key = k
-			}
-			out = append(out, s.Muted.Render(fit(key, 20))+l)
-		}
-	}
-	folder := func(id ews.FolderId) string {
-		if id.IsZero() {
-			return ""
-		}
-		return id.Id + " (" + tree.Name(id.Id) + ")"
-	}
 	if g, r := p.entry.Gap, p.entry.Recon; g != nil || r != nil {
-		p.vp.SetContentLines(p.gapLines(folder))
+		p.setLines(p.gapLines(p.folder))
 		return
 	}
-	out = append(out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
-	kv("Cascade", p.label)
-	if !ev.TimeStamp.IsZero() {
-		kv("TimeStamp", ev.TimeStamp.UTC().Format("2006-01-02T15:04:05Z"))
+	b := &detailLines{c: p.c, inner: max(p.w-2, 10)}
+	p.eventFields(b)
+	if !p.entry.Event.ItemId.IsZero() {
+		b.out = append(b.out, "", s.Bold.Render("Item (GetItem)"))
+		p.itemFields(b)
 	}
-	if !p.entry.Received.IsZero() {
-		kv("Received", p.entry.Received.In(st.Config().Location).Format("2006-01-02 15:04:05.000"))
+	b.out = append(b.out, "", s.Bold.Render("Notification envelope"))
+	if p.xml == "" {
+		b.out = append(b.out, s.Muted.Render("  (not kept)"))
+	} else {
+		b.out = append(b.out, strings.Split(p.xml, "\n")...)
 	}
-	kv("Watermark", ev.Watermark)
-	kv("ItemId", ev.ItemId.Id)
-	kv("ChangeKey", ev.ItemId.ChangeKey)
-	kv("FolderId", folder(ev.FolderId))
-	kv("ParentFolderId", folder(ev.ParentFolderId))
-	kv("OldItemId", ev.OldItemId.Id)
-	if ev.OldItemId.ChangeKey != "" {
-		kv("OldItem ChangeKey", ev.OldItemId.ChangeKey)
-	}
-	kv("OldFolderId", folder(ev.OldFolderId))
-	kv("OldParentFolderId", folder(ev.OldParentFolderId))
-	if ev.UnreadCount != nil {
-		kv("UnreadCount", fmt.Sprint(*ev.UnreadCount))
-	}
-	kv("SubscriptionId", ev.SubscriptionId)
-	kv("PreviousWatermark", ev.PreviousWatermark)
-	kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+	p.setLines(b.out)
+}
 
-	if !ev.ItemId.IsZero() {
-		out = append(out, "", s.Bold.Render("Item (GetItem)"))
-		switch {
-		case p.item != nil:
-			it := p.item
-			kv("Subject", it.Subject)
-			from := it.From.EmailAddress
-			if it.From.Name != "" {
-				from = it.From.Name + " <" + it.From.EmailAddress + ">"
-			}
-			kv("From", from)
-			if !it.DateTimeReceived.IsZero() {
-				kv("Received", it.DateTimeReceived.UTC().Format("2006-01-02T15:04:05Z"))
-			}
-			kv("ItemClass", it.ItemClass)
-			kv("IsRead", fmt.Sprint(it.IsRead))
-		case p.loading:
-			out = append(out, s.Muted.Render("  loading…"))
-		case p.itemErr != "":
-			for _, l := range wrap(p.itemErr, inner-2) {
-				out = append(out, "  "+s.Warn.Render(l))
+// eventFields are the event's own fields, named as EWS names them.
+func (p *detailPane) eventFields(b *detailLines) {
+	s := p.c.styles
+	ev := p.entry.Event
+	tm := p.c.times
+	b.out = append(b.out, s.Event(ev.Type).Render(string(ev.Type))+s.Muted.Render(fmt.Sprintf("  #%d", p.entry.Seq)))
+	b.kv("Cascade", p.label)
+	b.kv("TimeStamp", tm.long(ev.TimeStamp))
+	b.kv("Arrived", tm.long(p.entry.Received))
+	b.kv("Watermark", ev.Watermark)
+	b.kv("ItemId", ev.ItemId.Id)
+	b.kv("ChangeKey", ev.ItemId.ChangeKey)
+	b.kv("FolderId", p.folder(ev.FolderId))
+	b.kv("ParentFolderId", p.folder(ev.ParentFolderId))
+	b.kv("OldItemId", ev.OldItemId.Id)
+	b.kv("OldItem ChangeKey", ev.OldItemId.ChangeKey)
+	b.kv("OldFolderId", p.folder(ev.OldFolderId))
+	b.kv("OldParentFolderId", p.folder(ev.OldParentFolderId))
+	if ev.UnreadCount != nil {
+		b.kv("UnreadCount", fmt.Sprint(*ev.UnreadCount))
+	}
+	b.kv("SubscriptionId", ev.SubscriptionId)
+	b.kv("PreviousWatermark", ev.PreviousWatermark)
+	b.kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+}
+
+// itemFields are what GetItem said of the event's item, or that it is on
+// its way, or why it did not come.
+func (p *detailPane) itemFields(b *detailLines) {
+	s := p.c.styles
+	switch {
+	case p.item != nil:
+		it := p.item
+		b.kv("Subject", it.Subject)
+		from := it.From.EmailAddress
+		if it.From.Name != "" {
+			from = it.From.Name + " <" + it.From.EmailAddress + ">"
+		}
+		b.kv("From", from)
+		b.kv("DateTimeReceived", p.c.times.long(it.DateTimeReceived))
+		b.kv("ItemClass", it.ItemClass)
+		b.kv("IsRead", fmt.Sprint(it.IsRead))
+	case p.loading:
+		b.out = append(b.out, s.Muted.Render("  "+p.c.spin.View()+" loading…"))
+	case p.itemErr != "":
+		for _, l := range wrap(p.itemErr, b.inner-2) {
+			b.out = append(b.out, "  "+s.Warn.Render(l))
+		}
+	}
+}
+
+// setLines shows the detail's lines, the search's matches marked.
+func (p *detailPane) setLines(out []string) {
+	s := p.c.styles
+	p.matches = p.matches[:0]
+	if q := strings.ToLower(p.query); q != "" {
+		for i, l := range out {
+			if strings.Contains(strings.ToLower(stripped(l)), q) {
+				p.matches = append(p.matches, i)
 			}
 		}
 	}
-
-	out = append(out, "", s.Bold.Render("Notification envelope"))
-	if p.xml == "" {
-		out = append(out, s.Muted.Render("  (not kept)"))
-	} else {
-		out = append(out, strings.Split(p.xml, "\n")...)
+	p.cur = min(p.cur, max(len(p.matches)-1, 0))
+	for j, i := range p.matches {
+		st := s.Accent
+		if j == p.cur {
+			st = s.Selected
+		}
+		out[i] = st.Render(stripped(out[i]))
 	}
-	p.vp.SetContentLines(out)
+	p.sc.vp.SetContentLines(out)
+}
+
+// Search marks the lines holding q (case-insensitive) and shows the first
+// one at or below the top of the view.
+func (p *detailPane) Search(q string) {
+	top := p.realLine(p.sc.vp.YOffset())
+	p.query = q
+	p.cur = 0
+	p.refresh()
+	for j, i := range p.matches {
+		if i >= top {
+			p.cur = j
+			break
+		}
+	}
+	p.showMatch()
+}
+
+// NextMatch shows the next line that holds the query, round to the first.
+func (p *detailPane) NextMatch() {
+	if len(p.matches) == 0 {
+		return
+	}
+	p.cur = (p.cur + 1) % len(p.matches)
+	p.refresh()
+	p.showMatch()
+}
+
+// SearchNote is how the search went: "2/5", "no match", "" with no search.
+func (p *detailPane) SearchNote() string {
+	switch {
+	case p.query == "":
+		return ""
+	case len(p.matches) == 0:
+		return "no match"
+	}
+	return fmt.Sprintf("%d/%d", p.cur+1, len(p.matches))
+}
+
+func (p *detailPane) showMatch() {
+	if len(p.matches) == 0 {
+		return
+	}
+	y := p.visualLine(p.matches[p.cur])
+	if y < p.sc.vp.YOffset() || y >= p.sc.vp.YOffset()+p.sc.vp.Height() {
+		p.sc.vp.SetYOffset(max(y-2, 0))
+	}
+}
+
+// visualLine is the screen line (soft wrap counted) content line i starts on.
+func (p *detailPane) visualLine(i int) int {
+	w := max(p.sc.vp.Width(), 1)
+	y := 0
+	for _, l := range strings.Split(p.sc.vp.GetContent(), "\n")[:i] {
+		y += max(1, (width(l)+w-1)/w)
+	}
+	return y
+}
+
+// realLine is the content line at screen line y (soft wrap counted).
+func (p *detailPane) realLine(y int) int {
+	w := max(p.sc.vp.Width(), 1)
+	at := 0
+	for i, l := range strings.Split(p.sc.vp.GetContent(), "\n") {
+		at += max(1, (width(l)+w-1)/w)
+		if at > y {
+			return i
+		}
+	}
+	return 0
 }
 
 // gapLines describe a gap, or a change found by reconciliation.
 func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 	s := p.c.styles
-	loc := p.c.st.Config().Location
+	tm := p.c.times
 	var out []string
 	if g := p.entry.Gap; g != nil {
 		out = append(out, s.Warn.Render("Possible gap")+s.Muted.Render(fmt.Sprintf("  #%d", g.ID)))
@@ -218,8 +319,8 @@ func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 			}
 		}
 		if !g.From.IsZero() {
-			line("From", g.From.In(loc).Format("2006-01-02 15:04:05.000")+" (last moment covered)")
-			line("To", g.To.In(loc).Format("2006-01-02 15:04:05.000")+" (covered again)")
+			line("From", tm.long(g.From)+" (last moment covered)")
+			line("To", tm.long(g.To)+" (covered again)")
 			line("Length", g.To.Sub(g.From).Round(time.Millisecond).String())
 		}
 		line("Reason", g.Reason)
@@ -246,16 +347,19 @@ func (p *detailPane) gapLines(folder func(ews.FolderId) string) []string {
 		line("IsRead", fmt.Sprint(*r.IsRead))
 	}
 	if !p.entry.Received.IsZero() {
-		line("Found", p.entry.Received.In(loc).Format("2006-01-02 15:04:05.000"))
+		line("Found", tm.long(p.entry.Received))
 	}
 	return out
 }
 
 func (p *detailPane) View() string {
-	lines := strings.Split(p.vp.View(), "\n")
+	lines := strings.Split(p.sc.vp.View(), "\n")
 	note := ""
-	if p.vp.TotalLineCount() > p.vp.Height() {
-		note = fmt.Sprintf("%d%%", int(p.vp.ScrollPercent()*100))
+	if p.sc.vp.TotalLineCount() > p.sc.vp.Height() {
+		note = fmt.Sprintf("%d%%", int(p.sc.vp.ScrollPercent()*100))
+	}
+	if sn := p.SearchNote(); sn != "" {
+		note = strings.TrimSpace(fmt.Sprintf("%q %s  %s", p.query, sn, note))
 	}
 	return frame(p.c.styles, "Event detail · esc back", note, lines, p.w, p.h, true)
 }

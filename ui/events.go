@@ -2,7 +2,7 @@ package ui
 
 import (
 	"fmt"
-	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -21,6 +21,11 @@ import (
 //
 // The selection is kept by identity (cascade id, event seq), not by row
 // number, so it survives eviction at the front of the log and filtering.
+//
+// Hand-written rather than a bubbles table: the rows are cascade headers
+// and events drawn from the model's virtual list (Rows, O(rows on screen)
+// of up to 100000 events), which a table would need copied whole, and the
+// follow/pause behaviour is the pane's own.
 type eventsPane struct {
 	c       *common
 	w, h    int
@@ -29,6 +34,7 @@ type eventsPane struct {
 	follow    bool
 	pausedAt  int    // st.Matched() when the list was paused
 	pausedGen uint64 // and its filter generation
+	evictedAt int    // st.Evicted() then: what the bound dropped since shows
 	selC      uint64 // selected cascade
 	selSeq    uint64 // selected event in it; 0: the header row
 	lastIdx   int    // the selection's row the last time it was found
@@ -55,12 +61,18 @@ func (p *eventsPane) newCount() int {
 }
 
 // markSeen makes what arrived so far not new.
-func (p *eventsPane) markSeen()       { p.pausedAt, p.pausedGen = p.c.st.Matched() }
+func (p *eventsPane) markSeen() {
+	p.pausedAt, p.pausedGen = p.c.st.Matched()
+	p.evictedAt = p.c.st.Evicted()
+}
+
+// dropped is how many old events the bound dropped since the list paused.
+func (p *eventsPane) dropped() int    { return max(p.c.st.Evicted()-p.evictedAt, 0) }
 func (p *eventsPane) innerWidth() int { return max(p.w-2, 0) }
 func (p *eventsPane) firstRowY() int  { return 2 } // below the top border and the column header
 func (p *eventsPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Enter, k.Pause, k.Filter, k.Export, k.NextPane, k.Help, k.Quit, k.Up, k.Down}
+	return []key.Binding{withHelp(k.Enter, "open"), k.Pause, k.Filter, k.Copy, k.Export, k.TimeFormat, k.Clear, k.NextPane, k.Help}
 }
 
 // SetFollow resumes following the newest events, or pauses.
@@ -88,7 +100,12 @@ func (p *eventsPane) selIndex() int {
 		return total - 1
 	}
 	base, ok := st.RowOf(p.selC)
-	if !ok {
+	switch {
+	case !ok && st.Cascade(p.selC) == nil:
+		// Dropped at the bound: the oldest row kept is where it was.
+		return 0
+	case !ok:
+		// Filtered out: about where it was.
 		return min(max(p.lastIdx, 0), total-1)
 	}
 	if p.selSeq == 0 || !st.Expanded(p.selC) {
@@ -148,8 +165,27 @@ func (p *eventsPane) select1(idx, pos int) {
 	p.screenRow = min(max(pos, 0), max(p.listHeight()-1, 0))
 }
 
-// move moves the selection by d rows; moving pauses the list.
+// selectEntry selects an event's row (its header when the cascade is
+// collapsed) and pauses the list there.
+func (p *eventsPane) selectEntry(c *model.Cascade, e *model.Entry) {
+	if c == nil {
+		return
+	}
+	p.SetFollow(false)
+	p.selC, p.selSeq = c.ID, 0
+	if p.c.st.Expanded(c.ID) {
+		p.selSeq = e.Seq
+	}
+}
+
+// move moves the selection by d rows and pauses the list, except that
+// moving down from the newest row follows (again): following keeps the
+// selection on the newest row anyway.
 func (p *eventsPane) move(d int) {
+	if _, sel := p.window(); d > 0 && sel == p.c.st.RowCount()-1 {
+		p.SetFollow(true)
+		return
+	}
 	p.SetFollow(false)
 	top, sel := p.window()
 	p.select1(sel+d, sel+d-top)
@@ -268,13 +304,18 @@ func (p *eventsPane) View() string {
 	for i, r := range rows {
 		lines = append(lines, p.renderRow(r, cols, inner, top+i == sel))
 	}
-	if total == 0 {
+	f := st.Filter()
+	switch {
+	case total > 0:
+	case st.Len() > 0 && !f.IsZero():
+		lines = append(lines, s.Muted.Render(fit(fmt.Sprintf("   No event matches the filter (%d hidden) · / edits it · esc clears it", st.Len()), inner)))
+	default:
 		lines = append(lines, s.Muted.Render(fit("   No events yet.", inner)))
 	}
 
 	title := fmt.Sprintf("Events %d", st.Len())
-	if f := st.Filter(); !f.IsZero() {
-		title += " · filtered: " + describeFilter(f, st)
+	if !f.IsZero() {
+		title = fmt.Sprintf("Events %d of %d · filtered: %s", st.Shown(), st.Len(), f)
 	}
 	var note string
 	if p.follow {
@@ -284,75 +325,119 @@ func (p *eventsPane) View() string {
 		if n := p.newCount(); n > 0 {
 			note += " " + s.Badge.Render(fmt.Sprintf(" %d new ", n))
 		}
+		if n := p.dropped(); n > 0 {
+			note += " " + s.Warn.Render(fmt.Sprintf("%d old dropped", n))
+		}
 	}
 	return frame(s, title, note, lines, p.w, p.h, p.focused)
 }
 
 func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bool) string {
-	st := p.c.st
-	s := p.c.styles
 	gutter := " "
 	if selected {
 		gutter = "›"
 	}
 	var line string
 	if r.Entry == nil {
-		c := r.Cascade
-		marker := "▸"
-		if st.Expanded(c.ID) {
-			marker = "▾"
-		}
-		n := st.VisibleCount(c)
-		count := ""
-		if c.Gap != nil {
-			if c.Recon != nil && len(c.Recon.Changes) > 0 {
-				count = fmt.Sprintf("%d ≈", len(c.Recon.Changes))
-			}
-		} else if n != 1 {
-			count = fmt.Sprintf("%d events", n)
-		} else if e := st.LastVisible(c); e != nil {
-			// The one event the list shows under this header (with a
-			// filter on, not necessarily the cascade's last).
-			count = e.Event.Type.Short()
-		}
-		t := c.First.In(st.Config().Location).Format("15:04:05")
-		left := gutter + kindStyle(s, c.Kind).Render(marker) + " " + t + " " + s.CascadeHeader.Render(st.Label(c))
-		if subj := cascadeSubject(st, c); subj != "" {
-			left += s.Muted.Render(" · " + subj)
-		}
-		line = spread(left, " "+s.Muted.Render(count)+" ", inner)
+		line = p.renderHeader(r.Cascade, gutter, inner)
 	} else {
-		col := st.Columns(r.Entry)
-		if cols.extras == 0 && col.Extras != "" {
-			// No extras column on a narrow list: the unread count is what a
-			// folder change says, so it goes with the folder's name.
-			col.Object += " · " + col.Extras
-		}
-		et := r.Entry.Event.Type
-		typ := p.c.styles.Event(et).Render(fit(typeName(et, cols.typ), cols.typ))
-		object := fit(col.Object, cols.object)
-		switch {
-		case r.Entry.Gap != nil:
-			typ = s.Warn.Render(fit(col.Type, cols.typ))
-			object = s.Warn.Render(object)
-		case r.Entry.Recon != nil:
-			// Found by reconciliation, not notified: muted, and "≈".
-			typ = s.Muted.Render(fit(col.Type, cols.typ))
-			object = s.Muted.Render(object)
-		}
-		line = gutter + "  " + fit(col.Time, cols.time) + " " + typ + " " +
-			object + " " + s.Muted.Render(fit(col.Folder, cols.folder))
-		if cols.extras > 0 {
-			line += " " + fit(col.Extras, cols.extras)
-		}
-		line = fit(line, inner)
+		line = p.renderEntry(r.Entry, gutter, cols, inner)
 	}
 	if selected {
 		// Re-render the plain text in the selection style so it shows as
 		// one bar (reverse video without colour).
-		line = s.Selected.Render(fit(ansi.Strip(line), inner))
+		line = p.c.styles.Selected.Render(fit(ansi.Strip(line), inner))
 	}
 	return line
+}
+
+// headerCells is the text of a cascade's header row.
+type headerCells struct{ marker, time, label, subject, count string }
+
+// entryCells is the text of an event's row.
+type entryCells struct{ time, typ, object, folder, extras string }
+
+// The text of every row is made in headerText and entryText, and only
+// there; renderHeader and renderEntry style and place it.
+
+func (p *eventsPane) headerText(c *model.Cascade) headerCells {
+	st := p.c.st
+	h := headerCells{marker: "▸", time: p.c.times.short(c.First), label: st.Label(c), subject: cascadeSubject(st, c)}
+	if st.Expanded(c.ID) {
+		h.marker = "▾"
+	}
+	n := st.VisibleCount(c)
+	switch {
+	case c.Gap != nil:
+		if c.Recon != nil && len(c.Recon.Changes) > 0 {
+			h.count = fmt.Sprintf("%d ≈", len(c.Recon.Changes))
+		}
+	case n != 1:
+		h.count = fmt.Sprintf("%d events", n)
+	default:
+		if e := st.LastVisible(c); e != nil {
+			// The one event the list shows under this header (with a
+			// filter on, not necessarily the cascade's last).
+			h.count = e.Event.Type.Short()
+		}
+	}
+	return h
+}
+
+func (p *eventsPane) entryText(e *model.Entry, cols columns) entryCells {
+	col := p.c.st.Columns(e)
+	t := entryCells{time: p.c.times.short(entryTime(e)), typ: col.Type, object: col.Object, folder: col.Folder, extras: col.Extras}
+	if e.Gap == nil && e.Recon == nil {
+		t.typ = typeName(e.Event.Type, cols.typ)
+	}
+	if cols.extras == 0 && t.extras != "" {
+		// No extras column on a narrow list: the unread count is what a
+		// folder change says, so it goes with the folder's name.
+		t.object += " · " + t.extras
+		t.extras = ""
+	}
+	return t
+}
+
+// entryTime is the moment an event's row shows: the server's TimeStamp,
+// else when it arrived.
+func entryTime(e *model.Entry) time.Time {
+	if !e.Event.TimeStamp.IsZero() {
+		return e.Event.TimeStamp
+	}
+	return e.Received
+}
+
+func (p *eventsPane) renderHeader(c *model.Cascade, gutter string, inner int) string {
+	s := p.c.styles
+	h := p.headerText(c)
+	left := gutter + kindStyle(s, c.Kind).Render(h.marker) + " " + h.time + " " + s.CascadeHeader.Render(h.label)
+	if h.subject != "" {
+		left += s.Muted.Render(" · " + h.subject)
+	}
+	return spread(left, " "+s.Muted.Render(h.count)+" ", inner)
+}
+
+func (p *eventsPane) renderEntry(e *model.Entry, gutter string, cols columns, inner int) string {
+	s := p.c.styles
+	t := p.entryText(e, cols)
+	typ := s.Event(e.Event.Type).Render(fit(t.typ, cols.typ))
+	object := fit(t.object, cols.object)
+	switch {
+	case e.Gap != nil:
+		typ = s.Warn.Render(fit(t.typ, cols.typ))
+		object = s.Warn.Render(object)
+	case e.Recon != nil:
+		// Found by reconciliation, not notified: muted, and "≈".
+		typ = s.Muted.Render(fit(t.typ, cols.typ))
+		object = s.Muted.Render(object)
+	}
+	line := gutter + "  " + fit(t.time, cols.time) + " " + typ + " " +
+		object + " " + s.Muted.Render(fit(t.folder, cols.folder))
+	if cols.extras > 0 {
+		line += " " + fit(t.extras, cols.extras)
+	}
+	return fit(line, inner)
 }
 
 // typeName is the event type's short name ("NewMail"), shortened further
@@ -365,36 +450,23 @@ func typeName(t ews.EventType, w int) string {
 	return n
 }
 
-// describeFilter is a short text of a filter for the list's title.
-func describeFilter(f model.Filter, st *model.State) string {
-	var parts []string
-	for _, t := range ews.AllEventTypes {
-		if f.Types[t] {
-			parts = append(parts, "type:"+t.Short())
-		}
-	}
-	if f.FolderId != "" {
-		parts = append(parts, "folder:"+st.Tree().Name(f.FolderId))
-	}
-	if strings.TrimSpace(f.Text) != "" {
-		parts = append(parts, fmt.Sprintf("%q", strings.TrimSpace(f.Text)))
-	}
-	return strings.Join(parts, " ")
-}
-
-// cascadeSubject is the subject of the cascade's first item, once GetItem
-// has told it ("" before, and for folder cascades).
+// cascadeSubject is the subject of the cascade's first item GetItem has
+// told ("" before, and for folder cascades). It looks at every item the
+// cascade names: a sent mail's draft is gone, its copy in Sent Items is not.
 func cascadeSubject(st *model.State, c *model.Cascade) string {
-	for _, e := range c.Entries {
-		if id := e.Event.ItemId.Id; id != "" {
-			if it, ok := st.Item(id); ok {
+	for _, e := range c.Entries[:min(len(c.Entries), headerItems)] {
+		for _, id := range []string{e.Event.ItemId.Id, e.Event.OldItemId.Id} {
+			if it, ok := st.Item(id); ok && id != "" && it.Subject != "" {
 				return it.Subject
 			}
-			return ""
 		}
 	}
 	return ""
 }
+
+// headerItems bounds how many of a cascade's events are asked about and
+// searched for its subject.
+const headerItems = 8
 
 // kindStyle colours a cascade's marker by what happened, in the colour of
 // the event type that says it best; an unrecognized cascade is a warning.

@@ -220,7 +220,7 @@ type harness struct {
 	clock *ews.FakeClock
 }
 
-func newHarness(t *testing.T, w, h int, withSim bool) *harness {
+func newHarness(t *testing.T, w, h int, withSim bool, with ...func(*Options)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -234,6 +234,9 @@ func newHarness(t *testing.T, w, h int, withSim bool) *harness {
 	if withSim {
 		sim = &fakeSim{}
 		opts.Sim = sim
+	}
+	for _, f := range with {
+		f(&opts)
 	}
 	m := newModel(ctx, opts)
 	h2 := &harness{t: t, m: m, be: be, sim: sim, clock: clock}

@@ -12,6 +12,11 @@ import (
 
 // foldersPane is the folder tree. Its first row, "All folders", clears the
 // folder filter; enter on a folder filters the event list to it.
+//
+// Hand-written rather than a bubbles tree: the tree is model.FolderTree,
+// rebuilt by each sync, and a row carries counts that change with every
+// event; the pane flattens it on each draw and keeps the cursor by folder
+// id, where the bubbles tree would have to be rebuilt and re-navigated.
 type foldersPane struct {
 	c       *common
 	w, h    int
@@ -21,12 +26,11 @@ type foldersPane struct {
 	cursorID  string // the folder under the cursor, kept across tree changes
 	top       int
 	collapsed map[string]bool
-	syncing   bool
-	syncErr   string
+	sync      *folderSync // read only: the root schedules the syncs
 }
 
-func newFoldersPane(c *common) *foldersPane {
-	return &foldersPane{c: c, collapsed: map[string]bool{}}
+func newFoldersPane(c *common, sync *folderSync) *foldersPane {
+	return &foldersPane{c: c, collapsed: map[string]bool{}, sync: sync}
 }
 
 func (p *foldersPane) SetSize(w, h int)  { p.w, p.h = w, h }
@@ -35,7 +39,7 @@ func (p *foldersPane) listHeight() int   { return max(p.h-2, 0) }
 
 func (p *foldersPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Enter, k.FolderScope, k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{withHelp(k.Enter, "filter to folder"), withHelp(k.FolderScope, "watch only it / all"), k.Resync, k.Collapse, k.Expand, k.NextPane, k.Help}
 }
 
 func (p *foldersPane) nodes() []model.FolderNode {
@@ -157,16 +161,14 @@ func (p *foldersPane) viewTop(nodes []model.FolderNode, cur int) int {
 
 func (p *foldersPane) View() string {
 	s := p.c.styles
-	st := p.c.st
 	inner := max(p.w-2, 0)
 	nodes := p.nodes()
 	cur := p.index(nodes)
-	filterID := st.Filter().FolderId
+	filterID := p.c.st.Filter().FolderId
 	lh := p.listHeight()
-	top := p.viewTop(nodes, cur)
 
 	lines := make([]string, 0, lh)
-	for i := top; i <= len(nodes) && len(lines) < lh; i++ {
+	for i := p.viewTop(nodes, cur); i <= len(nodes) && len(lines) < lh; i++ {
 		gutter := " "
 		if i == cur {
 			gutter = "›"
@@ -179,42 +181,7 @@ func (p *foldersPane) View() string {
 			}
 			line = fit(gutter+mark+"All folders", inner)
 		} else {
-			n := nodes[i-1]
-			id := n.Folder.FolderId.Id
-			mark := " "
-			if id == filterID {
-				mark = "●"
-			}
-			twisty := "  "
-			if n.HasChildren {
-				twisty = "▾ "
-				if p.collapsed[id] {
-					twisty = "▸ "
-				}
-			}
-			indent := strings.Repeat(" ", min(n.Depth, 6))
-			right := ""
-			if n.UnreadKnown && n.Unread > 0 {
-				right = s.Unread.Render(fmt.Sprint(n.Unread))
-			}
-			name := n.Folder.DisplayName
-			if name == "" {
-				name = st.Tree().Name(id)
-			}
-			left := gutter + mark + indent + twisty + name
-			if n.Events > 0 {
-				// The events the folder has seen: on a wide tree always,
-				// on a narrow one (the usual 80–150 columns) wherever the
-				// name still fits beside it.
-				withEvents := right + s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
-				if inner >= 24 || width(left)+1+width(withEvents) <= inner {
-					right = withEvents
-				}
-			}
-			if right != "" {
-				right = " " + right
-			}
-			line = spread(left, right, inner)
+			line = p.folderLine(nodes[i-1], gutter, filterID, inner)
 		}
 		if i == cur && p.focused {
 			line = s.Selected.Render(fit(stripped(line), inner))
@@ -222,22 +189,70 @@ func (p *foldersPane) View() string {
 		lines = append(lines, line)
 	}
 	if len(nodes) == 0 && len(lines) < lh {
-		switch {
-		case p.syncErr != "":
-			for _, l := range wrap("sync failed: "+p.syncErr, inner-2) {
-				lines = append(lines, "  "+s.Warn.Render(l))
-			}
-		case !p.syncing && st.Tree().Synced():
-			lines = append(lines, s.Muted.Render("  (no folders)"))
-		default:
-			lines = append(lines, s.Muted.Render("  syncing…"))
-		}
+		lines = append(lines, p.emptyLines(inner)...)
 	}
 	note := ""
-	if p.syncing {
-		note = s.Muted.Render("↻")
-	} else if p.syncErr != "" {
+	if p.sync.running {
+		note = s.Muted.Render(p.c.spin.View())
+	} else if p.sync.err != "" {
 		note = s.Error.Render("!")
 	}
 	return frame(s, "Folders", note, lines, p.w, p.h, p.focused)
+}
+
+// folderLine is one folder's row: its name, then its unread count in
+// parentheses (as mail clients write it, so a number at the right is never
+// taken for a folder named "2025"), and at the right "·N", the events it
+// has seen.
+func (p *foldersPane) folderLine(n model.FolderNode, gutter, filterID string, inner int) string {
+	s := p.c.styles
+	id := n.Folder.FolderId.Id
+	mark := " "
+	if id == filterID {
+		mark = "●"
+	}
+	twisty := "  "
+	if n.HasChildren {
+		twisty = "▾ "
+		if p.collapsed[id] {
+			twisty = "▸ "
+		}
+	}
+	lead := gutter + mark + strings.Repeat(" ", min(n.Depth, 6)) + twisty
+	name := n.Folder.DisplayName
+	if name == "" {
+		name = p.c.st.Tree().Name(id)
+	}
+	unread := ""
+	if n.UnreadKnown && n.Unread > 0 {
+		unread = s.Unread.Render(fmt.Sprintf(" (%d)", n.Unread))
+	}
+	right := ""
+	if n.Events > 0 {
+		// On a wide tree always, on a narrow one (the usual 80–150
+		// columns) wherever the name still fits beside it.
+		events := s.Muted.Render(fmt.Sprintf(" ·%d", n.Events))
+		if inner >= 24 || width(lead+name+unread)+width(events) <= inner {
+			right = events
+		}
+	}
+	// The name gives way before its unread count does.
+	room := inner - width(lead) - width(unread) - width(right)
+	return spread(lead+fit(name, min(max(room, 1), width(name)))+unread, right, inner)
+}
+
+// emptyLines say why the tree is empty.
+func (p *foldersPane) emptyLines(inner int) []string {
+	s := p.c.styles
+	switch {
+	case p.sync.err != "":
+		var out []string
+		for _, l := range wrap("sync failed: "+p.sync.err, inner-2) {
+			out = append(out, "  "+s.Warn.Render(l))
+		}
+		return out
+	case !p.sync.running && p.c.st.Tree().Synced():
+		return []string{s.Muted.Render("  (no folders)")}
+	}
+	return []string{s.Muted.Render("  " + p.c.spin.View() + " syncing…")}
 }

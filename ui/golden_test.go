@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -51,6 +52,48 @@ var scenarios = []struct {
 	{"help_open", func(h *harness) {
 		h.flowing()
 		h.key("?")
+	}},
+	{"filter_prompt", func(h *harness) {
+		h.flowing()
+		h.key("/")
+		for _, r := range "type:NewMail lunch" {
+			h.key(string(r))
+		}
+		h.send(tea.KeyPressMsg{Code: tea.KeyLeft}) // the cursor inside the line
+	}},
+	{"types_dialog", func(h *harness) {
+		h.flowing()
+		h.key("e")
+		h.key("down")
+		h.key("space")
+	}},
+	{"detail_search", func(h *harness) {
+		h.flowing()
+		h.key("enter")
+		h.key("down")
+		h.key("down")
+		h.key("enter")
+		h.send(detailItemMsg{seq: h.m.detail.Seq(), item: h.be.items[itemID(4)]})
+		h.key("/")
+		for _, r := range "folder" {
+			h.key(string(r))
+		}
+	}},
+	{"reference", func(h *harness) {
+		h.flowing()
+		h.key("C")
+	}},
+	{"password_prompt", func(h *harness) {
+		h.m.opts.SetSecret = func(string) {}
+		h.synced()
+		h.send(updatesMsg{gen: h.m.gen, ch: h.m.ch, closed: true, updates: []ews.Update{{
+			At: t0.Add(2 * time.Second), Mode: ews.ModeStreaming, State: ews.StateError,
+			Err: &ews.TransportError{StatusCode: 401, Msg: "authentication failed for alice@example.com at https://mail.example.com/EWS/Exchange.asmx: check user and password"},
+		}}})
+		h.key("s")
+		for _, r := range "secret" {
+			h.key(string(r))
+		}
 	}},
 	{"error", func(h *harness) {
 		h.synced()

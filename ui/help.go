@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -13,13 +14,19 @@ import (
 type helpPane struct {
 	c    *common
 	w, h int
-	top  int
+	sc   scroller
 }
 
-func newHelpPane(c *common) *helpPane { return &helpPane{c: c} }
+func newHelpPane(c *common) *helpPane { return &helpPane{c: c, sc: newScroller(false)} }
 
-func (p *helpPane) SetSize(w, h int) { p.w, p.h = w, h }
-func (p *helpPane) SetFocused(bool)  {}
+func (p *helpPane) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.sc.SetSize(w-2, h-2)
+}
+
+// Reset shows the help from the top.
+func (p *helpPane) Reset()          { p.sc.vp.GotoTop() }
+func (p *helpPane) SetFocused(bool) {}
 
 func (p *helpPane) ShortHelp() []key.Binding {
 	k := p.c.keys
@@ -27,49 +34,29 @@ func (p *helpPane) ShortHelp() []key.Binding {
 }
 
 func (p *helpPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.top = max(p.top-1, 0)
-		case key.Matches(msg, k.Down):
-			p.top++
-		case key.Matches(msg, k.PageUp):
-			p.top = max(p.top-p.h, 0)
-		case key.Matches(msg, k.PageDown):
-			p.top += p.h
-		case key.Matches(msg, k.Top):
-			p.top = 0
-		}
-	case tea.MouseWheelMsg:
-		p.top = max(p.top+wheelDelta(msg), 0)
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
-// blocks renders each group as lines: a title, then "key  description".
+// blocks renders each group as lines: a title, then its keys and what they
+// do in two columns (the bubbles help component's full view).
 func (p *helpPane) blocks() [][]string {
 	s := p.c.styles
+	hm := helpModel(p.c)
 	var out [][]string
 	for _, g := range p.c.keys.Groups() {
-		keyW := 0
 		var acts []key.Binding
 		for _, a := range g.Actions {
 			if !a.Binding.Enabled() {
 				continue
 			}
 			acts = append(acts, *a.Binding)
-			keyW = max(keyW, ansi.StringWidth(a.Binding.Help().Key))
 		}
 		if len(acts) == 0 {
 			continue
 		}
 		lines := []string{s.Bold.Render(g.Title)}
-		for _, b := range acts {
-			h := b.Help()
-			lines = append(lines, s.HelpKey.Render(fit(h.Key, keyW))+"  "+s.HelpDesc.Render(h.Desc))
-		}
+		lines = append(lines, strings.Split(hm.FullHelpView([][]key.Binding{acts}), "\n")...)
 		out = append(out, lines)
 	}
 	return out
@@ -168,77 +155,54 @@ func (p *helpPane) View() string {
 	st := p.c.styles
 	lines = append(lines, "",
 		st.Bold.Render("Filter")+st.Muted.Render(" (/): ")+`words  type:NewMail  folder:Inbox  folder:"Sent Items"`,
-		st.Muted.Render("enter applies, esc cancels; esc in the list clears the filter"))
-	p.top = min(p.top, max(len(lines)-lh, 0))
-	shown := lines[p.top:]
-	for i, l := range shown {
-		shown[i] = " " + l
+		st.Muted.Render("the list follows as you type; ↑/↓ earlier filters; enter keeps it, esc goes back; esc in the list clears it"),
+		st.Muted.Render("In the event detail, / searches its text and the XML (enter: next match)."))
+	for i, l := range lines {
+		lines[i] = " " + l
 	}
-	note := "esc/? close"
-	return frame(p.c.styles, "Keys", note, shown, p.w, p.h, true)
+	p.sc.SetLines(lines)
+	return frame(p.c.styles, "Keys", "esc/? close", strings.Split(p.sc.View(), "\n"), p.w, p.h, true)
 }
 
-// shortHelpLine renders bindings as "key desc · key desc", cut to width.
-func shortHelpLine(c *common, bindings []key.Binding, width int) string {
+// helpModel is the bubbles help component in the theme's roles.
+func helpModel(c *common) help.Model {
 	s := c.styles
-	sep := s.HelpSep.Render(" · ")
-	itemWidth := func(k key.Binding) int {
-		h := k.Help()
-		return ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
+	h := help.New()
+	h.ShortSeparator = " · "
+	h.FullSeparator = "   "
+	h.Styles = help.Styles{
+		Ellipsis: s.HelpSep, ShortKey: s.HelpKey, ShortDesc: s.HelpDesc, ShortSeparator: s.HelpSep,
+		FullKey: s.HelpKey, FullDesc: s.HelpDesc, FullSeparator: s.HelpSep,
 	}
-	isHelp := func(k key.Binding) bool {
-		return k.Help() == c.keys.Help.Help()
-	}
-	// When the line is too narrow for all, "? help" (the way to every other
-	// key) stays, at the end, and the others give way.
-	total, reserve := 0, 0
-	for _, k := range bindings {
-		if k.Enabled() {
-			total += itemWidth(k) + 3
-			if isHelp(k) {
-				reserve = itemWidth(k) + 3
-			}
-		}
-	}
-	if total-3 <= width {
-		reserve = 0
-	}
-	var b strings.Builder
-	used := 0
-	add := func(k key.Binding, w int) {
-		h := k.Help()
-		if used > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(s.HelpKey.Render(h.Key) + " " + s.HelpDesc.Render(h.Desc))
-		used += w
-	}
-	for _, k := range bindings {
-		if !k.Enabled() || (reserve > 0 && isHelp(k)) {
+	return h
+}
+
+// shortHelpLine renders bindings as "key desc · key desc" with the bubbles
+// help component, cut to width. "? help" (the way to every other key) is
+// kept at the end when the others do not all fit.
+func shortHelpLine(c *common, bindings []key.Binding, width int) string {
+	h := helpModel(c)
+	helpKey := c.keys.Help.Help()
+	var rest []key.Binding
+	tail := ""
+	for _, b := range bindings {
+		if b.Enabled() && b.Help() == helpKey {
+			tail = h.ShortHelpView([]key.Binding{b})
 			continue
 		}
-		w := itemWidth(k)
-		if used > 0 {
-			w += 3
-		}
-		if used+w+reserve > width {
-			break
-		}
-		add(k, w)
+		rest = append(rest, b)
 	}
-	if reserve > 0 {
-		for _, k := range bindings {
-			if k.Enabled() && isHelp(k) {
-				w := itemWidth(k)
-				if used > 0 {
-					w += 3
-				}
-				if used+w <= width {
-					add(k, w)
-				}
-				break
-			}
-		}
+	if tail != "" {
+		h.SetWidth(max(width-ansi.StringWidth(tail)-3, 1))
+	} else {
+		h.SetWidth(width)
 	}
-	return fit(b.String(), width)
+	line := h.ShortHelpView(rest)
+	if tail != "" {
+		if line != "" {
+			line += c.styles.HelpSep.Render(h.ShortSeparator)
+		}
+		line += tail
+	}
+	return fit(line, width)
 }

@@ -40,7 +40,10 @@ func (m *Model) setFocus(id paneID) {
 	m.status.SetFocused(id == paneStatus)
 }
 
-func (m *Model) cycleFocus(d int) {
+func (m *Model) cycleFocus(d int) tea.Cmd {
+	if m.modes.body() == modeDetail {
+		return nil // the detail view covers the tree and the list
+	}
 	ids := m.focusable()
 	i := 0
 	for j, id := range ids {
@@ -49,6 +52,7 @@ func (m *Model) cycleFocus(d int) {
 		}
 	}
 	m.setFocus(ids[(i+d+len(ids))%len(ids)])
+	return nil
 }
 
 // relayout sizes the panes for the window: wide screens get the status as
@@ -71,7 +75,9 @@ func (m *Model) relayout() {
 	treeW, statusW := 0, 0
 	if m.wide {
 		treeW = min(max(w/6, 24), 32)
-		statusW = min(max(w/4, 36), 46)
+		// The status's long values wrap under themselves: at 120 columns
+		// it gives the list what it can spare.
+		statusW = min(max(w/4, 30), 46)
 	} else if w >= 60 {
 		treeW = min(max(w/4, 18), 26)
 	}
@@ -87,9 +93,7 @@ func (m *Model) relayout() {
 		m.rects[paneStatus] = rect{treeW + eventsW, m.bodyY, statusW, m.bodyH}
 		m.status.SetSize(statusW, m.bodyH)
 	}
-	if m.detail.w != treeW+eventsW || m.detail.h != m.bodyH {
-		m.detail.SetSize(treeW+eventsW, m.bodyH)
-	}
+	m.detail.SetSize(treeW+eventsW, m.bodyH)
 	m.help.SetSize(w, m.bodyH)
 	m.ref.SetSize(w, m.bodyH)
 	if _, ok := m.rects[m.focus]; !ok {
@@ -103,6 +107,8 @@ func (m *Model) banner(w int) []string {
 	st := m.st.Status()
 	mark, hint := "✖ ", "s to retry, q to quit"
 	switch {
+	case st.State == ews.StateError && m.canAskPassword():
+		hint = "s to type the password again, q to quit"
 	case st.State == ews.StateError:
 	case st.State == ews.StateReconnecting && st.Err != "":
 		// The runner keeps retrying on its own; the reason must still be
@@ -172,16 +178,15 @@ func (m *Model) render() string {
 }
 
 func (m *Model) body() string {
-	if m.showHelp {
-		return m.help.View()
-	}
-	if m.showRef {
-		return m.ref.View()
-	}
 	var cols []string
-	if m.showDetail {
+	switch m.modes.body() {
+	case modeHelp:
+		return m.help.View()
+	case modeRef:
+		return m.ref.View()
+	case modeDetail:
 		cols = append(cols, m.detail.View())
-	} else {
+	default:
 		if _, ok := m.rects[paneFolders]; ok {
 			cols = append(cols, m.folders.View())
 		}
@@ -191,44 +196,59 @@ func (m *Model) body() string {
 		cols = append(cols, m.status.View())
 	}
 	body := joinColumns(cols...)
-	if m.typesDlg != nil {
-		dlg := m.typesDlg.View()
-		dw, dh := lipgloss.Size(dlg)
-		if dw > m.width || dh > m.bodyH {
-			dw, dh = min(dw, m.width), min(dh, m.bodyH)
-			dlg = block(dlg, dw, dh)
-		}
-		x := max((m.width-dw)/2, 0)
-		y := max((m.bodyH-dh)/2, 0)
-		body = lipgloss.NewCompositor(
-			lipgloss.NewLayer(body),
-			lipgloss.NewLayer(dlg).X(x).Y(y).Z(1),
-		).Render()
+	if m.modes.body() == modeTypes {
+		body = m.overlay(body, m.typesDlg.View())
 	}
 	return body
 }
 
+// overlay draws a dialog centred over the body.
+func (m *Model) overlay(body, dlg string) string {
+	dw, dh := lipgloss.Size(dlg)
+	if dw > m.width || dh > m.bodyH {
+		dw, dh = min(dw, m.width), min(dh, m.bodyH)
+		dlg = block(dlg, dw, dh)
+	}
+	x := max((m.width-dw)/2, 0)
+	y := max((m.bodyH-dh)/2, 0)
+	return lipgloss.NewCompositor(
+		lipgloss.NewLayer(body),
+		lipgloss.NewLayer(dlg).X(x).Y(y).Z(1),
+	).Render()
+}
+
+// bottomBar is the prompt being edited, else the flash message, else what
+// is being waited for, else the keys of what has the focus.
 func (m *Model) bottomBar(w int) string {
 	s := m.c.styles
-	if m.filtering {
-		return fit(m.input.View(m.c.styles, w), w)
+	top := m.modes.top()
+	switch top {
+	case modeFilter:
+		return m.filterIn.View(m.c.styles, w)
+	case modePassword:
+		return m.passwordIn.View(m.c.styles, w)
+	case modeSearch:
+		return m.searchIn.View(m.c.styles, w)
 	}
-	if m.flash != "" {
+	if m.flash.shown(m.now()) {
 		st := s.Accent
-		if m.flashErr {
+		if m.flash.kind == flashError {
 			st = s.Error
 		}
-		return fit(st.Render(m.flash), w)
+		return fit(st.Render(m.flash.text), w)
+	}
+	if m.unsubscribing || (m.quitting && m.watching) {
+		return fit(s.Accent.Render(m.c.spin.View()+" unsubscribing…"), w)
 	}
 	var bindings []key.Binding
-	switch {
-	case m.showHelp:
+	switch top {
+	case modeHelp:
 		bindings = m.help.ShortHelp()
-	case m.showRef:
+	case modeRef:
 		bindings = m.ref.ShortHelp()
-	case m.typesDlg != nil:
+	case modeTypes:
 		return fit(s.Muted.Render("↑/↓ move · space toggle · enter resubscribe · esc cancel"), w)
-	case m.showDetail:
+	case modeDetail:
 		bindings = m.detail.ShortHelp()
 	default:
 		bindings = m.pane(m.focus).ShortHelp()

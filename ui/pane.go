@@ -2,6 +2,7 @@ package ui
 
 import (
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -28,6 +29,10 @@ type common struct {
 	styles theme.Styles
 	keys   *keymap.KeyMap
 	clock  ews.Clock
+	times  *times // how moments are written (t cycles it)
+	// spin is the spinner of whatever is being waited for (a folder sync,
+	// a subscription, a GetItem); the root ticks it while something waits.
+	spin *spinner.Model
 }
 
 // paneID names the focusable panes.
@@ -44,4 +49,11 @@ type rect struct{ x, y, w, h int }
 
 func (r rect) contains(x, y int) bool {
 	return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h
+}
+
+// withHelp is b described for one pane (enter "filter to folder" in the
+// tree); its keys, remapped or not, stay b's.
+func withHelp(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }

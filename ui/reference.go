@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -19,7 +18,7 @@ import (
 // can read it without firing the action.
 type refPane struct {
 	c    *common
-	vp   viewport.Model
+	sc   scroller
 	w, h int
 	// what it shows, to lay it out again at a new width
 	store, what, scope string
@@ -28,17 +27,16 @@ type refPane struct {
 }
 
 func newRefPane(c *common) *refPane {
-	return &refPane{c: c, vp: viewport.New()}
+	return &refPane{c: c, sc: newScroller(false)}
 }
 
 func (p *refPane) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.vp.SetWidth(w)
-	p.vp.SetHeight(h)
+	p.sc.SetSize(w, h)
 	if p.shown {
-		top := p.vp.YOffset()
+		top := p.sc.vp.YOffset()
 		p.render()
-		p.vp.SetYOffset(top)
+		p.sc.vp.SetYOffset(top)
 	}
 }
 
@@ -50,34 +48,11 @@ func (p *refPane) ShortHelp() []key.Binding {
 }
 
 func (p *refPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			p.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			p.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			p.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			p.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			p.vp.GotoBottom()
-		}
-	case tea.MouseWheelMsg:
-		if d := wheelDelta(msg); d < 0 {
-			p.vp.ScrollUp(-d)
-		} else {
-			p.vp.ScrollDown(d)
-		}
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
-func (p *refPane) View() string { return block(p.vp.View(), p.w, p.h) }
+func (p *refPane) View() string { return block(p.sc.vp.View(), p.w, p.h) }
 
 // refStore picks the matrix's store for the server: the simulator's profile,
 // else the major version the server reported (14: Exchange 2010; 15 and
@@ -99,7 +74,7 @@ func refStore(profile string, v ews.ServerVersionInfo) (store, what string) {
 func (p *refPane) setContent(store, what, scope string, simKeys map[string]string) {
 	p.store, p.what, p.scope, p.keys, p.shown = store, what, scope, simKeys, true
 	p.render()
-	p.vp.GotoTop()
+	p.sc.vp.GotoTop()
 }
 
 // render lays the reference out at the pane's width, wrapping at words.
@@ -136,5 +111,5 @@ func (p *refPane) render() {
 		}
 		b.WriteString(para(s.Muted.Render, "  ", "source: "+c.Source))
 	}
-	p.vp.SetContent(b.String())
+	p.sc.vp.SetContent(b.String())
 }

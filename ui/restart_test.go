@@ -93,7 +93,7 @@ func TestFolderTreeRecoversFromARestartedSimulator(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.until("the first tree with the created folders", func() bool {
 		_, ok := m.st.Tree().Folder(created[2])
-		return !m.syncing && ok
+		return !m.sync.running && ok
 	})
 
 	fresh := rs.start(t)
@@ -103,10 +103,10 @@ func TestFolderTreeRecoversFromARestartedSimulator(t *testing.T) {
 	}
 	// The sync the dashboard runs after folder events (the debounced tick).
 	d.run(m.startSync(false))
-	d.until("the refusal", func() bool { return strings.Contains(m.flash, "refused the folder SyncState") })
-	d.until("the full sync", func() bool { return !m.syncing && strings.HasPrefix(m.flash, "folders synced") })
-	if m.flashErr {
-		t.Fatalf("flash %q is an error", m.flash)
+	d.until("the refusal", func() bool { return strings.Contains(m.flash.text, "refused the folder SyncState") })
+	d.until("the full sync", func() bool { return !m.sync.running && strings.HasPrefix(m.flash.text, "folders synced") })
+	if m.flash.kind == flashError {
+		t.Fatalf("flash %q is an error", m.flash.text)
 	}
 	if m.st.Tree().Len() != len(want.Changes) {
 		t.Errorf("the tree holds %d folders, the restarted server %d", m.st.Tree().Len(), len(want.Changes))
@@ -122,7 +122,7 @@ func TestFolderTreeRecoversFromARestartedSimulator(t *testing.T) {
 		}
 	}
 	tree := ansi.Strip(m.folders.View())
-	if !strings.Contains(tree, "Inbox") || m.folders.syncErr != "" {
+	if !strings.Contains(tree, "Inbox") || m.sync.err != "" {
 		t.Fatalf("folder pane after the recovery:\n%s", tree)
 	}
 
@@ -131,14 +131,14 @@ func TestFolderTreeRecoversFromARestartedSimulator(t *testing.T) {
 	d.until("GetFolder of the new tree", func() bool { return be.getFolders.Load() >= 2 })
 	fresh.Faults().ServerBusy(1, 0)
 	d.send(keyMsg("r"))
-	d.until("the sync error", func() bool { return !m.syncing && m.flashErr })
-	if !strings.HasPrefix(m.flash, "SyncFolderHierarchy: ErrorServerBusy") || strings.Count(m.flash, "SyncFolderHierarchy") != 1 {
-		t.Fatalf("flash %q, want one SyncFolderHierarchy prefix", m.flash)
+	d.until("the sync error", func() bool { return !m.sync.running && m.flash.kind == flashError })
+	if !strings.HasPrefix(m.flash.text, "SyncFolderHierarchy: ErrorServerBusy") || strings.Count(m.flash.text, "SyncFolderHierarchy") != 1 {
+		t.Fatalf("flash %q, want one SyncFolderHierarchy prefix", m.flash.text)
 	}
 	// The tree stays; the next r syncs again.
 	if m.st.Tree().Len() != len(want.Changes) {
 		t.Fatalf("a failed sync changed the tree to %d folders", m.st.Tree().Len())
 	}
 	d.send(keyMsg("r"))
-	d.until("r's full sync", func() bool { return !m.syncing && strings.HasPrefix(m.flash, "folders synced") })
+	d.until("r's full sync", func() bool { return !m.sync.running && strings.HasPrefix(m.flash.text, "folders synced") })
 }

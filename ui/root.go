@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
@@ -44,14 +45,14 @@ type Model struct {
 	ref     *refPane
 
 	focus         paneID
-	showDetail    bool
-	showHelp      bool
-	showRef       bool   // the cascade reference (C)
-	versionNotice string // the client's RequestServerVersion fallback, once flashed
-	resolving     bool   // a GetFolder for folders outside the tree is under way
-	filtering     bool
-	input         lineInput
-	typesDlg      *typesDialog
+	modes         modeStack    // what the screen is doing; see mode.go
+	versionNotice string       // the client's RequestServerVersion fallback, once flashed
+	resolving     bool         // a GetFolder for folders outside the tree is under way
+	filterIn      *prompt      // the `/` filter, while modeFilter is on the stack
+	filterBefore  model.Filter // the filter when `/` opened: esc goes back to it
+	passwordIn    *prompt      // the password after an authentication failure (modePassword)
+	searchIn      *prompt      // the detail view's `/` search (modeSearch)
+	typesDlg      *typesDialog // while modeTypes is on the stack
 	themeAuto     bool
 
 	width, height int
@@ -69,20 +70,17 @@ type Model struct {
 	watching       bool
 	unsubscribing  bool
 	quitting       bool
+	authFailed     bool // the latest error is the server refusing the credentials (HTTP 401)
 	sessionVersion string
 
-	syncing       bool
-	syncAgain     bool
-	syncAgainFull bool // the sync asked for during a sync is a full one (r)
-	syncRefusals  int  // SyncStates refused since the last complete sync
-	fetchCounts   bool // GetFolder every folder once the full sync is complete
-	announceSync  bool // flash "folders synced" when the sync is complete
+	sync folderSync // the folder tree's SyncFolderHierarchy, scheduled in foldersync.go
 
 	requested map[string]bool // item ids asked for with GetItem
 
-	flash      string
-	flashErr   bool
-	flashUntil time.Time
+	flash flash
+
+	spinner  spinner.Model // drawn by whatever waits (common.spin)
+	spinning bool          // its ticks are running
 }
 
 // New builds the dashboard; run it with tea.NewProgram(ui.New(ctx, opts)).Run().
@@ -114,13 +112,18 @@ func newModel(ctx context.Context, opts Options) *Model {
 		}
 	}
 	m.st = model.New(model.Config{MaxEvents: opts.MaxEvents, Location: opts.Location})
-	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock}
-	m.folders = newFoldersPane(m.c)
+	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock,
+		times: &times{loc: m.st.Config().Location, now: opts.Clock.Now}, spin: &m.spinner}
+	m.folders = newFoldersPane(m.c, &m.sync)
 	m.events = newEventsPane(m.c)
 	m.status = newStatusPane(m.c, opts.Sim)
 	m.detail = newDetailPane(m.c)
 	m.help = newHelpPane(m.c)
 	m.ref = newRefPane(m.c)
+	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
+	m.searchIn = newPrompt("search: ", "text in the fields and the XML · enter next · esc close")
+	m.passwordIn = newPasswordPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
 
 	m.watchCfg = opts.Watch
 	if m.watchCfg.Mode == "" {
@@ -168,7 +171,7 @@ func (m *Model) updateSession() {
 	}
 	if notice != "" && notice != m.versionNotice {
 		m.versionNotice = notice
-		m.setFlash(notice, false)
+		m.setFlash(notice, flashInfo)
 	}
 	m.sessionVersion = ver
 	m.st.SetSession(model.Session{
@@ -177,8 +180,9 @@ func (m *Model) updateSession() {
 	})
 }
 
-func (m *Model) setFlash(s string, isErr bool) {
-	m.flash, m.flashErr, m.flashUntil = s, isErr, m.now().Add(flashFor)
+// setFlash shows a one-line message in the bottom bar for a while.
+func (m *Model) setFlash(s string, kind flashKind) {
+	m.flash = flash{text: s, kind: kind, until: m.now().Add(flashFor)}
 }
 
 // Update routes a message.
@@ -189,98 +193,124 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = tea.Batch(cmd, fc)
 		}
 	}
+	if m.waiting() && !m.spinning {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.spinner.Tick)
+	}
 	m.relayout()
 	return m, cmd
+}
+
+// waiting reports whether something the screen shows a spinner for is
+// under way: a folder sync, a subscription being made or unmade, the
+// detail's GetItem.
+func (m *Model) waiting() bool {
+	switch m.st.Status().State {
+	case ews.StateSubscribing, ews.StateReconnecting:
+		return true
+	}
+	return m.sync.running || m.unsubscribing || (m.modes.has(modeDetail) && m.detail.Loading())
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		return nil
 	case tea.BackgroundColorMsg:
 		if m.themeAuto {
 			m.c.styles = theme.ForBackground(msg.IsDark())
 		}
-		return nil
 	case updatesMsg:
 		return m.onUpdates(msg)
 	case tickMsg:
-		var cmds []tea.Cmd
-		cmds = append(cmds, tick(m.opts.Clock))
-		if !m.syncing && m.st.Tree().Synced() && m.st.Tree().SyncDue(msg.at, syncQuiet) {
-			cmds = append(cmds, m.startSync(false))
-		}
-		if m.flash != "" && !msg.at.Before(m.flashUntil) {
-			m.flash = ""
-		}
-		return tea.Batch(cmds...)
+		return tea.Batch(tick(m.opts.Clock), m.syncIfDue(msg.at))
 	case syncMsg:
 		return m.onSync(msg)
 	case hiddenMsg:
 		return m.onHidden(msg)
 	case foldersMsg:
 		if msg.err != nil {
-			m.setFlash(opError("GetFolder", msg.err), true)
+			m.setFlash(opError("GetFolder", msg.err), flashError)
 			return nil
 		}
 		m.st.ApplyFolders(msg.folders)
-		return nil
 	case itemsMsg:
-		// The client returns the items it found along with an error for
-		// the others (deleted since), so apply what came.
-		for _, it := range msg.items {
-			m.st.ApplyItem(it)
-		}
-		var re *ews.ResponseError
-		if msg.err != nil && len(msg.items) == 0 && len(msg.ids) > 1 && errors.As(msg.err, &re) {
-			// A server that fails the whole batch for one missing item:
-			// ask for each alone, once. (Transport errors are not retried.)
-			var cmds []tea.Cmd
-			for _, id := range msg.ids {
-				cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
-			}
-			return tea.Batch(cmds...)
-		}
-		return nil
+		return m.onItems(msg)
 	case detailItemMsg:
 		if msg.err == nil {
 			m.st.ApplyItem(msg.item)
 		}
 		m.detail.SetItem(msg)
-		return nil
 	case exportMsg:
-		if msg.err != nil {
-			m.setFlash(msg.err.Error(), true)
-		} else {
-			m.setFlash(fmt.Sprintf("exported %d events to %s", msg.n, msg.path), false)
-			m.status.lastExport = msg.path
-		}
-		return nil
+		m.onExport(msg)
 	case simMsg:
-		if msg.err != nil {
-			// The simulator's error repeats the action and the mailbox
-			// ("delete-folder in alice@…: no user folder: …"); drop that,
-			// so the reason fits an 80-column bar.
-			e := msg.err.Error()
-			if strings.HasPrefix(e, msg.action+" in ") {
-				if i := strings.Index(e, ": "); i >= 0 {
-					e = e[i+2:]
-				}
-			}
-			m.setFlash(fmt.Sprintf("simulator %s: %s", msg.action, e), true)
-		} else {
-			m.setFlash("simulator: "+msg.action, false)
-		}
-		return nil
+		m.onSim(msg)
 	case quitTimeoutMsg:
 		return tea.Quit
+	case spinner.TickMsg:
+		if !m.waiting() {
+			m.spinning = false // the ticks stop until something waits again
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		if m.detail.Loading() {
+			m.detail.refreshKeepingPlace() // its "loading…" line has the spinner
+		}
+		return cmd
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.PasteMsg:
+		return m.onPaste(msg)
 	case tea.MouseClickMsg:
 		return m.onClick(msg)
 	case tea.MouseWheelMsg:
 		return m.onWheel(msg)
 	}
 	return nil
+}
+
+func (m *Model) onItems(msg itemsMsg) tea.Cmd {
+	// The client returns the items it found along with an error for the
+	// others (deleted since), so apply what came.
+	for _, it := range msg.items {
+		m.st.ApplyItem(it)
+	}
+	var re *ews.ResponseError
+	if msg.err != nil && len(msg.items) == 0 && len(msg.ids) > 1 && errors.As(msg.err, &re) {
+		// A server that fails the whole batch for one missing item: ask
+		// for each alone, once. (Transport errors are not retried.)
+		var cmds []tea.Cmd
+		for _, id := range msg.ids {
+			cmds = append(cmds, getItemsCmd(m.ctx, m.opts.Backend, []ews.ItemId{id}))
+		}
+		return tea.Batch(cmds...)
+	}
+	return nil
+}
+
+func (m *Model) onExport(msg exportMsg) {
+	if msg.err != nil {
+		m.setFlash(msg.err.Error(), flashError)
+		return
+	}
+	m.setFlash(fmt.Sprintf("exported %s to %s", plural(msg.n, "event"), msg.path), flashInfo)
+	m.status.SetLastExport(msg.path)
+}
+
+func (m *Model) onSim(msg simMsg) {
+	if msg.err == nil {
+		m.setFlash("simulator: "+msg.action, flashInfo)
+		return
+	}
+	// The simulator's error repeats the action and the mailbox
+	// ("delete-folder in alice@…: no user folder: …"); drop that, so the
+	// reason fits an 80-column bar.
+	e := msg.err.Error()
+	if strings.HasPrefix(e, msg.action+" in ") {
+		if i := strings.Index(e, ": "); i >= 0 {
+			e = e[i+2:]
+		}
+	}
+	m.setFlash(fmt.Sprintf("simulator %s: %s", msg.action, e), flashError)
 }

@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/model"
@@ -20,37 +21,32 @@ type statusPane struct {
 	c       *common
 	w, h    int
 	focused bool
-	top     int
+	sc      scroller
 	sim     SimControl
 	// lastExport is the path of the last NDJSON export.
 	lastExport string
 }
 
-func newStatusPane(c *common, sim SimControl) *statusPane { return &statusPane{c: c, sim: sim} }
+func newStatusPane(c *common, sim SimControl) *statusPane {
+	return &statusPane{c: c, sim: sim, sc: newScroller(false)}
+}
 
-func (p *statusPane) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *statusPane) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.sc.SetSize(w-2, h-2)
+}
 func (p *statusPane) SetFocused(f bool) { p.focused = f }
+
+// SetLastExport records where the last NDJSON export went.
+func (p *statusPane) SetLastExport(path string) { p.lastExport = path }
 
 func (p *statusPane) ShortHelp() []key.Binding {
 	k := p.c.keys
-	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.FolderScope, k.EventTypes, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{k.Subscribe, k.Unsubscribe, k.Mode, k.EventTypes, withHelp(k.Up, "scroll"), k.NextPane, k.Help}
 }
 
 func (p *statusPane) Update(msg tea.Msg) (pane, tea.Cmd) {
-	k := p.c.keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.top = max(p.top-1, 0)
-		case key.Matches(msg, k.Down):
-			p.top++
-		case key.Matches(msg, k.Top):
-			p.top = 0
-		}
-	case tea.MouseWheelMsg:
-		p.top = max(p.top+wheelDelta(msg), 0)
-	}
+	p.sc.Update(msg, p.c.keys)
 	return p, nil
 }
 
@@ -64,7 +60,7 @@ func stateText(c *common, state ews.ConnState) string {
 	case ews.StateError:
 		mark = "✖"
 	case ews.StateReconnecting, ews.StateSubscribing:
-		mark = "◌"
+		mark = c.spin.View()
 	case ews.StateUnsubscribed, ews.StateClosed:
 		mark = "○"
 	case ews.StateExpired:
@@ -91,104 +87,130 @@ func typeScope(sess model.Session) string {
 	return strings.Join(names, ", ")
 }
 
-func (p *statusPane) lines(inner int, now time.Time) []string {
-	st := p.c.st
-	s := p.c.styles
-	status := st.Status()
-	sess := status.Session
-	var out []string
-	kv := func(k, v string) {
-		// Long plain values (URLs, names) wrap under themselves.
-		if ansi.StringWidth(v) > inner-9 && stripped(v) == v {
-			for i, l := range wrap(v, inner-9) {
-				if i == 0 {
-					out = append(out, s.Muted.Render(fit(k, 9))+l)
-				} else {
-					out = append(out, strings.Repeat(" ", 9)+l)
-				}
+// statusLines collects the status pane's lines at an inner width.
+type statusLines struct {
+	c     *common
+	inner int
+	out   []string
+}
+
+// kv adds "Key      value"; long plain values (URLs, names) wrap under
+// themselves.
+func (b *statusLines) kv(k, v string) {
+	s := b.c.styles
+	if ansi.StringWidth(v) > b.inner-9 && stripped(v) == v {
+		for i, l := range wrap(v, b.inner-9) {
+			if i == 0 {
+				b.out = append(b.out, s.Muted.Render(fit(k, 9))+l)
+			} else {
+				b.out = append(b.out, strings.Repeat(" ", 9)+l)
 			}
-			return
 		}
-		out = append(out, s.Muted.Render(fit(k, 9))+v)
+		return
 	}
-	kv("Server", sess.URL)
-	kv("User", sess.User)
+	b.out = append(b.out, s.Muted.Render(fit(k, 9))+v)
+}
+
+// para adds wrapped text, indented, in a style.
+func (b *statusLines) para(text string, st lipgloss.Style) {
+	for _, l := range wrap(text, b.inner-2) {
+		b.out = append(b.out, "  "+st.Render(l))
+	}
+}
+
+func (p *statusPane) lines(inner int, now time.Time) []string {
+	b := &statusLines{c: p.c, inner: inner}
+	p.sessionLines(b)
+	p.healthLines(b, now)
+	p.totalLines(b, now)
+	return b.out
+}
+
+// sessionLines: what is watched, where, how.
+func (p *statusPane) sessionLines(b *statusLines) {
+	status := p.c.st.Status()
+	sess := status.Session
+	b.kv("Server", sess.URL)
+	b.kv("User", sess.User)
 	if sess.ServerVersion != "" {
-		kv("Version", sess.ServerVersion)
+		b.kv("Version", sess.ServerVersion)
 	}
 	if sess.Profile != "" {
-		kv("Profile", sess.Profile)
+		b.kv("Profile", sess.Profile)
 	}
 	if sess.VersionNotice != "" {
-		kv("", sess.VersionNotice)
+		b.kv("", sess.VersionNotice)
 	}
 	mode := status.Mode
 	if mode == "" {
 		mode = sess.Mode
 	}
-	kv("Mode", string(mode))
+	b.kv("Mode", string(mode))
 	if id := status.ShortSubscriptionId(); id != "" {
-		kv("Sub id", id)
+		b.kv("Sub id", id)
 	}
-	kv("Folders", folderScope(sess))
-	kv("Types", typeScope(sess))
-	kv("State", stateText(p.c, status.State))
+	b.kv("Folders", folderScope(sess))
+	b.kv("Types", typeScope(sess))
+}
+
+// healthLines: the subscription's state, countdowns, reconnects and gaps.
+func (p *statusPane) healthLines(b *statusLines, now time.Time) {
+	s := p.c.styles
+	status := p.c.st.Status()
+	b.kv("State", stateText(p.c, status.State))
+	b.kv("Times", p.c.times.describe()+" · t")
 	if status.Err != "" {
-		for _, l := range wrap(status.Err, inner-2) {
-			out = append(out, "  "+s.Error.Render(l))
-		}
+		b.para(status.Err, s.Error)
 	}
 	for _, cd := range status.Countdowns(now) {
 		st := s.Text
 		if cd.Warn {
 			st = s.Warn
 		}
-		out = append(out, "  "+st.Render(cd.String()))
+		b.out = append(b.out, "  "+st.Render(cd.String()))
 	}
-	kv("Reconn.", fmt.Sprint(status.Reconnects))
-	kv("Gaps", gapText(p.c, status))
+	b.kv("Reconn.", fmt.Sprint(status.Reconnects))
+	b.kv("Gaps", gapText(p.c, status))
 	if p.sim != nil {
 		act := "off"
 		if r := p.sim.Activity(); r > 0 {
 			act = fmt.Sprintf("%g/s", r)
 		}
-		kv("Activity", act+s.Muted.Render(" (a)"))
+		b.kv("Activity", act+s.Muted.Render(" (a)"))
 	}
-	out = append(out, "")
-	spark := st.PerMinute(now, max(inner-9, 5))
-	out = append(out, s.Muted.Render(fit("Per min", 9))+s.Sparkline.Render(sparkline(spark)))
-	out = append(out, s.Muted.Render("Totals"))
+}
+
+// totalLines: the rate, the totals per type, the last export and error.
+func (p *statusPane) totalLines(b *statusLines, now time.Time) {
+	st := p.c.st
+	s := p.c.styles
+	status := st.Status()
+	spark := st.PerMinute(now, max(b.inner-9, 5))
+	b.out = append(b.out, "", s.Muted.Render(fit("Per min", 9))+s.Sparkline.Render(sparkline(spark)), s.Muted.Render("Totals"))
 	any := false
 	for _, t := range ews.AllEventTypes {
 		if n := status.Totals[t]; n > 0 {
 			any = true
-			out = append(out, "  "+s.Event(t).Render(fit(t.Short(), 16))+fitRight(fmt.Sprint(n), 7))
+			b.out = append(b.out, "  "+s.Event(t).Render(fit(t.Short(), 16))+fitRight(fmt.Sprint(n), 7))
 		}
 	}
 	if !any {
-		out = append(out, s.Muted.Render("  none yet"))
+		b.out = append(b.out, s.Muted.Render("  none yet"))
 	}
 	if p.lastExport != "" {
-		out = append(out, "", s.Muted.Render("Last export"))
-		for _, l := range wrap(p.lastExport, inner-2) {
-			out = append(out, "  "+l)
-		}
+		b.out = append(b.out, "", s.Muted.Render("Last export"))
+		b.para(p.lastExport, s.Text)
 	}
 	if status.LastError != "" && status.LastError != status.Err {
-		out = append(out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(status.LastErrorAt.In(st.Config().Location).Format("15:04:05")))
-		for _, l := range wrap(status.LastError, inner-2) {
-			out = append(out, "  "+s.Warn.Render(l))
-		}
+		b.out = append(b.out, "", s.Muted.Render("Last error")+" "+s.Muted.Render(p.c.times.short(status.LastErrorAt)))
+		b.para(status.LastError, s.Warn)
 	}
-	return out
 }
 
 func (p *statusPane) View() string {
 	inner := max(p.w-2, 0)
-	lines := p.lines(inner, p.c.clock.Now())
-	lh := max(p.h-2, 0)
-	p.top = min(p.top, max(len(lines)-lh, 0))
-	return frame(p.c.styles, "Status", "", lines[p.top:], p.w, p.h, p.focused)
+	p.sc.SetLines(p.lines(inner, p.c.clock.Now()))
+	return frame(p.c.styles, "Status", "", strings.Split(p.sc.View(), "\n"), p.w, p.h, p.focused)
 }
 
 // Header is the status squeezed into two lines for narrow screens.

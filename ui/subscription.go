@@ -42,6 +42,7 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	}
 	for _, u := range msg.updates {
 		m.st.Apply(u)
+		m.noteAuth(u)
 	}
 	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion { // Backend is set: it made msg
 		m.updateSession()
@@ -52,9 +53,6 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	}
 	m.watching = false
 	m.unsubscribing = false
-	if m.flash == "unsubscribing…" && !m.quitting {
-		m.flash = "" // done: the status says so now
-	}
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil
@@ -83,7 +81,6 @@ func (m *Model) quit() tea.Cmd {
 	}
 	m.quitting = true
 	m.cancel()
-	m.setFlash("unsubscribing…", false)
 	clock := m.opts.Clock
 	return func() tea.Msg {
 		<-clock.After(quitWait)
@@ -112,4 +109,45 @@ func (m *Model) onHidden(msg hiddenMsg) tea.Cmd {
 	// An error leaves those folders named by hash: nothing to tell the user
 	// beyond what the labels show.
 	return m.resolveUnknown()
+}
+
+// noteAuth keeps whether the server refused the credentials, for s to ask
+// for the password again.
+func (m *Model) noteAuth(u ews.Update) {
+	var te *ews.TransportError
+	switch {
+	case u.Err != nil:
+		m.authFailed = errors.As(u.Err, &te) && te.StatusCode == 401
+	case u.State == ews.StateOpen:
+		m.authFailed = false
+	}
+}
+
+// canAskPassword: s asks for the password instead of retrying with the one
+// the server refused.
+func (m *Model) canAskPassword() bool {
+	return m.authFailed && m.opts.SetSecret != nil && m.st.Status().State == ews.StateError
+}
+
+func (m *Model) passwordKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		secret := m.passwordIn.Take()
+		m.passwordIn.close(false)
+		m.modes.pop()
+		if secret == "" {
+			m.setFlash("no password typed: not subscribing", flashError)
+			return nil
+		}
+		m.opts.SetSecret(secret)
+		m.authFailed = false
+		return m.subscribeKey()
+	case "esc":
+		m.passwordIn.Take()
+		m.passwordIn.close(false)
+		m.modes.pop()
+	default:
+		m.passwordIn.Update(msg)
+	}
+	return nil
 }
