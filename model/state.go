@@ -29,6 +29,9 @@ type Session struct {
 	// VersionNotice says why the client sends an older RequestServerVersion
 	// than configured ("" normally).
 	VersionNotice string
+	// PushListen and PushURL: the push listener's address and the
+	// callback URL the server was given (push mode).
+	PushListen, PushURL string
 	// Profile is the simulator's server profile ("" on a real server).
 	Profile    string
 	Mode       ews.Mode

@@ -115,6 +115,8 @@ const (
 // Countdowns are the status pane's ticking values at now. Streaming (while
 // open): "connection renews in mm:ss" and "last heartbeat Ns ago". Pull
 // (while open): "next poll in Ns" and "expires in mm:ss if not polled".
+// Push (while open): "lost if silent in mm:ss" (twice StatusFrequency
+// after the last notification) and "last notification Ns ago".
 // While reconnecting only the heartbeat's age and the expiry remain; in
 // other states nothing ticks.
 func (st Status) Countdowns(now time.Time) []Countdown {
@@ -145,7 +147,22 @@ func (st Status) Countdowns(now time.Time) []Countdown {
 				out = append(out, Countdown{Label: "expires", Value: "overdue by " + clock(-left), Warn: true})
 			}
 		}
-	default: // streaming (and push: only the heartbeat applies)
+	case ews.ModePush:
+		// The server sends a StatusEvent every StatusFrequency when
+		// nothing happens; the subscription counts as lost at NextStatus.
+		if !d.NextStatus.IsZero() && running {
+			left := d.NextStatus.Sub(now)
+			if left > 0 {
+				out = append(out, Countdown{Label: "lost if silent", Value: "in " + clock(left)})
+			} else {
+				out = append(out, Countdown{Label: "lost if silent", Value: "now", Warn: true})
+			}
+		}
+		if !st.LastHeartbeat.IsZero() {
+			ago := max(now.Sub(st.LastHeartbeat), 0)
+			out = append(out, Countdown{Label: "last notification", Value: agoText(ago) + " ago"})
+		}
+	default: // streaming
 		if !d.ConnectionEnds.IsZero() && st.Mode == ews.ModeStreaming && running {
 			left := d.ConnectionEnds.Sub(now)
 			if left > 0 {

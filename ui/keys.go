@@ -214,11 +214,16 @@ func (m *Model) unsubscribeKey() tea.Cmd {
 	return nil
 }
 
+// toggleMode cycles streaming → pull → push (when there is a listener) →
+// streaming and resubscribes.
 func (m *Model) toggleMode() tea.Cmd {
-	if m.watchCfg.Mode == ews.ModePull {
-		m.watchCfg.Mode = ews.ModeStreaming
-	} else {
+	switch {
+	case m.watchCfg.Mode == ews.ModeStreaming || m.watchCfg.Mode == "":
 		m.watchCfg.Mode = ews.ModePull
+	case m.watchCfg.Mode == ews.ModePull && m.opts.Push != nil:
+		m.watchCfg.Mode, m.watchCfg.Push = ews.ModePush, m.opts.Push
+	default:
+		m.watchCfg.Mode = ews.ModeStreaming
 	}
 	m.setFlash("resubscribing in "+string(m.watchCfg.Mode)+" mode", flashInfo)
 	return m.subscribe()

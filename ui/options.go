@@ -46,6 +46,9 @@ type Options struct {
 	URL, User string
 	// Watch is the initial subscription (mode, folders, event types).
 	Watch ews.WatchConfig
+	// Push is the listener for push subscriptions (`m` cycles streaming →
+	// pull → push when it is set); nil: no push.
+	Push *ews.PushListener
 
 	// Keys are the bindings; the zero value means keymap.DefaultKeyMap().
 	Keys keymap.KeyMap

@@ -126,6 +126,9 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.passwordIn = newPasswordPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
 
 	m.watchCfg = opts.Watch
+	if m.watchCfg.Push == nil {
+		m.watchCfg.Push = opts.Push
+	}
 	if m.watchCfg.Mode == "" {
 		m.watchCfg.Mode = ews.ModeStreaming
 	}
@@ -174,10 +177,14 @@ func (m *Model) updateSession() {
 		m.setFlash(notice, flashInfo)
 	}
 	m.sessionVersion = ver
-	m.st.SetSession(model.Session{
+	sess := model.Session{
 		URL: m.opts.URL, User: m.opts.User, ServerVersion: ver, VersionNotice: notice, Profile: profile, Mode: m.watchCfg.Mode,
 		Folders: folders, EventTypes: m.watchCfg.EventTypes, Simulator: m.opts.Sim != nil,
-	})
+	}
+	if m.opts.Push != nil {
+		sess.PushListen, sess.PushURL = m.opts.Push.Addr(), m.opts.Push.URL()
+	}
+	m.st.SetSession(sess)
 }
 
 // setFlash shows a one-line message in the bottom bar for a while.

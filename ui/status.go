@@ -146,6 +146,10 @@ func (p *statusPane) sessionLines(b *statusLines) {
 		mode = sess.Mode
 	}
 	b.kv("Mode", string(mode))
+	if mode == ews.ModePush && sess.PushURL != "" {
+		b.kv("Listener", sess.PushListen)
+		b.kv("Callback", sess.PushURL)
+	}
 	if id := status.ShortSubscriptionId(); id != "" {
 		b.kv("Sub id", id)
 	}

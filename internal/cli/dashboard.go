@@ -55,7 +55,21 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	defer conn.close()
 
-	m := ui.New(ctx, dashboardOptions(s, target, keys, conn))
+	opts := dashboardOptions(s, target, keys, conn)
+	// A push listener: on the simulator always (push works with no flags),
+	// against a server when asked for (a listener on 127.0.0.1 is of no use
+	// to a remote server).
+	if conn.srv != nil || s.Mode == "push" || s.Push != (ews.PushListenerConfig{}) {
+		l, err := ews.ListenPush(ctx, s.Push)
+		if err != nil {
+			fmt.Fprintln(stderr, "ewsmon:", err)
+			return 2
+		}
+		defer l.Close()
+		opts.Push = l
+		opts.Watch.StatusFrequency = s.StatusFrequency
+	}
+	m := ui.New(ctx, opts)
 	// 20 frames a second is smooth for a list of events and costs a third of
 	// the default 60 when idle (docs/performance.md).
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout), tea.WithFPS(20))
@@ -152,8 +166,11 @@ func connectDashboard(ctx context.Context, s Settings, target watchTarget, tty *
 // dashboardOptions are the ui.Options of a dashboard on conn.
 func dashboardOptions(s Settings, target watchTarget, keys keymap.KeyMap, conn *dashboardConn) ui.Options {
 	mode := ews.ModeStreaming
-	if s.Mode == "pull" {
+	switch s.Mode {
+	case "pull":
 		mode = ews.ModePull
+	case "push":
+		mode = ews.ModePush
 	}
 	o := ui.Options{
 		Backend:   conn.client,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
 	"github.com/ewsmon/ewsmon/keymap"
 )
@@ -86,7 +87,10 @@ type Settings struct {
 	SimRate     float64
 	SimSeed     int64
 	SimServer   string
-	Keys        map[string][]string
+	// Push: the listener for push subscriptions (flags only).
+	Push            ews.PushListenerConfig
+	StatusFrequency int
+	Keys            map[string][]string
 	// Password or bearer token, resolved by resolveSecret (never from a flag).
 	Secret string
 }
@@ -173,7 +177,12 @@ func newDashboardFlagSet(s *Settings, f *dashboardFlags) *flag.FlagSet {
 	fs.StringVar(&s.CAFile, "ca-file", "", "PEM file of CA certificates to trust")
 	fs.BoolVar(&s.Insecure, "insecure", false, "do not verify the server's TLS certificate (dangerous)")
 	fs.StringVar(&s.ServerVersion, "server-version", "", "RequestServerVersion (default Exchange2013)")
-	fs.StringVar(&s.Mode, "mode", "", "subscription: streaming or pull (default "+defaultMode+")")
+	fs.StringVar(&s.Mode, "mode", "", "subscription: streaming, pull or push (default "+defaultMode+")")
+	fs.StringVar(&s.Push.Listen, "push-listen", "", "push: where the listener for the server's notifications listens (default 127.0.0.1 and a free port)")
+	fs.StringVar(&s.Push.PublicURL, "push-url", "", "push: the base URL the server reaches the listener at, when it differs (NAT, reverse proxy)")
+	fs.StringVar(&s.Push.CertFile, "push-cert", "", "push: TLS certificate (PEM) for the listener")
+	fs.StringVar(&s.Push.KeyFile, "push-key", "", "push: TLS key (PEM) for the listener")
+	fs.IntVar(&s.StatusFrequency, "status-frequency", 0, "push: minutes between the server's StatusEvents when idle (1..1440, default 1)")
 	fs.StringVar(&f.folders, "folders", "", "all, or a comma list of distinguished names / folder ids (default all)")
 	fs.StringVar(&f.events, "events", "", "comma list of event types, e.g. NewMail,Created,Moved (default all)")
 	fs.StringVar(&s.ProfileName, "profile", "", "profile of the config file to use")
@@ -421,8 +430,10 @@ func settle(s *Settings, set map[string]bool, getenv func(string) string) error 
 	switch {
 	case !oneOf(s.Auth, "ntlm", "basic", "bearer"):
 		return fmt.Errorf("%s %q: use ntlm, basic or bearer", origin("auth", "EWSMON_AUTH"), s.Auth)
-	case !oneOf(s.Mode, "streaming", "pull"):
-		return fmt.Errorf("%s %q: use streaming or pull", origin("mode", ""), s.Mode)
+	case !oneOf(s.Mode, "streaming", "pull", "push"):
+		return fmt.Errorf("%s %q: use streaming, pull or push", origin("mode", ""), s.Mode)
+	case s.StatusFrequency != 0 && (s.StatusFrequency < 1 || s.StatusFrequency > 1440):
+		return fmt.Errorf("--status-frequency %d: use 1 to 1440 minutes", s.StatusFrequency)
 	case !oneOf(s.Theme, "auto", "dark", "light", "none"):
 		return fmt.Errorf("%s %q: use auto, dark, light or none", origin("theme", ""), s.Theme)
 	case s.MaxEvents < 0:

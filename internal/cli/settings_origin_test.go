@@ -10,7 +10,7 @@ import (
 // A bad value from the config file or the environment is named where it
 // came from, not as a flag the user never passed.
 func TestBadValueNamesItsOrigin(t *testing.T) {
-	home := writeConfig(t, "theme = \"purple\"\nmax_events = -5\ndefault_profile = \"x\"\n[profiles.x]\nmode = \"push\"\n")
+	home := writeConfig(t, "theme = \"purple\"\nmax_events = -5\ndefault_profile = \"x\"\n[profiles.x]\nmode = \"carrier-pigeon\"\n")
 	file := filepath.Join(home, "ewsmon", "config.toml")
 	tests := []struct {
 		name string
@@ -18,7 +18,7 @@ func TestBadValueNamesItsOrigin(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"mode from the file", nil, map[string]string{"XDG_CONFIG_HOME": home}, "config " + file + `: mode "push"`},
+		{"mode from the file", nil, map[string]string{"XDG_CONFIG_HOME": home}, "config " + file + `: mode "carrier-pigeon"`},
 		{"theme from the file", []string{"--mode", "pull"}, map[string]string{"XDG_CONFIG_HOME": home}, "config " + file + `: theme "purple"`},
 		{"max_events from the file", []string{"--mode", "pull", "--theme", "dark"}, map[string]string{"XDG_CONFIG_HOME": home}, "config " + file + ": max_events -5"},
 		{"auth from the environment", nil, map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "EWSMON_AUTH": "kerberos"}, `EWSMON_AUTH "kerberos"`},

@@ -304,7 +304,7 @@ func TestWatchErrors(t *testing.T) {
 		{"failing password command", []string{"--url", srv.URL(), "--user", "a", "--password-cmd", "exit 3"}, 1, "--password-cmd failed: exit status 3"},
 		{"nothing to watch", []string{"--json"}, 2, "--url"},
 		{"both", []string{"--sim", "--url", srv.URL()}, 2, "not both"},
-		{"bad mode", []string{"--sim", "--mode", "push"}, 2, "--mode"},
+		{"bad mode", []string{"--sim", "--mode", "carrier-pigeon"}, 2, "--mode"},
 		{"bad event", []string{"--sim", "--events", "NewMail,Exploded"}, 2, "Exploded"},
 		{"bad auth", []string{"--url", srv.URL(), "--auth", "kerberos"}, 2, "--auth"},
 		{"auth without user", []string{"--url", srv.URL(), "--auth", "basic"}, 2, "--user"},
