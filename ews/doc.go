@@ -14,8 +14,9 @@
 // including the element's part of a longer name (itemIdXML, parseMessageXml);
 // every other identifier uses Go's initialisms (RawXML, URL, HTTPTimeout,
 // Gap.ID, streamIDs).
+// Push: ListenPush is the listener Exchange POSTs SendNotification to, and
+// Watch with ModePush runs a push subscription on it.
 // It is not a general EWS library: no Autodiscover, no item or folder
-// changes, and no push listener (push Subscribe requests are written, and
-// SendNotification messages are decoded, but nothing listens for them).
+// changes.
 // docs/ews-client.md describes the API.
 package ews
