@@ -25,9 +25,12 @@ type AuthConfig struct {
 	User, Password, Domain string
 }
 
+// DefaultMailbox is the simulated mailbox when Config names none.
+const DefaultMailbox = "alice@example.com"
+
 // Config configures a simulator. The zero value is usable.
 type Config struct {
-	Mailboxes         []string      // default ["alice@example.com"]
+	Mailboxes         []string      // default [DefaultMailbox]
 	Auth              AuthConfig    // default no authentication
 	Clock             ews.Clock     // default ews.RealClock{}
 	HeartbeatInterval time.Duration // streaming OK heartbeats while idle; default 30s
@@ -147,7 +150,7 @@ func New(cfg Config) (*Server, error) {
 // withDefaults fills what the Config leaves zero.
 func (cfg Config) withDefaults() Config {
 	if len(cfg.Mailboxes) == 0 {
-		cfg.Mailboxes = []string{"alice@example.com"}
+		cfg.Mailboxes = []string{DefaultMailbox}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = ews.RealClock{}

@@ -13,7 +13,7 @@ import (
 
 // demoMailbox is the mailbox the simulator serves when none is named, and
 // the user the dashboard and watch use on their embedded simulator.
-const demoMailbox = "alice@example.com"
+const demoMailbox = sim.DefaultMailbox
 
 // defaultAuth is the authentication against a real server when none is
 // named: NTLM, what Exchange on premises offers. Watch without a user, and
