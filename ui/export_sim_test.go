@@ -6,9 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
@@ -20,23 +17,7 @@ import (
 func TestExportAgainstSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{Seed: 1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	client, err := ews.NewClient(ews.Config{URL: srv.URL(), Auth: "none", User: "alice@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newModel(ctx, Options{Backend: client, Sim: simControl{srv}, URL: srv.URL(), User: "alice@example.com",
-		ThemeName: "none", Location: time.UTC, ExportDir: t.TempDir()})
-	d := newDriver(t, m)
-	d.run(m.Init())
-	d.send(tea.WindowSizeMsg{Width: 160, Height: 48})
-	d.until("the subscription to open and the tree to sync", func() bool {
-		return m.st.Status().State == ews.StateOpen && m.st.Tree().Synced() && strings.Contains(d.screen(), "Inbox")
-	})
+	srv, m, d := openOnSimulator(ctx, t)
 	res, err := srv.Act(ctx, sim.ActionRequest{Action: "new-mail", Folder: "inbox"})
 	if err != nil {
 		t.Fatal(err)

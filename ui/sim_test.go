@@ -87,24 +87,7 @@ func (d *driver) until(what string, cond func() bool) {
 func TestDashboardAgainstSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{Seed: 1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	client, err := ews.NewClient(ews.Config{URL: srv.URL(), Auth: "none", User: "alice@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newModel(ctx, Options{Backend: client, Sim: simControl{srv}, URL: srv.URL(), User: "alice@example.com",
-		ThemeName: "none", Location: time.UTC, ExportDir: t.TempDir()})
-	d := newDriver(t, m)
-	d.run(m.Init())
-	d.send(tea.WindowSizeMsg{Width: 160, Height: 48})
-
-	d.until("the subscription to open and the tree to sync", func() bool {
-		return m.st.Status().State == ews.StateOpen && m.st.Tree().Synced() && strings.Contains(d.screen(), "Inbox")
-	})
+	_, m, d := openOnSimulator(ctx, t)
 	d.send(keyMsg("1"))
 	d.until("the new-mail cascade", func() bool { return strings.Contains(d.screen(), "New mail in Inbox") })
 	if tot := m.st.Status().Totals; tot[ews.NewMailEvent] < 1 || tot[ews.CreatedEvent] < 1 {
@@ -160,4 +143,29 @@ func TestLoginRefusedShowsAnErrorState(t *testing.T) {
 		t.Fatalf("s did not retry: %s", m.st.Status().State)
 	}
 	d.until("the error again", func() bool { return m.st.Status().State == ews.StateError && !m.watching })
+}
+
+// openOnSimulator runs the dashboard on the real client against a simulator
+// on loopback at 160x48 and waits for the subscription to open and the
+// tree to sync; both stop when ctx ends.
+func openOnSimulator(ctx context.Context, t *testing.T) (*sim.Server, *Model, *driver) {
+	t.Helper()
+	srv, err := sim.Start(ctx, sim.Config{Seed: 1}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	client, err := ews.NewClient(ews.Config{URL: srv.URL(), Auth: "none", User: "alice@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(ctx, Options{Backend: client, Sim: simControl{srv}, URL: srv.URL(), User: "alice@example.com",
+		ThemeName: "none", Location: time.UTC, ExportDir: t.TempDir()})
+	d := newDriver(t, m)
+	d.run(m.Init())
+	d.send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	d.until("the subscription to open and the tree to sync", func() bool {
+		return m.st.Status().State == ews.StateOpen && m.st.Tree().Synced() && strings.Contains(d.screen(), "Inbox")
+	})
+	return srv, m, d
 }
