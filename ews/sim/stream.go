@@ -166,6 +166,19 @@ type stream struct {
 
 // send writes one envelope as its own flushed chunk.
 func (st *stream) send(doc []byte) bool {
+	handed, ok := st.write(doc)
+	return handed && ok
+}
+
+// write writes one envelope. handed: its bytes went to the connection
+// (Write returned), so the client may have all of it even when the flush
+// that follows fails — the events in it count as delivered then, and a
+// client that did not get them sees a broken stream (a gap). Counting
+// them undelivered would send them again on the next connection, to a
+// client that may already have shown them: a repeat no streaming client
+// can tell from a new event (streaming events carry no watermark). ok:
+// the flush succeeded too.
+func (st *stream) write(doc []byte) (handed, ok bool) {
 	if st.s.faults.takeCut() {
 		// Cut mid-envelope: half an envelope, then the connection is
 		// aborted without the terminating chunk.
@@ -185,12 +198,9 @@ func (st *stream) send(doc []byte) bool {
 	rc := http.NewResponseController(st.w)
 	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if _, err := st.w.Write(doc); err != nil {
-		return false
+		return false, false
 	}
-	if err := rc.Flush(); err != nil {
-		return false
-	}
-	return true
+	return true, rc.Flush() == nil
 }
 
 func (st *stream) run(r *http.Request, timeout time.Duration) {
@@ -258,11 +268,16 @@ func (st *stream) deliver() bool {
 		}
 		if b.notifications != "" {
 			msg := okMsg("GetStreamingEvents", `<m:Notifications>`+b.notifications+`</m:Notifications>`)
-			if !st.send(st.s.profile.streamEnvelope(msg)) {
+			handed, ok := st.write(st.s.profile.streamEnvelope(msg))
+			if handed {
+				st.advance(b.moved)
+			}
+			if !ok {
 				return false
 			}
+		} else {
+			st.advance(b.moved)
 		}
-		st.advance(b.moved)
 		if len(b.dropped) > 0 && (!st.sendDropped(b.dropped) || b.left == 0) {
 			return false
 		}
@@ -328,8 +343,8 @@ func (st *stream) take() batch {
 }
 
 // advance moves the positions of a written batch. Events count as
-// delivered only once their envelope is written: a connection that fails
-// before leaves them queued for the next one. (What the network loses
+// delivered once their envelope is handed to the connection (write): a
+// connection that fails before leaves them queued for the next one. (What the network loses
 // after a successful write nobody can tell: the client treats a broken
 // stream as a possible gap.)
 func (st *stream) advance(moved []advance) {

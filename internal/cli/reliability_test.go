@@ -85,6 +85,8 @@ type watchOut struct {
 	mu       sync.Mutex
 	events   map[string]int // by watermark (pull), by eventKey (streaming: no watermarks)
 	arrived  []string       // streaming: the event lines' keys, in the order they came
+	lineOf   []int          // streaming: each arrived key's index in all
+	all      []string       // every line, with its arrival time (for explaining a failure)
 	gaps     []ews.Record
 	recs     map[uint64][]ews.Record // Reconciled lines by gap
 	sums     map[uint64]ews.Record
@@ -102,6 +104,7 @@ func (w *watchOut) read(r io.Reader) {
 		err := json.Unmarshal(sc.Bytes(), &rec)
 		w.mu.Lock()
 		w.lastLine = time.Now()
+		w.all = append(w.all, w.lastLine.Format("15:04:05.000")+" "+sc.Text())
 		if err == nil && !strings.HasSuffix(rec.Type, "Event") && rec.Type != "Reconciled" {
 			w.tail = append(w.tail, w.lastLine.Format("15:04:05.000")+" "+sc.Text())
 			if len(w.tail) > 12 {
@@ -124,6 +127,7 @@ func (w *watchOut) read(r io.Reader) {
 		case strings.HasSuffix(rec.Type, "Event"):
 			w.events[recordKey(rec)]++
 			w.arrived = append(w.arrived, recordKey(rec))
+			w.lineOf = append(w.lineOf, len(w.all)-1)
 		}
 		w.mu.Unlock()
 	}
@@ -261,6 +265,7 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 	// baseline that may hold its in-flight changes (and says so).
 	time.Sleep(1500 * time.Millisecond)
 	var order []int
+	var faultLog []string
 	for i := range nFaults {
 		// Every kind once per round, in a new order each round.
 		if i%len(faultKinds) == 0 {
@@ -268,6 +273,7 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 		}
 		kind := faultKinds[order[i%len(faultKinds)]]
 		rep.faults[kind]++
+		faultLog = append(faultLog, time.Now().Format("15:04:05.000")+" "+kind)
 		switch kind {
 		case "server-busy":
 			fault(`{"fault":"server-busy","count":2,"back_off_ms":100}`)
@@ -454,7 +460,7 @@ func runReliability(t *testing.T, mode string, nFaults int) reliabilityReport {
 		var unmatched int
 		deliveredAt, unmatched = matchInOrder(prod, keyOf, out.arrived)
 		if unmatched > 0 {
-			t.Errorf("%d of %d event lines match no event produced after the one the line before matched: the stream's order is not the journal's", unmatched, len(out.arrived))
+			t.Errorf("%d of %d event lines match no event produced after the one the line before matched: the stream's order is not the journal's\n%s", unmatched, len(out.arrived), explainOrder(prod, keyOf, out.arrived)+explainLines(out, faultLog, prod, keyOf))
 		}
 	}
 	if mode == "pull" {
@@ -585,6 +591,68 @@ func matchInOrder(prod []produced, keyOf func(produced) string, arrived []string
 		next = l[n] + 1
 	}
 	return delivered, unmatched
+}
+
+// explainOrder describes the first event line matchInOrder could not
+// place: where it came, what the line before matched, and where in the
+// journal events with its values were produced.
+func explainOrder(prod []produced, keyOf func(produced) string, arrived []string) string {
+	idx := map[string][]int{}
+	for i, p := range prod {
+		k := keyOf(p)
+		idx[k] = append(idx[k], i)
+	}
+	next, prevAt := 0, -1
+	for a, k := range arrived {
+		l := idx[k]
+		n := sort.SearchInts(l, next)
+		if n < len(l) {
+			next, prevAt = l[n]+1, l[n]
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "line %d %q: the line before matched journal event %d; this one's values were produced at %v\n", a, k, prevAt, l)
+		show := func(i int) {
+			if i >= 0 && i < len(prod) {
+				fmt.Fprintf(&b, "  journal %d at %s: %s\n", i, prod[i].at.Format("15:04:05.000"), keyOf(prod[i]))
+			}
+		}
+		for _, i := range l {
+			for j := i - 3; j <= i+3; j++ {
+				show(j)
+			}
+		}
+		for j := prevAt - 3; j <= prevAt+1; j++ {
+			show(j)
+		}
+		for j := max(0, a-6); j <= min(len(arrived)-1, a+3); j++ {
+			fmt.Fprintf(&b, "  line %d: %s\n", j, arrived[j])
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// explainLines shows watch's output around the first misplaced event
+// line, and the faults.
+func explainLines(out *watchOut, faultLog []string, prod []produced, keyOf func(produced) string) string {
+	idx := map[string][]int{}
+	for i, p := range prod {
+		idx[keyOf(p)] = append(idx[keyOf(p)], i)
+	}
+	next := 0
+	for a, k := range out.arrived {
+		l := idx[k]
+		n := sort.SearchInts(l, next)
+		if n < len(l) {
+			next = l[n] + 1
+			continue
+		}
+		at := out.lineOf[a]
+		lo, hi := max(0, at-40), min(len(out.all), at+10)
+		return "output lines around it:\n  " + strings.Join(out.all[lo:hi], "\n  ") + "\nfaults:\n  " + strings.Join(faultLog, "\n  ") + "\n"
+	}
+	return ""
 }
 
 // recordKey identifies a streaming event by the values the contract says
