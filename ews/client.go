@@ -58,6 +58,7 @@ type Client struct {
 	anchor string
 	call   *http.Client
 	stream *http.Client
+	wire   wireMeter
 
 	mu            sync.Mutex
 	reqVersion    string // RequestServerVersion sent; lowered once by a fallback
@@ -187,7 +188,7 @@ func (cfg Config) anchorMailbox() string {
 func (c *Client) roundTripper(tlsConf *tls.Config, streaming bool) http.RoundTripper {
 	t := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         countingDial((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, &c.wire),
 		TLSClientConfig:     tlsConf.Clone(),
 		TLSHandshakeTimeout: 20 * time.Second,
 		MaxIdleConnsPerHost: 4,
@@ -266,6 +267,10 @@ func (b *releaseBody) Close() error {
 
 // URL is the EWS endpoint.
 func (c *Client) URL() string { return c.cfg.URL }
+
+// Wire is what the client has moved on the network so far: EWS requests
+// sent, and its connections' bytes.
+func (c *Client) Wire() WireStats { return c.wire.stats() }
 
 // User is the configured user name ("" without authentication).
 func (c *Client) User() string { return c.cfg.User }
@@ -404,6 +409,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, op string, body []by
 			req.AddCookie(&http.Cookie{Name: backendCookieName, Value: cookie})
 		}
 	}
+	c.wire.requests.Add(1)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, transportError(c.cfg.URL, err)

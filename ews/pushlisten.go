@@ -38,6 +38,7 @@ type PushListener struct {
 	subs  map[string]*pushSub
 	stats PushStats
 	done  chan struct{}
+	wire  wireMeter
 }
 
 // PushListenerConfig configures a PushListener.
@@ -127,6 +128,7 @@ func ListenPush(ctx context.Context, cfg PushListenerConfig) (*PushListener, err
 		return nil, fmt.Errorf("push listener: the public URL %q is not an http(s) URL", cfg.PublicURL)
 	}
 	l.url = u.String() + l.path
+	ln = countingListener{Listener: ln, m: &l.wire}
 	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, TLSConfig: tlsConf,
 		ErrorLog: nil}
 	go func() {
@@ -158,6 +160,10 @@ func (l *PushListener) Stats() PushStats {
 	defer l.mu.Unlock()
 	return l.stats
 }
+
+// Wire is what the listener has moved on the network: notifications
+// POSTed to it (Requests), the bytes it received and sent.
+func (l *PushListener) Wire() WireStats { return l.wire.stats() }
 
 // Close stops the listener.
 func (l *PushListener) Close() error {
@@ -198,6 +204,7 @@ func (l *PushListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	l.stats.Requests++
 	l.mu.Unlock()
+	l.wire.requests.Add(1)
 	refuse := func(code int, msg string) {
 		l.mu.Lock()
 		l.stats.Refused++

@@ -137,6 +137,15 @@ func TestPushWatchEndToEnd(t *testing.T) {
 	if st := r.l.Stats(); st.Notifications < 1 || st.Bytes == 0 {
 		t.Errorf("stats %+v", st)
 	}
+	// What each side moved on the wire: the client's Subscribe (and
+	// GetFolder) requests, the notifications POSTed to the listener; the
+	// bytes include the HTTP headers, so exceed the bodies.
+	if w := r.c.Wire(); w.Requests < 1 || w.BytesSent <= 0 || w.BytesReceived <= 0 {
+		t.Errorf("client wire %+v", w)
+	}
+	if w, st := r.l.Wire(), r.l.Stats(); w.Requests < 1 || w.BytesReceived <= st.Bytes || w.BytesSent <= 0 {
+		t.Errorf("listener wire %+v, stats %+v", w, st)
+	}
 	r.stop()
 	for range r.updates {
 	}
