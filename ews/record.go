@@ -79,6 +79,12 @@ type Record struct {
 	ChildFolderCount *int   `json:"child_folder_count,omitempty"`
 	ItemClass        string `json:"item_class,omitempty"`
 	Items            *int   `json:"items,omitempty"`
+
+	// watch --mode all: the transport that wrote the line (streaming,
+	// pull, push) and, on an event line, how long after the first
+	// transport to deliver the same event this one did.
+	Transport string `json:"transport,omitempty"`
+	DelayMs   *int64 `json:"delay_ms,omitempty"`
 }
 
 // GapRecord is the JSON form of a gap: {"type":"Gap","from":…,"to":…,

@@ -59,7 +59,9 @@ flags:
                        otherwise EWSMON_PASSWORD (EWSMON_TOKEN for bearer)
   --token-cmd CMD      a shell command that prints the bearer token (before
                        --password-cmd)
-  --mode MODE          streaming, pull or push (default streaming)
+  --mode MODE          streaming, pull or push (default streaming); all
+                       subscribes with the three at once and compares them
+                       (see "--mode all" below)
   --push-listen ADDR   push: where the listener for the server's notifications
                        listens (default 127.0.0.1 and a free port)
   --push-url URL       push: the base URL the server reaches the listener at,
@@ -88,6 +90,18 @@ flags:
                        that needs the lowest latency or groups events itself
   --insecure           do not verify the server's TLS certificate
   --ca-file FILE       trust this CA (PEM) for the server's certificate
+
+--mode all: three subscriptions to the same folders, streaming, pull and
+push (each with its own connections), side by side. Every line gains
+"transport"; event lines are written the moment they arrive (no cascade
+holding) with "delay_ms", the time since the first transport delivered the
+same event. Once every transport delivered an event, or one had not within
+the settle time (2 x --poll + 3 s), a {"type":"Compare",...} line gives its
+"delays_ms" per transport, "missed_by" and "repeated_by", with its cascade
+as grouped by first arrival. At the end, one {"type":"TransportSummary"} line
+per transport: events, first, missed, duplicated, median_ms, p99_ms,
+requests, bytes_sent, bytes_received (push: the Subscribe calls and the
+listener's traffic). --count counts Compare lines.
 `
 
 // watchOptions are the parsed flags of `ewsmon watch`.
@@ -106,6 +120,7 @@ type watchOptions struct {
 	cascades    bool // not --no-cascades
 	cascadeGap  time.Duration
 	push        ews.PushListenerConfig
+	compare     bool // --mode all
 }
 
 // watchFlags are the flags whose values do not go straight into
@@ -233,16 +248,22 @@ func (o *watchOptions) setWatch(f watchFlags) error {
 		o.watch.Mode = ews.ModeStreaming
 	case "pull":
 		o.watch.Mode = ews.ModePull
+	case "all":
+		o.compare = true
+		o.watch.Mode = ews.ModeStreaming
 	case "push":
 		o.watch.Mode = ews.ModePush
 		if o.watch.StatusFrequency != 0 && (o.watch.StatusFrequency < 1 || o.watch.StatusFrequency > 1440) {
 			return fmt.Errorf("--status-frequency %d: use 1 to 1440 minutes", o.watch.StatusFrequency)
 		}
 	default:
-		return fmt.Errorf("--mode %q: use streaming, pull or push", f.mode)
+		return fmt.Errorf("--mode %q: use streaming, pull, push or all", f.mode)
 	}
-	if o.watch.Mode != ews.ModePush && (o.push != ews.PushListenerConfig{} || o.watch.StatusFrequency != 0) {
-		return errors.New("--push-listen, --push-url, --push-cert, --push-key and --status-frequency are for --mode push")
+	if o.compare && o.watch.StatusFrequency != 0 && (o.watch.StatusFrequency < 1 || o.watch.StatusFrequency > 1440) {
+		return fmt.Errorf("--status-frequency %d: use 1 to 1440 minutes", o.watch.StatusFrequency)
+	}
+	if o.watch.Mode != ews.ModePush && !o.compare && (o.push != ews.PushListenerConfig{} || o.watch.StatusFrequency != 0) {
+		return errors.New("--push-listen, --push-url, --push-cert, --push-key and --status-frequency are for --mode push (or all)")
 	}
 	o.watch.PollInterval = f.poll
 	o.watch.Reconcile = f.reconcile
@@ -317,6 +338,9 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 			return fail(fmt.Errorf("no answer from %s within --duration %v", client.URL(), o.duration))
 		}
 		return fail(err)
+	}
+	if o.compare {
+		return runCompare(runCtx, ctx, o, stdout, stderr, env, fail)
 	}
 	if o.watch.Mode == ews.ModePush {
 		l, err := ews.ListenPush(runCtx, o.push)
