@@ -107,7 +107,8 @@ func (s *Server) runPush(sub *subscription) {
 // false when the subscription has ended (listener said Unsubscribe, failed
 // for too long, or the server is closing).
 func (s *Server) pushDeliver(sub *subscription, doc []byte) bool {
-	next := pushFirstRetry // the next retry, after the first failure
+	// The next retry, after the first failure (PushMinute scales it).
+	next := time.Duration(float64(pushFirstRetry) * float64(s.pushMinute()) / float64(time.Minute))
 	var firstFail time.Time
 	for {
 		status, err := s.postNotification(sub.url, doc)

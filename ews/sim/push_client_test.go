@@ -505,3 +505,21 @@ func TestPushRetryScheduleFollowsMicrosoftsTable(t *testing.T) {
 		t.Errorf("%d push subscriptions left", n)
 	}
 }
+
+// PushMinute compresses StatusFrequency: with a minute lasting 50 ms, an
+// idle push subscription at StatusFrequency 1 gets StatusEvents every 50 ms
+// (the deadline only bounds a hang).
+func TestPushMinuteCompressesStatusFrequency(t *testing.T) {
+	t.Parallel()
+	r := newPushRig(t, Config{PushMinute: 50 * time.Millisecond}, ews.PushListenerConfig{}, ews.WatchConfig{StatusFrequency: 1})
+	r.until("open", func(u ews.Update) bool { return u.State == ews.StateOpen })
+	beats := 0
+	r.until("three StatusEvents", func(u ews.Update) bool {
+		for _, e := range u.Events {
+			if e.Type == ews.StatusEvent {
+				beats++
+			}
+		}
+		return beats >= 3
+	})
+}

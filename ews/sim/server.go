@@ -48,10 +48,25 @@ type Config struct {
 	// (Exchange's default is 20 per user; the simulator is more generous
 	// so that benchmarks can open many).
 	MaxSubscriptions int
+	// PushMinute is how long one minute of a push subscription's
+	// StatusFrequency lasts here (default a minute): shorter compresses
+	// the StatusEvent schedule and the retry schedule of a failing
+	// listener alike, so a demo or a transport comparison shows push's
+	// keep-alive cost within seconds. Modelled: Exchange counts real
+	// minutes.
+	PushMinute time.Duration
 	// MaxConnections is how many streaming connections may be open at once
 	// before GetStreamingEvents answers ErrorExceededConnectionCount;
 	// default 1000.
 	MaxConnections int
+}
+
+// pushMinute is Config.PushMinute with its default.
+func (s *Server) pushMinute() time.Duration {
+	if s.cfg.PushMinute > 0 {
+		return s.cfg.PushMinute
+	}
+	return time.Minute
 }
 
 // Server is the simulator. It is an http.Handler serving POST

@@ -303,6 +303,7 @@ func (c *call) parseKindParams(r *subscribeRequest) bool {
 		if r.statusFreq, ok = minutes("StatusFrequency"); !ok {
 			return false
 		}
+		r.statusFreq = r.statusFreq / time.Minute * c.s.pushMinute()
 		r.pushURL = r.req.ChildText("URL")
 		u, err := url.Parse(r.pushURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

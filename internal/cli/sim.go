@@ -32,6 +32,10 @@ flags:
   --rate R           activity: demo actions per second, 0 for none (default 0.5)
   --seed N           repeatable activity and mailbox content (default 0: random)
   --heartbeat D      streaming heartbeat interval (default 30s)
+  --push-minute D    how long a minute of push StatusFrequency (and of the
+                     retry schedule for a failing listener) lasts here
+                     (default 1m); e.g. 5s shows push's keep-alive traffic
+                     within seconds. Not how Exchange behaves: a demo knob
   --server PROFILE   the Exchange it imitates: exchange2010, exchange2013,
                      exchange2016, exchange2019 or online (default
                      exchange2019): its ServerVersionInfo, the versions it
@@ -74,10 +78,11 @@ func (l *listFlag) Set(s string) error {
 
 // simOptions are the parsed flags of `ewsmon sim`.
 type simOptions struct {
-	listen    string
-	cfg       sim.Config
-	nonLocal  bool // the listen address is not loopback
-	heartbeat time.Duration
+	listen     string
+	cfg        sim.Config
+	nonLocal   bool // the listen address is not loopback
+	heartbeat  time.Duration
+	pushMinute time.Duration
 }
 
 // parseSimArgs parses `ewsmon sim` flags. flag.ErrHelp means help was shown.
@@ -97,6 +102,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	)
 	fs.StringVar(&o.listen, "listen", simListen, "")
 	fs.DurationVar(&o.heartbeat, "heartbeat", simHeartbeat, "")
+	fs.DurationVar(&o.pushMinute, "push-minute", time.Minute, "")
 	fs.Var(&mailboxes, "mailbox", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -121,6 +127,9 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	if err := checkSimServer("--server", *server); err != nil {
 		return o, err
 	}
+	if o.pushMinute < time.Second || o.pushMinute > time.Minute {
+		return o, fmt.Errorf("--push-minute %v: use 1s to 1m", o.pushMinute)
+	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return o, fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", o.listen)
@@ -139,6 +148,7 @@ func parseSimArgs(args []string, stdout io.Writer) (simOptions, error) {
 	o.cfg = sim.Config{
 		Mailboxes:         mailboxes,
 		HeartbeatInterval: o.heartbeat,
+		PushMinute:        o.pushMinute,
 		Rate:              *rate,
 		Seed:              *seed,
 		Auth:              sim.AuthConfig{Mode: *auth},

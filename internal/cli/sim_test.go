@@ -232,6 +232,8 @@ func TestSimBadFlags(t *testing.T) {
 		{"--mailbox", "alice"},
 		{"--heartbeat", "0s"},
 		{"--heartbeat", "1ns"},
+		{"--push-minute", "0s"},
+		{"--push-minute", "2m"},
 		{"--rate", "NaN"},
 		{"--rate", "+Inf"},
 		{"--rate", "1e9"},

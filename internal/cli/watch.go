@@ -49,6 +49,8 @@ flags:
                        requires that authentication (user ` + demoMailbox + `
                        unless --user says otherwise)
   --sim-rate R         the simulator's demo actions per second (default 2)
+  --sim-push-minute D  how long a minute of push StatusFrequency lasts on the
+                       simulator (default 1m; e.g. 5s: see ewsmon sim --help)
   --sim-server P       the Exchange the simulator imitates: exchange2010,
                        exchange2013, exchange2016, exchange2019 (default) or
                        online
@@ -106,21 +108,22 @@ listener's traffic). --count counts Compare lines.
 
 // watchOptions are the parsed flags of `ewsmon watch`.
 type watchOptions struct {
-	client      ews.Config
-	useSim      bool
-	simRate     float64
-	simServer   string
-	passwordCmd string
-	tokenCmd    string
-	watch       ews.WatchConfig
-	target      watchTarget // --folders, as watch.Folders and as typed
-	showStatus  bool        // print StatusEvents too
-	count       int
-	duration    time.Duration
-	cascades    bool // not --no-cascades
-	cascadeGap  time.Duration
-	push        ews.PushListenerConfig
-	compare     bool // --mode all
+	client        ews.Config
+	useSim        bool
+	simRate       float64
+	simServer     string
+	simPushMinute time.Duration
+	passwordCmd   string
+	tokenCmd      string
+	watch         ews.WatchConfig
+	target        watchTarget // --folders, as watch.Folders and as typed
+	showStatus    bool        // print StatusEvents too
+	count         int
+	duration      time.Duration
+	cascades      bool // not --no-cascades
+	cascadeGap    time.Duration
+	push          ews.PushListenerConfig
+	compare       bool // --mode all
 }
 
 // watchFlags are the flags whose values do not go straight into
@@ -154,6 +157,7 @@ func newWatchFlagSet(o *watchOptions, f *watchFlags) *flag.FlagSet {
 	fs.BoolVar(&o.useSim, "sim", false, "")
 	fs.Float64Var(&o.simRate, "sim-rate", watchSimRate, "")
 	fs.StringVar(&o.simServer, "sim-server", sim.DefaultProfile, "")
+	fs.DurationVar(&o.simPushMinute, "sim-push-minute", time.Minute, "")
 	fs.StringVar(&o.client.User, "user", "", "")
 	fs.StringVar(&o.passwordCmd, "password-cmd", "", "")
 	fs.StringVar(&o.tokenCmd, "token-cmd", "", "")
@@ -211,6 +215,9 @@ func checkWatchFlags(o watchOptions, f watchFlags) error {
 	}
 	if err := checkSimServer("--sim-server", o.simServer); err != nil {
 		return err
+	}
+	if o.simPushMinute < time.Second || o.simPushMinute > time.Minute {
+		return fmt.Errorf("--sim-push-minute %v: use 1s to 1m", o.simPushMinute)
 	}
 	return checkSimRate("--sim-rate", o.simRate)
 }
@@ -362,7 +369,7 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 func connectWatch(ctx context.Context, o *watchOptions, stderr io.Writer) (client *ews.Client, done func(), err error) {
 	done = func() {}
 	if o.useSim {
-		cfg := sim.Config{Rate: o.simRate, Server: o.simServer}
+		cfg := sim.Config{Rate: o.simRate, Server: o.simServer, PushMinute: o.simPushMinute}
 		if o.client.Auth != ews.AuthNone {
 			// The simulator's account gets a one-off password that only
 			// this process knows; the client uses it.

@@ -21,6 +21,7 @@ func TestWatchPushFlags(t *testing.T) {
 		{"--sim --mode pull --status-frequency 3", "are for --mode push"},
 		{"--sim --mode push --status-frequency 2000", "--status-frequency 2000: use 1 to 1440 minutes"},
 		{"--sim --mode carrier-pigeon", "use streaming, pull, push or all"},
+		{"--sim --mode all --sim-push-minute 10ms", "--sim-push-minute 10ms: use 1s to 1m"},
 	} {
 		_, err := parseWatchArgs(strings.Fields(c.args), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
