@@ -83,3 +83,26 @@ func TestDashboardEndToEndFilterCopyStep(t *testing.T) {
 	s.Keys("q")
 	s.WaitFor("the program to exit", 30*time.Second, func(string) bool { return s.PaneDead() })
 }
+
+// m switches the running dashboard to pull and then to push, as a user
+// would: the status pane names the mode, the push listener and its
+// callback, and an action's events arrive through push.
+func TestDashboardEndToEndSwitchToPush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := e2eBuild(t)
+	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "NO_COLOR=1", "TERM=xterm-256color"}
+	s := newTmuxSession(t, 140, 40, env, bin+" --sim-rate 0")
+	s.WaitForText(60*time.Second, "open", "alice@example.com", "Mode     streaming")
+	s.Keys("m")
+	s.WaitForText(30*time.Second, "Mode     pull")
+	s.Keys("m")
+	open := regexp.MustCompile(`State\s+● open`)
+	s.WaitFor("push open", 30*time.Second, func(scr string) bool {
+		return strings.Contains(scr, "Mode     push") && strings.Contains(scr, "Listener 127.0.0.1:") &&
+			strings.Contains(scr, "Callback") && strings.Contains(scr, "lost if silent in") && open.MatchString(scr)
+	})
+	s.Keys("1")
+	s.WaitForText(30*time.Second, "New mail in Inbox")
+}
