@@ -39,6 +39,11 @@ type eventsPane struct {
 	selSeq    uint64 // selected event in it; 0: the header row
 	lastIdx   int    // the selection's row the last time it was found
 	screenRow int    // where on screen the selection sits while paused
+
+	// trail, when set, adds columns at the right of every row (the
+	// transport comparison's arrivals); title replaces "Events".
+	trail *compareColumns
+	title string
 }
 
 func newEventsPane(c *common) *eventsPane {
@@ -289,12 +294,20 @@ func (p *eventsPane) View() string {
 	st := p.c.st
 	s := p.c.styles
 	inner := p.innerWidth()
-	cols := layoutColumns(inner)
+	listW := inner
+	if p.trail != nil {
+		listW = max(inner-p.trail.width(inner), 0)
+	}
+	cols := layoutColumns(listW)
 	lines := make([]string, 0, p.h)
 
 	hdr := "   " + fit("Time", cols.time) + " " + fit("Type", cols.typ) + " " + fit("Object", cols.object) + " " + fit("Folder", cols.folder)
 	if cols.extras > 0 {
 		hdr += " " + fit("Extras", cols.extras)
+	}
+	hdr = fit(hdr, listW)
+	if p.trail != nil {
+		hdr += p.trail.header(inner)
 	}
 	lines = append(lines, s.ColumnHeader.Render(fit(hdr, inner)))
 
@@ -302,7 +315,7 @@ func (p *eventsPane) View() string {
 	top, sel := p.window()
 	rows := st.Rows(top, p.listHeight())
 	for i, r := range rows {
-		lines = append(lines, p.renderRow(r, cols, inner, top+i == sel))
+		lines = append(lines, p.renderRow(r, cols, listW, inner, top+i == sel))
 	}
 	f := st.Filter()
 	switch {
@@ -313,9 +326,13 @@ func (p *eventsPane) View() string {
 		lines = append(lines, s.Muted.Render(fit("   No events yet.", inner)))
 	}
 
-	title := fmt.Sprintf("Events %d", st.Len())
+	name := "Events"
+	if p.title != "" {
+		name = p.title
+	}
+	title := fmt.Sprintf("%s %d", name, st.Len())
 	if !f.IsZero() {
-		title = fmt.Sprintf("Events %d of %d · filtered: %s", st.Shown(), st.Len(), f)
+		title = fmt.Sprintf("%s %d of %d · filtered: %s", name, st.Shown(), st.Len(), f)
 	}
 	var note string
 	if p.follow {
@@ -332,16 +349,26 @@ func (p *eventsPane) View() string {
 	return frame(s, title, note, lines, p.w, p.h, p.focused)
 }
 
-func (p *eventsPane) renderRow(r model.Row, cols columns, inner int, selected bool) string {
+// renderRow draws a row in listW cells and the trailing columns, if any,
+// in the rest of inner.
+func (p *eventsPane) renderRow(r model.Row, cols columns, listW, inner int, selected bool) string {
 	gutter := " "
 	if selected {
 		gutter = "›"
 	}
 	var line string
 	if r.Entry == nil {
-		line = p.renderHeader(r.Cascade, gutter, inner)
+		line = p.renderHeader(r.Cascade, gutter, listW)
 	} else {
-		line = p.renderEntry(r.Entry, gutter, cols, inner)
+		line = p.renderEntry(r.Entry, gutter, cols, listW)
+	}
+	if p.trail != nil {
+		if r.Entry == nil {
+			line = fit(line, listW) + p.trail.cascade(r.Cascade, inner)
+		} else {
+			line = fit(line, listW) + p.trail.entry(r.Entry, inner)
+		}
+		line = fit(line, inner)
 	}
 	if selected {
 		// Re-render the plain text in the selection style so it shows as

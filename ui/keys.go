@@ -217,6 +217,10 @@ func (m *Model) unsubscribeKey() tea.Cmd {
 // toggleMode cycles streaming → pull → push (when there is a listener) →
 // streaming and resubscribes.
 func (m *Model) toggleMode() tea.Cmd {
+	if m.cmp != nil {
+		m.setFlash("the comparison runs every transport at once: no mode to switch", flashInfo)
+		return nil
+	}
 	switch {
 	case m.watchCfg.Mode == ews.ModeStreaming || m.watchCfg.Mode == "":
 		m.watchCfg.Mode = ews.ModePull

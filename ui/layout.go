@@ -17,7 +17,7 @@ func (m *Model) focusable() []paneID {
 		ids = append(ids, paneFolders)
 	}
 	ids = append(ids, paneEvents)
-	if m.wide {
+	if _, ok := m.rects[paneStatus]; ok {
 		ids = append(ids, paneStatus)
 	}
 	return ids
@@ -28,6 +28,9 @@ func (m *Model) pane(id paneID) pane {
 	case paneFolders:
 		return m.folders
 	case paneStatus:
+		if m.summary != nil {
+			return m.summary // the comparison's figures take the status's place
+		}
 		return m.status
 	}
 	return m.events
@@ -38,6 +41,9 @@ func (m *Model) setFocus(id paneID) {
 	m.folders.SetFocused(id == paneFolders)
 	m.events.SetFocused(id == paneEvents)
 	m.status.SetFocused(id == paneStatus)
+	if m.summary != nil {
+		m.summary.SetFocused(id == paneStatus)
+	}
 }
 
 func (m *Model) cycleFocus(d int) tea.Cmd {
@@ -61,6 +67,10 @@ func (m *Model) cycleFocus(d int) tea.Cmd {
 func (m *Model) relayout() {
 	w, h := m.width, m.height
 	if w <= 0 || h <= 0 {
+		return
+	}
+	if m.cmp != nil {
+		m.relayoutCompare()
 		return
 	}
 	m.wide = w >= 120 && h >= 30
@@ -157,7 +167,10 @@ func (m *Model) render() string {
 	}
 	s := m.c.styles
 	var parts []string
-	if m.headerH > 0 {
+	switch {
+	case m.cmp != nil:
+		parts = append(parts, m.compareHeader(w))
+	case m.headerH > 0:
 		parts = append(parts, m.status.Header(w))
 	}
 	for _, l := range m.bannerLines {
@@ -178,6 +191,9 @@ func (m *Model) render() string {
 }
 
 func (m *Model) body() string {
+	if m.cmp != nil {
+		return m.compareBody()
+	}
 	var cols []string
 	switch m.modes.body() {
 	case modeHelp:
@@ -266,4 +282,69 @@ func wheelDelta(msg tea.MouseWheelMsg) int {
 		return 3
 	}
 	return 0
+}
+
+// relayoutCompare lays out the comparison: a header line, the event list
+// with a column per transport over the whole width, and the summary under
+// it. There is no tree: the list needs the width.
+func (m *Model) relayoutCompare() {
+	w, h := m.width, m.height
+	m.wide = false
+	m.headerH = 1
+	m.bannerLines = m.banner(w)
+	m.bodyY = m.headerH + len(m.bannerLines)
+	m.bodyH = max(h-m.bodyY-1, 3)
+	sumH := min(m.summary.summaryHeight(), max(m.bodyH-5, 0))
+	listH := m.bodyH - sumH
+	clear(m.rects)
+	m.rects[paneEvents] = rect{0, m.bodyY, w, listH}
+	m.events.SetSize(w, listH)
+	m.detail.SetSize(w, listH)
+	if sumH > 0 {
+		m.rects[paneStatus] = rect{0, m.bodyY + listH, w, sumH}
+		m.summary.SetSize(w, sumH)
+	}
+	m.help.SetSize(w, m.bodyH)
+	m.ref.SetSize(w, m.bodyH)
+	if _, ok := m.rects[m.focus]; !ok {
+		m.setFocus(paneEvents)
+	}
+}
+
+// compareBody is the list (or the detail view over it) above the summary.
+func (m *Model) compareBody() string {
+	var parts []string
+	switch m.modes.body() {
+	case modeHelp:
+		return m.help.View()
+	case modeRef:
+		return m.ref.View()
+	case modeDetail:
+		parts = append(parts, m.detail.View())
+	default:
+		parts = append(parts, m.events.View())
+	}
+	if _, ok := m.rects[paneStatus]; ok {
+		parts = append(parts, m.summary.View())
+	}
+	body := strings.Join(parts, "\n")
+	if m.modes.body() == modeTypes {
+		body = m.overlay(body, m.typesDlg.View())
+	}
+	return body
+}
+
+// compareHeader is the comparison's top line: what is compared, where.
+func (m *Model) compareHeader(w int) string {
+	s := m.c.styles
+	sep := s.Muted.Render(" · ")
+	left := s.Accent.Render("ewsmon --compare") + sep + strings.Join(m.cmp.names, " + ")
+	right := stateText(m.c, m.st.Status().State)
+	if m.opts.Sim != nil {
+		right = "simulator" + sep + right
+	}
+	if u := m.opts.User; u != "" && width(left)+width(sep+u)+1+width(right) <= w {
+		left += sep + u // the mailbox, where it fits whole
+	}
+	return spread(left, " "+right, w)
 }

@@ -74,4 +74,40 @@ type Options struct {
 	// SetSecret is called with a password the user typed after an
 	// authentication failure; nil: no prompt.
 	SetSecret func(secret string)
+
+	// Compare, when set, turns the dashboard into the transport comparison
+	// (ewsmon --compare): Watch and Push are not used, Backend still syncs
+	// the tree and fetches subjects.
+	Compare *CompareOptions
 }
+
+// CompareOptions are the runners of the transport comparison: each with its
+// own client, so that its requests and bytes are its own.
+type CompareOptions struct {
+	Runs []ews.SideBySide
+	// Push is the push runner's listener: the notifications it receives
+	// count in that runner's wire figures.
+	Push *ews.PushListener
+	// Settle is how long after an event's first arrival a transport that
+	// has not delivered it counts as missing it (default CompareSettle of
+	// the pull runner's interval).
+	Settle time.Duration
+	// Watch starts the runners (default ews.WatchSideBySide); Wire is
+	// runner t's traffic so far (default its client's, plus Push's for a
+	// push runner). Tests replace both.
+	Watch func(ctx context.Context, runs []ews.SideBySide) <-chan ews.TransportUpdate
+	Wire  func(t int) ews.WireStats
+}
+
+// CompareSettle is the default settle for a pull interval: two intervals
+// (a poll may just have gone out) and 3 s for the network and the server.
+func CompareSettle(poll time.Duration) time.Duration {
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	return 2*poll + 3*time.Second
+}
+
+// defaultPoll is the pull runner's interval when none is set (ews.Watch's
+// default).
+const defaultPoll = 5 * time.Second

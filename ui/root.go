@@ -44,6 +44,11 @@ type Model struct {
 	help    *helpPane
 	ref     *refPane
 
+	// cmp and summary: the transport comparison (Options.Compare); nil
+	// otherwise.
+	cmp     *comparison
+	summary *summaryPane
+
 	focus         paneID
 	modes         modeStack    // what the screen is doing; see mode.go
 	versionNotice string       // the client's RequestServerVersion fallback, once flashed
@@ -121,6 +126,12 @@ func newModel(ctx context.Context, opts Options) *Model {
 	m.detail = newDetailPane(m.c)
 	m.help = newHelpPane(m.c)
 	m.ref = newRefPane(m.c)
+	if opts.Compare != nil {
+		m.cmp = newComparison(opts.Compare)
+		m.summary = newSummaryPane(m.c, m.cmp)
+		m.events.trail = &compareColumns{c: m.c, cmp: m.cmp}
+		m.events.title = "First arrivals"
+	}
 	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
 	m.searchIn = newPrompt("search: ", "text in the fields and the XML · enter next · esc close")
 	m.passwordIn = newPasswordPrompt("password for "+opts.User+": ", "enter subscribes again · esc cancels")
@@ -229,7 +240,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 	case updatesMsg:
 		return m.onUpdates(msg)
+	case compareMsg:
+		return m.onCompare(msg)
 	case tickMsg:
+		if m.cmp != nil {
+			m.settleCompare(msg.at)
+		}
 		return tea.Batch(tick(m.opts.Clock), m.syncIfDue(msg.at))
 	case syncMsg:
 		return m.onSync(msg)

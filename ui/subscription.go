@@ -12,6 +12,9 @@ import (
 // subscribe (re)starts the subscription as a new generation; the old one's
 // channel is cancelled and drained, its updates ignored.
 func (m *Model) subscribe() tea.Cmd {
+	if m.cmp != nil {
+		return m.subscribeCompare()
+	}
 	if m.opts.Backend == nil {
 		m.st.Apply(ews.Update{At: m.now(), Mode: m.watchCfg.Mode, State: ews.StateError,
 			Err: errors.New("no EWS server is configured")})

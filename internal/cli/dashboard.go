@@ -56,6 +56,24 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	defer conn.close()
 
 	opts := dashboardOptions(s, target, keys, conn)
+	if s.Compare {
+		cmp, closeCompare, err := compareOptions(ctx, s, conn, opts.Watch, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "ewsmon:", err)
+			return 2
+		}
+		defer closeCompare()
+		opts.Compare = cmp
+		if set := opts.SetSecret; set != nil {
+			opts.SetSecret = func(secret string) {
+				set(secret)
+				for _, r := range cmp.Runs {
+					r.Client.SetPassword(secret)
+				}
+			}
+		}
+		return runProgram(ctx, opts, stdin, stdout, stderr)
+	}
 	// A push listener: on the simulator always (push works with no flags),
 	// against a server when asked for (a listener on 127.0.0.1 is of no use
 	// to a remote server).
@@ -69,6 +87,11 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		opts.Push = l
 		opts.Watch.StatusFrequency = s.StatusFrequency
 	}
+	return runProgram(ctx, opts, stdin, stdout, stderr)
+}
+
+// runProgram runs the dashboard until it quits.
+func runProgram(ctx context.Context, opts ui.Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	m := ui.New(ctx, opts)
 	// 20 frames a second is smooth for a list of events and costs a third of
 	// the default 60 when idle (docs/performance.md).
@@ -78,6 +101,43 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return 1
 	}
 	return 0
+}
+
+// compareOptions are the runners of `ewsmon --compare`: streaming, pull and
+// push on the folders of w, each with a client of its own (so that each
+// one's requests and bytes are its own; the dashboard's client still syncs
+// the tree and fetches subjects) and push on a listener of its own, as
+// `watch --mode all` runs them. close ends the listener and the clients'
+// idle connections.
+func compareOptions(ctx context.Context, s Settings, conn *dashboardConn, w ews.WatchConfig, stderr io.Writer) (*ui.CompareOptions, func(), error) {
+	l, err := ews.ListenPush(ctx, s.Push)
+	if err != nil {
+		return nil, nil, err
+	}
+	var clients []*ews.Client
+	closeAll := func() {
+		l.Close()
+		for _, c := range clients {
+			c.CloseIdleConnections()
+		}
+	}
+	o := &ui.CompareOptions{Push: l}
+	for _, m := range compareModes {
+		c, err := ews.NewClient(conn.cfg) // newClient's warnings were given for the dashboard's
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		clients = append(clients, c)
+		cfg := w
+		cfg.Mode = m
+		if m == ews.ModePush {
+			cfg.Push, cfg.StatusFrequency = l, s.StatusFrequency
+		}
+		o.Runs = append(o.Runs, ews.SideBySide{Name: string(m), Client: c, Config: cfg})
+	}
+	o.Settle = compareSettle(w.PollInterval)
+	return o, closeAll, nil
 }
 
 // dashboardKeys is the default keymap with the config file's overrides.

@@ -90,7 +90,9 @@ type Settings struct {
 	// Push: the listener for push subscriptions (flags only).
 	Push            ews.PushListenerConfig
 	StatusFrequency int
-	Keys            map[string][]string
+	// Compare: streaming, pull and push side by side (flags only).
+	Compare bool
+	Keys    map[string][]string
 	// Password or bearer token, resolved by resolveSecret (never from a flag).
 	Secret string
 }
@@ -183,6 +185,7 @@ func newDashboardFlagSet(s *Settings, f *dashboardFlags) *flag.FlagSet {
 	fs.StringVar(&s.Push.CertFile, "push-cert", "", "push: TLS certificate (PEM) for the listener")
 	fs.StringVar(&s.Push.KeyFile, "push-key", "", "push: TLS key (PEM) for the listener")
 	fs.IntVar(&s.StatusFrequency, "status-frequency", 0, "push: minutes between the server's StatusEvents when idle (1..1440, default 1)")
+	fs.BoolVar(&s.Compare, "compare", false, "compare streaming, pull and push on the same folders at once (instead of --mode)")
 	fs.StringVar(&f.folders, "folders", "", "all, or a comma list of distinguished names / folder ids (default all)")
 	fs.StringVar(&f.events, "events", "", "comma list of event types, e.g. NewMail,Created,Moved (default all)")
 	fs.StringVar(&s.ProfileName, "profile", "", "profile of the config file to use")

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/model"
+)
+
+// compareHarness is the dashboard in comparison mode on the fake backend,
+// its runners' updates delivered by hand (compare* below) on the fake
+// clock.
+func compareHarness(t *testing.T, w, h int) *harness {
+	return newHarness(t, w, h, true, func(o *Options) {
+		o.Compare = &CompareOptions{
+			Runs: []ews.SideBySide{
+				{Name: "streaming", Config: ews.WatchConfig{Mode: ews.ModeStreaming}},
+				{Name: "pull", Config: ews.WatchConfig{Mode: ews.ModePull, PollInterval: 5 * time.Second}},
+				{Name: "push", Config: ews.WatchConfig{Mode: ews.ModePush, StatusFrequency: 1}},
+			},
+			Settle: CompareSettle(5 * time.Second),
+			Watch: func(ctx context.Context, runs []ews.SideBySide) <-chan ews.TransportUpdate {
+				return make(chan ews.TransportUpdate)
+			},
+			Wire: func(t int) ews.WireStats {
+				return []ews.WireStats{{Requests: 21, BytesSent: 21 << 10, BytesReceived: 82 << 10},
+					{Requests: 240, BytesSent: 2 << 20, BytesReceived: 3<<20 + 400<<10},
+					{Requests: 39, BytesSent: 812, BytesReceived: 91 << 10}}[t]
+			},
+		}
+	})
+}
+
+// compareUpdates delivers runner updates on the current comparison.
+func (h *harness) compareUpdates(us ...ews.TransportUpdate) {
+	h.t.Helper()
+	h.send(compareMsg{gen: h.m.gen, ch: h.m.cmp.ch, updates: us})
+}
+
+// arrive is transport t delivering evs at at, each with a watermark told
+// by the event and the transport (none on streaming, as EWS sends none
+// there): delivering an event twice repeats its watermark.
+func arrive(t int, at time.Time, evs ...ews.Event) ews.TransportUpdate {
+	u := ews.Update{At: at, Mode: []ews.Mode{ews.ModeStreaming, ews.ModePull, ews.ModePush}[t], State: ews.StateOpen}
+	for _, e := range evs {
+		if t > 0 {
+			e.Watermark = fmt.Sprintf("WM-%d-%s", t, model.CompareKey(&e))
+		}
+		u.Events = append(u.Events, e)
+	}
+	return ews.TransportUpdate{Transport: t, Update: u}
+}
+
+// comparing is a comparison with three cascades: a new mail every
+// transport delivered (pull 2.5 s later), a move that pull delivered twice
+// but without one of its folder changes (missed, once settled), and a new
+// mail pull has not delivered yet (pending).
+func (h *harness) comparing() {
+	h.t.Helper()
+	h.synced()
+	open := t0.Add(time.Second)
+	h.compareUpdates(arrive(0, open), arrive(1, open), arrive(2, open))
+
+	at := t0.Add(10 * time.Second)
+	mail := newMail(at, itemID(1), 3)
+	h.compareUpdates(arrive(0, at, mail...), arrive(2, at.Add(4*time.Millisecond), mail...))
+	h.compareUpdates(arrive(1, at.Add(2500*time.Millisecond), mail...))
+
+	at = t0.Add(20 * time.Second)
+	move := moveMail(at, itemID(1), itemID(3))
+	h.compareUpdates(arrive(2, at, move...), arrive(0, at.Add(812*time.Millisecond), move...))
+	h.compareUpdates(arrive(1, at.Add(3*time.Second), move[:2]...))
+	h.compareUpdates(arrive(1, at.Add(8*time.Second), move[:2]...)) // the same watermarks again
+
+	at = t0.Add(40 * time.Second)
+	mail = newMail(at, itemID(2), 4)
+	h.compareUpdates(arrive(0, at, mail...), arrive(2, at.Add(1200*time.Millisecond), mail...))
+
+	h.clock.Advance(45 * time.Second)
+	h.send(tickMsg{at: h.clock.Now()}) // the move settles: pull missed the Archive's change
+	h.items()
+}
+
+func TestCompareGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			h := compareHarness(t, size[0], size[1])
+			h.comparing()
+			out := h.screen()
+			lines := strings.Split(out, "\n")
+			if len(lines) != size[1] {
+				t.Fatalf("view has %d lines, want %d", len(lines), size[1])
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w != size[0] {
+					t.Fatalf("line %d is %d cells wide, want %d: %q", i, w, size[0], l)
+				}
+			}
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+// What the comparison shows must read without colour: the missed event,
+// the repeat, the pending arrival and the figures are words and marks.
+func TestCompareShowsMissedRepeatedPending(t *testing.T) {
+	h := compareHarness(t, 160, 48)
+	h.comparing()
+	scr := h.screen()
+	row := func(prefix string) string {
+		for _, l := range strings.Split(scr, "\n") {
+			if strings.Contains(l, prefix) {
+				return l
+			}
+		}
+		t.Fatalf("no line with %q:\n%s", prefix, scr)
+		return ""
+	}
+	// Each event once: the move's MovedEvent row has every transport,
+	// pull's twice.
+	if l := row("Moved "); !strings.Contains(l, "+812ms") || !strings.Contains(l, "+3.00s×2") || !strings.Contains(l, "+0ms") {
+		t.Errorf("moved row: %q", l)
+	}
+	if l := row("Archive "); !strings.Contains(l, "missed") {
+		t.Errorf("the Archive's change is not shown missed by pull: %q", l)
+	}
+	if n := strings.Count(scr, "Moved "); n != 1 {
+		t.Errorf("the move is listed %d times, want once:\n%s", n, scr)
+	}
+	if l := row("New mail in Inbox · Lunch"); !strings.Contains(l, "…") {
+		t.Errorf("pull's pending arrival is not shown: %q", l)
+	}
+	st := h.m.cmp.cmp.Stats()
+	if st[1].Missed != 1 || st[1].Duplicated != 2 || st[1].Events != 7 || st[0].Missed != 0 || st[2].Missed != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if l := row("│ pull "); !strings.Contains(l, " 1 ") || !strings.Contains(l, "3.4 MiB") || !strings.Contains(l, "240") {
+		t.Errorf("pull's summary row: %q", l)
+	}
+	if l := row("Transports"); !strings.Contains(l, "pull every 5s") || !strings.Contains(l, "push StatusFrequency 1 min") {
+		t.Errorf("the summary does not say the intervals: %q", l)
+	}
+	// m has no mode to switch to.
+	h.key("m")
+	if !strings.Contains(h.screen(), "no mode to switch") {
+		t.Errorf("m did not say why it does nothing:\n%s", h.screen())
+	}
+}
+
+// The pending arrival becomes missed on the tick Settle after the first
+// arrival, and not before.
+func TestCompareSettlesOnTheClock(t *testing.T) {
+	h := compareHarness(t, 80, 24)
+	h.comparing()
+	last := h.m.cmp.cmp.Rows()[len(h.m.cmp.cmp.Rows())-1]
+	settle := h.m.cmp.settle
+	h.clock.Advance(last.First.Add(settle - time.Second).Sub(h.clock.Now()))
+	h.send(tickMsg{at: h.clock.Now()})
+	if last.Missed[1] {
+		t.Fatal("missed before Settle had passed")
+	}
+	h.clock.Advance(time.Second)
+	h.send(tickMsg{at: h.clock.Now()})
+	if !last.Missed[1] || !last.Settled() {
+		t.Fatalf("not missed Settle after the first arrival: %+v", last)
+	}
+}
