@@ -138,8 +138,10 @@ func (m *Model) onCompare(msg compareMsg) tea.Cmd {
 		m.cancel = nil
 	}
 	for t, s := range m.cmp.states {
-		if s != ews.StateError {
-			m.cmp.states[t] = ews.StateUnsubscribed
+		switch s {
+		case ews.StateError, ews.StateUnsubscribed, ews.StateExpired:
+		default:
+			m.cmp.states[t] = ews.StateClosed // the runner ended without saying so
 		}
 	}
 	m.compareState()

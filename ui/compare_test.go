@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/ews/sim"
 	"github.com/ewsmon/ewsmon/model"
 )
 
@@ -170,5 +172,99 @@ func TestCompareSettlesOnTheClock(t *testing.T) {
 	h.send(tickMsg{at: h.clock.Now()})
 	if !last.Missed[1] || !last.Settled() {
 		t.Fatalf("not missed Settle after the first arrival: %+v", last)
+	}
+}
+
+// The comparison against the real clients, push listener and the embedded
+// simulator over loopback: a demo action's new mail arrives on streaming,
+// pull and push, each with its delay on screen, and every transport's
+// requests count; q unsubscribes all three.
+func TestCompareAgainstSimulator(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Seed: 1}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	l, err := ews.ListenPush(ctx, ews.PushListenerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cfg := ews.Config{URL: srv.URL(), Auth: "none", User: "alice@example.com"}
+	newClient := func() *ews.Client {
+		c, err := ews.NewClient(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	poll := 500 * time.Millisecond
+	cmp := &CompareOptions{Push: l, Settle: CompareSettle(poll), Runs: []ews.SideBySide{
+		{Name: "streaming", Client: newClient(), Config: ews.WatchConfig{Mode: ews.ModeStreaming, Reconcile: true}},
+		{Name: "pull", Client: newClient(), Config: ews.WatchConfig{Mode: ews.ModePull, PollInterval: poll, Reconcile: true}},
+		{Name: "push", Client: newClient(), Config: ews.WatchConfig{Mode: ews.ModePush, Push: l, Reconcile: true}},
+	}}
+	m := newModel(ctx, Options{Backend: newClient(), Sim: simControl{srv}, URL: srv.URL(), User: "alice@example.com",
+		ThemeName: "none", Location: time.UTC, Compare: cmp})
+	d := newDriver(t, m)
+	d.run(m.Init())
+	d.send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	d.until("all three open", func() bool {
+		for _, s := range m.cmp.states {
+			if s != ews.StateOpen {
+				return false
+			}
+		}
+		return m.st.Tree().Synced()
+	})
+	d.send(keyMsg("1"))
+	var row *model.CompareRow
+	d.until("the new mail on every transport", func() bool {
+		for _, r := range m.cmp.cmp.Rows() {
+			if r.Event.Type != ews.NewMailEvent {
+				continue
+			}
+			for tr := range m.cmp.names {
+				if _, ok := r.Delay(tr); !ok {
+					return false
+				}
+			}
+			row = r
+			return true
+		}
+		return false
+	})
+	var line string
+	for _, l := range strings.Split(d.screen(), "\n") {
+		if strings.Contains(l, " NewMail ") {
+			line = l
+		}
+	}
+	fields := strings.Fields(strings.Trim(line, "┃│ "))
+	if len(fields) < 3 {
+		t.Fatalf("no NewMail row:\n%s", d.screen())
+	}
+	for i, f := range fields[len(fields)-3:] {
+		d, _ := row.Delay(i)
+		if f != signedDelay(d) {
+			t.Errorf("%s's cell %q, want %q; row %q", m.cmp.names[i], f, signedDelay(d), line)
+		}
+	}
+	d.until("every transport's requests counted", func() bool {
+		for _, s := range m.cmp.cmp.Stats() {
+			if s.Requests == 0 || s.BytesRecv == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	d.send(keyMsg("q"))
+	d.until("quit", func() bool { return d.quit })
+	for i, s := range m.cmp.states {
+		if s != ews.StateUnsubscribed {
+			t.Errorf("%s quit without unsubscribing: %s", m.cmp.names[i], s)
+		}
 	}
 }
