@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/model"
@@ -233,8 +234,8 @@ func (p *summaryPane) columns() []summaryCol {
 		{title: "Median", w: 6, right: true, text: func(t int, s model.TransportStats) string { return dur(s.Median, s) }},
 		{title: "P99", w: 6, right: true, text: func(t int, s model.TransportStats) string { return dur(s.P99, s) }},
 		{title: "Requests", w: 8, drop: 1, right: true, text: func(t int, s model.TransportStats) string { return fmt.Sprint(s.Requests) }},
-		{title: "Sent", w: 9, drop: 2, right: true, text: func(t int, s model.TransportStats) string { return humanBytes(s.BytesSent) }},
-		{title: "Received", w: 9, drop: 2, right: true, text: func(t int, s model.TransportStats) string { return humanBytes(s.BytesRecv) }},
+		{title: "Sent", w: 8, drop: 2, right: true, text: func(t int, s model.TransportStats) string { return humanBytes(s.BytesSent) }},
+		{title: "Received", w: 8, drop: 2, right: true, text: func(t int, s model.TransportStats) string { return humanBytes(s.BytesRecv) }},
 	}
 }
 
@@ -263,6 +264,18 @@ func (p *summaryPane) View() string {
 	s := p.c.styles
 	inner := max(p.w-2, 0)
 	cols := fitColumns(p.columns(), inner)
+	if cols[1].title != "State" {
+		// No room for the state's words: its mark goes before the name
+		// (●, ✖, ○ and the spinner read without colour too).
+		name := cols[0]
+		name.w += 2
+		name.text = func(t int, st model.TransportStats) string {
+			state := p.cmp.states[t]
+			mark, _, _ := strings.Cut(ansi.Strip(stateText(p.c, state)), " ")
+			return s.State(stateOrSubscribing(state)).Render(mark) + " " + st.Name
+		}
+		cols[0] = name
+	}
 	cell := func(c summaryCol, txt string) string {
 		if c.right {
 			return fitRight(txt, c.w)
@@ -307,4 +320,11 @@ func (p *summaryPane) note() string {
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+func stateOrSubscribing(s ews.ConnState) ews.ConnState {
+	if s == "" {
+		return ews.StateSubscribing
+	}
+	return s
 }
