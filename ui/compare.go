@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -105,7 +106,13 @@ func (m *Model) subscribeCompare() tea.Cmd {
 	if watch == nil {
 		watch = ews.WatchSideBySide
 	}
-	m.cmp.ch = watch(ctx, m.cmp.opts.Runs)
+	// The folders and event types are the dashboard's (f and e change
+	// them); the rest of each runner's config is its own.
+	runs := slices.Clone(m.cmp.opts.Runs)
+	for i := range runs {
+		runs[i].Config.Folders, runs[i].Config.EventTypes = m.watchCfg.Folders, m.watchCfg.EventTypes
+	}
+	m.cmp.ch = watch(ctx, runs)
 	for t := range m.cmp.states {
 		m.cmp.states[t], m.cmp.errs[t] = ews.StateSubscribing, nil
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,35 @@ func TestCompareAgainstSimulator(t *testing.T) {
 		if s != ews.StateUnsubscribed {
 			t.Errorf("%s quit without unsubscribing: %s", m.cmp.names[i], s)
 		}
+	}
+}
+
+// e (event types) resubscribes every runner with the types chosen.
+func TestCompareEventTypesApplyToEveryRunner(t *testing.T) {
+	h := compareHarness(t, 80, 24)
+	var got []ews.SideBySide
+	h.m.cmp.opts.Watch = func(ctx context.Context, runs []ews.SideBySide) <-chan ews.TransportUpdate {
+		got = runs
+		return make(chan ews.TransportUpdate)
+	}
+	h.synced()
+	h.key("e")
+	h.key("down")
+	h.key("space")
+	h.key("enter")
+	if len(got) != 3 {
+		t.Fatalf("not resubscribed: %v", got)
+	}
+	want := h.m.watchCfg.EventTypes
+	if len(want) == 0 {
+		t.Fatal("no event types chosen")
+	}
+	for _, r := range got {
+		if !slices.Equal(r.Config.EventTypes, want) {
+			t.Errorf("%s subscribed to %v, want %v", r.Name, r.Config.EventTypes, want)
+		}
+	}
+	if got[1].Config.PollInterval != 5*time.Second || got[2].Config.StatusFrequency != 1 {
+		t.Errorf("the runners' own settings were lost: %+v", got)
 	}
 }

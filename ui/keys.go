@@ -269,6 +269,9 @@ func (m *Model) openFilter() tea.Cmd {
 
 func (m *Model) clearList() tea.Cmd {
 	m.st.Clear()
+	if m.cmp != nil {
+		clear(m.cmp.rows) // the summary goes on counting: it is the run's
+	}
 	m.events.markSeen()
 	m.modes.drop(modeDetail)
 	return nil

@@ -116,7 +116,13 @@ func newModel(ctx context.Context, opts Options) *Model {
 			styles = theme.New(opts.ThemeName)
 		}
 	}
-	m.st = model.New(model.Config{MaxEvents: opts.MaxEvents, Location: opts.Location})
+	maxEvents := opts.MaxEvents
+	if opts.Compare != nil && (maxEvents <= 0 || maxEvents > compareRows) {
+		// Every listed event keeps its comparison row: the list is bounded
+		// by what the comparison keeps.
+		maxEvents = compareRows
+	}
+	m.st = model.New(model.Config{MaxEvents: maxEvents, Location: opts.Location})
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	m.c = &common{st: m.st, styles: styles, keys: &m.keys, clock: opts.Clock,
 		times: &times{loc: m.st.Config().Location, now: opts.Clock.Now}, spin: &m.spinner}
