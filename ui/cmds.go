@@ -19,29 +19,35 @@ import (
 // maxDrain bounds one batch so a firehose cannot starve key handling.
 const maxDrain = 2048
 
-// waitUpdates blocks until the subscription's channel has an update (or
-// closes), then takes whatever else is already waiting without blocking, and
-// returns it all as one message: a burst costs one redraw.
+// drain blocks until ch has a value (or closes), then takes whatever else is
+// already waiting without blocking, at most maxDrain: a burst costs one
+// redraw.
+func drain[T any](ch <-chan T) (batch []T, closed bool) {
+	u, ok := <-ch
+	if !ok {
+		return nil, true
+	}
+	batch = []T{u}
+	for len(batch) < maxDrain {
+		select {
+		case u, ok := <-ch:
+			if !ok {
+				return batch, true
+			}
+			batch = append(batch, u)
+		default:
+			return batch, false
+		}
+	}
+	return batch, false
+}
+
+// waitUpdates returns the subscription's next burst of updates as one
+// message.
 func waitUpdates(gen uint64, ch <-chan ews.Update) tea.Cmd {
 	return func() tea.Msg {
-		u, ok := <-ch
-		if !ok {
-			return updatesMsg{gen: gen, ch: ch, closed: true}
-		}
-		msg := updatesMsg{gen: gen, ch: ch, updates: []ews.Update{u}}
-		for len(msg.updates) < maxDrain {
-			select {
-			case u, ok := <-ch:
-				if !ok {
-					msg.closed = true
-					return msg
-				}
-				msg.updates = append(msg.updates, u)
-			default:
-				return msg
-			}
-		}
-		return msg
+		updates, closed := drain(ch)
+		return updatesMsg{gen: gen, ch: ch, updates: updates, closed: closed}
 	}
 }
 

@@ -73,24 +73,8 @@ type compareMsg struct {
 
 func waitCompare(gen uint64, ch <-chan ews.TransportUpdate) tea.Cmd {
 	return func() tea.Msg {
-		u, ok := <-ch
-		if !ok {
-			return compareMsg{gen: gen, ch: ch, closed: true}
-		}
-		msg := compareMsg{gen: gen, ch: ch, updates: []ews.TransportUpdate{u}}
-		for len(msg.updates) < maxDrain {
-			select {
-			case u, ok := <-ch:
-				if !ok {
-					msg.closed = true
-					return msg
-				}
-				msg.updates = append(msg.updates, u)
-			default:
-				return msg
-			}
-		}
-		return msg
+		updates, closed := drain(ch)
+		return compareMsg{gen: gen, ch: ch, updates: updates, closed: closed}
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/ewsmon/ewsmon/ews"
 	"github.com/ewsmon/ewsmon/ews/sim"
@@ -96,17 +94,7 @@ func TestCompareGolden(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			h := compareHarness(t, size[0], size[1])
 			h.comparing()
-			out := h.screen()
-			lines := strings.Split(out, "\n")
-			if len(lines) != size[1] {
-				t.Fatalf("view has %d lines, want %d", len(lines), size[1])
-			}
-			for i, l := range lines {
-				if w := ansi.StringWidth(l); w != size[0] {
-					t.Fatalf("line %d is %d cells wide, want %d: %q", i, w, size[0], l)
-				}
-			}
-			golden.RequireEqual(t, out)
+			requireGoldenScreen(t, h.screen(), size[0], size[1])
 		})
 	}
 }

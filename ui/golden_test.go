@@ -110,18 +110,24 @@ func TestGolden(t *testing.T) {
 			t.Run(fmt.Sprintf("%dx%d_%s", size[0], size[1], sc.name), func(t *testing.T) {
 				h := newHarness(t, size[0], size[1], true)
 				sc.run(h)
-				out := h.screen()
-				lines := strings.Split(out, "\n")
-				if len(lines) != size[1] {
-					t.Fatalf("view has %d lines, want %d", len(lines), size[1])
-				}
-				for i, l := range lines {
-					if w := ansi.StringWidth(l); w != size[0] {
-						t.Fatalf("line %d is %d cells wide, want %d: %q", i, w, size[0], l)
-					}
-				}
-				golden.RequireEqual(t, out)
+				requireGoldenScreen(t, h.screen(), size[0], size[1])
 			})
 		}
 	}
+}
+
+// requireGoldenScreen checks that a screen fills width x height cells
+// exactly, then compares it with its golden file.
+func requireGoldenScreen(t *testing.T, out string, width, height int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != height {
+		t.Fatalf("view has %d lines, want %d", len(lines), height)
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w != width {
+			t.Fatalf("line %d is %d cells wide, want %d: %q", i, w, width, l)
+		}
+	}
+	golden.RequireEqual(t, out)
 }

@@ -191,27 +191,34 @@ func (m *Model) render() string {
 }
 
 func (m *Model) body() string {
-	if m.cmp != nil {
-		return m.compareBody()
-	}
-	var cols []string
+	var panes []string
 	switch m.modes.body() {
 	case modeHelp:
 		return m.help.View()
 	case modeRef:
 		return m.ref.View()
 	case modeDetail:
-		cols = append(cols, m.detail.View())
+		panes = append(panes, m.detail.View())
 	default:
 		if _, ok := m.rects[paneFolders]; ok {
-			cols = append(cols, m.folders.View())
+			panes = append(panes, m.folders.View())
 		}
-		cols = append(cols, m.events.View())
+		panes = append(panes, m.events.View())
 	}
-	if _, ok := m.rects[paneStatus]; ok {
-		cols = append(cols, m.status.View())
+	var body string
+	if m.cmp != nil {
+		// The comparison: the list (or the detail view over it) above
+		// the summary.
+		if _, ok := m.rects[paneStatus]; ok {
+			panes = append(panes, m.summary.View())
+		}
+		body = strings.Join(panes, "\n")
+	} else {
+		if _, ok := m.rects[paneStatus]; ok {
+			panes = append(panes, m.status.View())
+		}
+		body = joinColumns(panes...)
 	}
-	body := joinColumns(cols...)
 	if m.modes.body() == modeTypes {
 		body = m.overlay(body, m.typesDlg.View())
 	}
@@ -309,29 +316,6 @@ func (m *Model) relayoutCompare() {
 	if _, ok := m.rects[m.focus]; !ok {
 		m.setFocus(paneEvents)
 	}
-}
-
-// compareBody is the list (or the detail view over it) above the summary.
-func (m *Model) compareBody() string {
-	var parts []string
-	switch m.modes.body() {
-	case modeHelp:
-		return m.help.View()
-	case modeRef:
-		return m.ref.View()
-	case modeDetail:
-		parts = append(parts, m.detail.View())
-	default:
-		parts = append(parts, m.events.View())
-	}
-	if _, ok := m.rects[paneStatus]; ok {
-		parts = append(parts, m.summary.View())
-	}
-	body := strings.Join(parts, "\n")
-	if m.modes.body() == modeTypes {
-		body = m.overlay(body, m.typesDlg.View())
-	}
-	return body
 }
 
 // compareHeader is the comparison's top line: what is compared, where.
