@@ -186,7 +186,7 @@ func connectDashboard(ctx context.Context, s Settings, target watchTarget, tty *
 		Insecure:             s.Insecure,
 	}}
 	if s.UseSimulator() {
-		srv, err := sim.Start(ctx, sim.Config{Rate: s.SimRate, Seed: s.SimSeed, Server: s.SimServer}, "127.0.0.1:0")
+		srv, err := sim.Start(ctx, sim.Config{Rate: s.SimRate, Seed: s.SimSeed, Server: s.SimServer, PushMinute: s.SimPushMinute}, "127.0.0.1:0")
 		if err != nil {
 			return nil, 1, fmt.Errorf("starting the embedded simulator: %w", err)
 		}
@@ -236,7 +236,7 @@ func dashboardOptions(s Settings, target watchTarget, keys keymap.KeyMap, conn *
 		Backend:   conn.client,
 		URL:       conn.cfg.URL,
 		User:      conn.cfg.User,
-		Watch:     ews.WatchConfig{Mode: mode, Folders: target.Folders, EventTypes: target.EventTypes, Reconcile: true},
+		Watch:     ews.WatchConfig{Mode: mode, Folders: target.Folders, EventTypes: target.EventTypes, Reconcile: true, PollInterval: s.Poll},
 		Keys:      keys,
 		ThemeName: s.Theme,
 		MaxEvents: s.MaxEvents,

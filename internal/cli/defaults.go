@@ -54,6 +54,26 @@ func checkSimRate(flagName string, r float64) error {
 	return fmt.Errorf("%s %v: use 0 (off) to %v actions per second", flagName, r, sim.MaxRate)
 }
 
+// checkPoll checks a pull interval (0: the default).
+func checkPoll(d time.Duration) error {
+	switch {
+	case d < 0:
+		return fmt.Errorf("--poll %v: must be positive", d)
+	case d > 0 && d < minPoll:
+		return fmt.Errorf("--poll %v: must be at least %v (shorter would hammer the server)", d, minPoll)
+	}
+	return nil
+}
+
+// checkSimPushMinute checks how long a simulated minute of push
+// StatusFrequency lasts (sim.Config.PushMinute).
+func checkSimPushMinute(d time.Duration) error {
+	if d < time.Second || d > time.Minute {
+		return fmt.Errorf("--sim-push-minute %v: use 1s to 1m", d)
+	}
+	return nil
+}
+
 // checkSimServer checks the name of a simulator's server profile.
 func checkSimServer(flagName, name string) error {
 	if _, err := sim.LookupProfile(name); err != nil {

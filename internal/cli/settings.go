@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -87,6 +88,12 @@ type Settings struct {
 	SimRate     float64
 	SimSeed     int64
 	SimServer   string
+	// SimPushMinute: how long a minute of push StatusFrequency lasts on
+	// the embedded simulator (sim.Config.PushMinute).
+	SimPushMinute time.Duration
+	// Poll: the time between GetEvents calls of pull (0: the runner's
+	// default).
+	Poll time.Duration
 	// Push: the listener for push subscriptions (flags only).
 	Push            ews.PushListenerConfig
 	StatusFrequency int
@@ -186,6 +193,7 @@ func newDashboardFlagSet(s *Settings, f *dashboardFlags) *flag.FlagSet {
 	fs.StringVar(&s.Push.KeyFile, "push-key", "", "push: TLS key (PEM) for the listener")
 	fs.IntVar(&s.StatusFrequency, "status-frequency", 0, "push: minutes between the server's StatusEvents when idle (1..1440, default 1)")
 	fs.BoolVar(&s.Compare, "compare", false, "compare streaming, pull and push on the same folders at once (instead of --mode)")
+	fs.DurationVar(&s.Poll, "poll", 0, "pull: time between GetEvents calls (default 5s)")
 	fs.StringVar(&f.folders, "folders", "", "all, or a comma list of distinguished names / folder ids (default all)")
 	fs.StringVar(&f.events, "events", "", "comma list of event types, e.g. NewMail,Created,Moved (default all)")
 	fs.StringVar(&s.ProfileName, "profile", "", "profile of the config file to use")
@@ -196,6 +204,7 @@ func newDashboardFlagSet(s *Settings, f *dashboardFlags) *flag.FlagSet {
 	fs.Float64Var(&s.SimRate, "sim-rate", dashboardSimRate, "embedded simulator: demo actions per second (0: only the ones you fire)")
 	fs.Int64Var(&s.SimSeed, "sim-seed", 0, "embedded simulator: seed for a repeatable demo (0: random)")
 	fs.StringVar(&s.SimServer, "sim-server", sim.DefaultProfile, "embedded simulator: the Exchange it imitates ("+strings.Join(sim.ProfileNames(), ", ")+")")
+	fs.DurationVar(&s.SimPushMinute, "sim-push-minute", time.Minute, "embedded simulator: how long a minute of push StatusFrequency lasts (1s..1m), so push's keep-alives show within seconds")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	fs.StringVar(&f.password, "password", "", "not accepted: use EWSMON_PASSWORD, --password-cmd or the prompt")
 	return fs
@@ -435,6 +444,8 @@ func settle(s *Settings, set map[string]bool, getenv func(string) string) error 
 		return fmt.Errorf("%s %q: use ntlm, basic or bearer", origin("auth", "EWSMON_AUTH"), s.Auth)
 	case !oneOf(s.Mode, "streaming", "pull", "push"):
 		return fmt.Errorf("%s %q: use streaming, pull or push", origin("mode", ""), s.Mode)
+	case s.Compare && set["mode"]:
+		return fmt.Errorf("--compare runs streaming, pull and push at once: leave out --mode %s", s.Mode)
 	case s.StatusFrequency != 0 && (s.StatusFrequency < 1 || s.StatusFrequency > 1440):
 		return fmt.Errorf("--status-frequency %d: use 1 to 1440 minutes", s.StatusFrequency)
 	case !oneOf(s.Theme, "auto", "dark", "light", "none"):
@@ -449,6 +460,12 @@ func settle(s *Settings, set map[string]bool, getenv func(string) string) error 
 		return err
 	}
 	if err := checkSimRate("--sim-rate", s.SimRate); err != nil {
+		return err
+	}
+	if err := checkSimPushMinute(s.SimPushMinute); err != nil {
+		return err
+	}
+	if err := checkPoll(s.Poll); err != nil {
 		return err
 	}
 	if _, err := watchTargets(s.Folders, s.Events); err != nil {

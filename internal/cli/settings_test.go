@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ewsmon/ewsmon/ews"
+	"github.com/ewsmon/ewsmon/keymap"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -92,6 +94,15 @@ func TestParseDashboardArgs(t *testing.T) {
 				t.Errorf("theme = %q", s.Theme)
 			}
 		}},
+		{"--compare with --poll and --sim-push-minute", []string{"--compare", "--poll", "1s", "--sim-push-minute", "2s"}, map[string]string{"XDG_CONFIG_HOME": t.TempDir()}, func(t *testing.T, s Settings) {
+			if !s.Compare || s.Poll != time.Second || s.SimPushMinute != 2*time.Second {
+				t.Errorf("compare settings: %+v", s)
+			}
+			o := dashboardOptions(s, watchTarget{}, keymap.DefaultKeyMap(), &dashboardConn{})
+			if o.Watch.PollInterval != time.Second {
+				t.Errorf("the dashboard's pull interval is %v, want --poll's 1s", o.Watch.PollInterval)
+			}
+		}},
 		{"--folders all means no folder list", []string{"--folders", "all", "--events", "NewMail,moved"}, map[string]string{"XDG_CONFIG_HOME": cfgHome}, func(t *testing.T, s Settings) {
 			wc, err := watchTargets(s.Folders, s.Events)
 			if err != nil || len(wc.Folders) != 0 || len(wc.EventTypes) != 2 || wc.EventTypes[1] != ews.MovedEvent {
@@ -135,6 +146,10 @@ func TestParseDashboardArgsErrors(t *testing.T) {
 		{"sim rate NaN", []string{"--sim-rate", "NaN"}, nil, "--sim-rate NaN: use 0 (off) to 1000"},
 		{"sim rate too high", []string{"--sim-rate", "1e9"}, nil, "--sim-rate 1e+09: use 0 (off) to 1000"},
 		{"sim rate negative", []string{"--sim-rate", "-1"}, nil, "--sim-rate -1: use 0 (off) to 1000"},
+		{"compare with a mode", []string{"--compare", "--mode", "pull"}, nil, "--compare runs streaming, pull and push at once: leave out --mode pull"},
+		{"poll too short", []string{"--poll", "10ms"}, nil, "--poll 10ms: must be at least 100ms"},
+		{"poll negative", []string{"--poll", "-1s"}, nil, "--poll -1s: must be positive"},
+		{"sim push minute too long", []string{"--sim-push-minute", "2m"}, nil, "--sim-push-minute 2m0s: use 1s to 1m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -208,16 +208,15 @@ func checkWatchFlags(o watchOptions, f watchFlags) error {
 		return fmt.Errorf("--count %d: must be positive", o.count)
 	case o.duration < 0:
 		return fmt.Errorf("--duration %v: must be positive", o.duration)
-	case f.poll < 0:
-		return fmt.Errorf("--poll %v: must be positive", f.poll)
-	case f.poll > 0 && f.poll < minPoll:
-		return fmt.Errorf("--poll %v: must be at least %v (shorter would hammer the server)", f.poll, minPoll)
+	}
+	if err := checkPoll(f.poll); err != nil {
+		return err
 	}
 	if err := checkSimServer("--sim-server", o.simServer); err != nil {
 		return err
 	}
-	if o.simPushMinute < time.Second || o.simPushMinute > time.Minute {
-		return fmt.Errorf("--sim-push-minute %v: use 1s to 1m", o.simPushMinute)
+	if err := checkSimPushMinute(o.simPushMinute); err != nil {
+		return err
 	}
 	return checkSimRate("--sim-rate", o.simRate)
 }
