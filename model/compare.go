@@ -70,11 +70,15 @@ type TransportStats struct {
 	First      int // events this transport delivered first
 	Missed     int
 	Duplicated int
-	Median     time.Duration // delay after the first arrival
-	P99        time.Duration
-	Requests   int64
-	BytesSent  int64
-	BytesRecv  int64
+	// Gaps: times the transport's runner reported a possible gap (its
+	// subscription lost, its watermark refused…): what it missed there it
+	// will not deliver, the others may have.
+	Gaps      int
+	Median    time.Duration // delay after the first arrival
+	P99       time.Duration
+	Requests  int64
+	BytesSent int64
+	BytesRecv int64
 }
 
 // delayRing keeps the latest delays of a transport for its quantiles, so
@@ -266,6 +270,13 @@ func (c *Compare) Settle(now time.Time) []*CompareRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// Gap records that transport t reported a possible gap.
+func (c *Compare) Gap(t int) {
+	if t >= 0 && t < len(c.stats) {
+		c.stats[t].Gaps++
+	}
 }
 
 // SetWire sets transport t's requests and bytes on the wire.

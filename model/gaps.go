@@ -13,10 +13,18 @@ import (
 // that reconciliation found across it (ews.Reconciliation).
 const KindGap CascadeKind = "gap"
 
+// maxRecentGaps bounds the gaps remembered for the reconciliations that
+// come after other events (their cascade names the gap).
+const maxRecentGaps = 64
+
 // applyGap lists a gap as a cascade of its own: nothing joins it but its
 // reconciled changes.
 func (s *State) applyGap(g *ews.Gap, at time.Time) {
 	s.status.GapsSeen++
+	if len(s.recentGaps) >= maxRecentGaps {
+		clear(s.recentGaps)
+	}
+	s.recentGaps[g.ID] = g
 	s.open = nil
 	s.nextCascade++
 	c := &Cascade{ID: s.nextCascade, Kind: KindGap, Gap: g}
@@ -41,7 +49,11 @@ func (s *State) applyReconciled(rc *ews.Reconciliation, at time.Time) {
 	}
 	if c == nil {
 		s.nextCascade++
-		c = &Cascade{ID: s.nextCascade, Kind: KindGap, Gap: &ews.Gap{ID: rc.GapID}, orphan: true}
+		g := s.recentGaps[rc.GapID]
+		if g == nil {
+			g = &ews.Gap{ID: rc.GapID}
+		}
+		c = &Cascade{ID: s.nextCascade, Kind: KindGap, Gap: g, orphan: true}
 		s.cascades.push(c)
 		s.byID[c.ID] = c
 	}
@@ -88,9 +100,13 @@ func (s *State) appendSynthetic(c *Cascade, ent *Entry) {
 func (s *State) gapLabel(c *Cascade) string {
 	var b strings.Builder
 	g := c.Gap
-	if c.orphan {
+	switch {
+	case c.orphan && g.From.IsZero():
 		fmt.Fprintf(&b, "Reconciled across gap #%d", g.ID)
-	} else {
+	case c.orphan:
+		loc := s.cfg.Location
+		fmt.Fprintf(&b, "Reconciled across the gap %s – %s: %s", g.From.In(loc).Format("15:04:05"), g.To.In(loc).Format("15:04:05"), g.Reason)
+	default:
 		loc := s.cfg.Location
 		fmt.Fprintf(&b, "Possible gap %s – %s: %s", g.From.In(loc).Format("15:04:05"), g.To.In(loc).Format("15:04:05"), g.Reason)
 	}

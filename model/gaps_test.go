@@ -77,6 +77,8 @@ func TestReconciledAfterOtherEvents(t *testing.T) {
 	s.Apply(ews.Update{At: g.To, Reconciled: &ews.Reconciliation{GapID: 4, Changes: []ews.ReconciledChange{{Change: ews.ChangeDelete, ItemId: iid("m1"), FolderId: fid(inbox)}}}})
 	s.Apply(ews.Update{At: g.To, Gaps: 5, Gap: &ews.Gap{ID: 5, From: t0.Add(time.Minute), To: t0.Add(61 * time.Second), Reason: "x"}})
 	s.Apply(ews.Update{At: g.To, Reconciled: &ews.Reconciliation{GapID: 5, Err: errString("no baseline")}})
+	s.Apply(ews.Update{At: g.To, Events: at(g.To, ICreated("m3", inbox))})
+	s.Apply(ews.Update{At: g.To, Reconciled: &ews.Reconciliation{GapID: 99}})
 	var labels []string
 	for _, r := range s.Rows(0, 100) {
 		labels = append(labels, s.Label(r.Cascade))
@@ -84,8 +86,10 @@ func TestReconciledAfterOtherEvents(t *testing.T) {
 	want := []string{
 		"Possible gap 01:00:00 – 01:00:01: the stream broke",
 		"Mail created in Inbox",
-		"Reconciled across gap #4 · 1 reconciled change",
+		"Reconciled across the gap 01:00:00 – 01:00:01: the stream broke · 1 reconciled change",
 		"Possible gap 01:01:00 – 01:01:01: x · reconciliation incomplete",
+		"Mail created in Inbox",
+		"Reconciled across gap #99 · reconciled: nothing changed", // a gap this state never saw
 	}
 	if len(labels) != len(want) {
 		t.Fatalf("labels %q", labels)

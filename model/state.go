@@ -71,7 +71,8 @@ type State struct {
 	entries     queue[*Entry]
 	cascades    queue[*Cascade]
 	byID        map[uint64]*Cascade
-	open        *openCascade // the newest cascade, while it may still grow
+	recentGaps  map[uint64]*ews.Gap // by ID, for reconciliations that come late (bounded)
+	open        *openCascade        // the newest cascade, while it may still grow
 	openBuf     openCascade
 
 	// The visible list: cascades with at least one entry matching the
@@ -118,11 +119,12 @@ func New(cfg Config) *State {
 		cfg.Location = time.Local
 	}
 	s := &State{
-		cfg:   cfg,
-		byID:  make(map[uint64]*Cascade),
-		tree:  newFolderTree(),
-		items: make(map[string]ews.Item),
-		strs:  make(map[string]string),
+		cfg:        cfg,
+		byID:       make(map[uint64]*Cascade),
+		recentGaps: map[uint64]*ews.Gap{},
+		tree:       newFolderTree(),
+		items:      make(map[string]ews.Item),
+		strs:       make(map[string]string),
 
 		unknownFolders: make(map[string]bool),
 		askedFolders:   make(map[string]bool),

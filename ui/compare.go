@@ -31,6 +31,16 @@ type comparison struct {
 	ch      <-chan ews.TransportUpdate
 	states  []ews.ConnState
 	errs    []error
+	// gapIDs number the runners' gaps for the list: each runner numbers
+	// its own from 1, the list needs one number per gap.
+	gapIDs  map[transportGap]uint64
+	nextGap uint64
+}
+
+// transportGap is a runner's gap: its transport and its own number.
+type transportGap struct {
+	t  int
+	id uint64
 }
 
 // compareRows bounds the rows compared (older ones are dropped).
@@ -49,7 +59,7 @@ func newComparison(o *CompareOptions) *comparison {
 		settle = CompareSettle(compareConfig(o, ews.ModePull).PollInterval)
 	}
 	return &comparison{opts: o, names: names, settle: settle, cmp: model.NewCompare(names, settle, compareRows),
-		rows: map[uint64]*model.CompareRow{}, states: make([]ews.ConnState, len(names)), errs: make([]error, len(names))}
+		rows: map[uint64]*model.CompareRow{}, gapIDs: map[transportGap]uint64{}, states: make([]ews.ConnState, len(names)), errs: make([]error, len(names))}
 }
 
 // compareConfig is the config of the first runner in mode m (zero if none).
@@ -118,6 +128,7 @@ func (m *Model) onCompare(msg compareMsg) tea.Cmd {
 		m.compareUpdate(u, now)
 	}
 	m.compareState()
+	m.refreshCompareDetail()
 	resolve := m.resolveUnknown()
 	if !msg.closed {
 		return tea.Batch(waitCompare(msg.gen, msg.ch), resolve)
@@ -155,6 +166,7 @@ func (m *Model) compareUpdate(u ews.TransportUpdate, now time.Time) {
 	if at.IsZero() {
 		at = now
 	}
+	m.compareGap(u, at)
 	for _, e := range u.Events {
 		if e.Type == ews.StatusEvent {
 			continue
@@ -171,6 +183,49 @@ func (m *Model) compareUpdate(u ews.TransportUpdate, now time.Time) {
 			c.rows[ent.Seq] = row
 			m.st.SetExpanded(ent.CascadeID, true)
 		}
+	}
+}
+
+// compareGap lists a runner's gap, and what reconciliation found across
+// it, as in the normal view but named by its transport ("pull:
+// subscription lost"): the other transports may have delivered what it
+// missed, and the summary counts it.
+func (m *Model) compareGap(u ews.TransportUpdate, at time.Time) {
+	c := m.cmp
+	id := func(own uint64) uint64 {
+		k := transportGap{u.Transport, own}
+		if n, ok := c.gapIDs[k]; ok {
+			return n
+		}
+		c.nextGap++
+		c.gapIDs[k] = c.nextGap
+		return c.nextGap
+	}
+	if g := u.Gap; g != nil {
+		c.cmp.Gap(u.Transport)
+		gg := *g
+		gg.ID = id(g.ID)
+		gg.Reason = c.names[u.Transport]
+		if g.Reason != "" {
+			gg.Reason += ": " + g.Reason
+		}
+		m.st.Apply(ews.Update{At: at, Gap: &gg})
+	}
+	if r := u.Reconciled; r != nil {
+		rr := *r
+		rr.GapID = id(r.GapID)
+		m.st.Apply(ews.Update{At: at, Reconciled: &rr})
+	}
+	if len(c.gapIDs) > compareRows { // bounded; a reconciliation follows its gap closely
+		clear(c.gapIDs)
+	}
+}
+
+// refreshCompareDetail redraws an open detail view, whose arrivals may
+// have changed (a later transport delivered, or Settle passed).
+func (m *Model) refreshCompareDetail() {
+	if m.modes.has(modeDetail) {
+		m.detail.refreshKeepingPlace()
 	}
 }
 

@@ -287,3 +287,59 @@ func TestCompareEventTypesApplyToEveryRunner(t *testing.T) {
 		t.Errorf("the runners' own settings were lost: %+v", got)
 	}
 }
+
+// The detail view of an event in the comparison says when each transport
+// delivered it, and follows the comparison: pending becomes missed once
+// Settle has passed, with the detail open.
+func TestCompareDetailShowsArrivals(t *testing.T) {
+	h := compareHarness(t, 160, 48)
+	h.comparing()
+	h.key("enter") // the newest event: the second mail's folder change
+	if !h.m.modes.has(modeDetail) {
+		t.Fatal("the detail did not open")
+	}
+	scr := h.screen()
+	for _, want := range []string{"Arrivals", "+0ms (first)", "+1.20s", "pending"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, scr)
+		}
+	}
+	h.clock.Advance(20 * time.Second)
+	h.send(tickMsg{at: h.clock.Now()})
+	if scr := h.screen(); !strings.Contains(scr, "missed: not there 13s after the first arrival") || strings.Contains(scr, "  pending") {
+		t.Errorf("the open detail did not follow pull's miss:\n%s", scr)
+	}
+}
+
+// A transport's gap is listed as a gap cascade named by its transport,
+// what reconciliation found across it under it, and counted in the
+// summary; two runners' gaps numbered alike stay two gaps.
+func TestCompareGapsNamedByTransport(t *testing.T) {
+	h := compareHarness(t, 160, 48)
+	h.comparing()
+	at := h.clock.Now()
+	gap := func(tr int, reason string) ews.TransportUpdate {
+		return ews.TransportUpdate{Transport: tr, Update: ews.Update{At: at, State: ews.StateOpen,
+			Gap: &ews.Gap{ID: 1, From: at.Add(-5 * time.Second), To: at, Reason: reason}}}
+	}
+	h.compareUpdates(gap(1, "subscription lost"), gap(0, "stream broke"))
+	h.compareUpdates(ews.TransportUpdate{Transport: 1, Update: ews.Update{At: at, State: ews.StateOpen,
+		Reconciled: &ews.Reconciliation{GapID: 1, Folders: 3, Changed: 1,
+			Changes: []ews.ReconciledChange{{Change: ews.ChangeCreate, ItemId: ews.ItemId{Id: itemID(4)}, FolderId: ews.FolderId{Id: idInbox}, Subject: "Invoice 2026-118"}}}}})
+	scr := h.screen()
+	// pull's reconciliation came after streaming's gap: a cascade of its
+	// own that names pull's gap.
+	for _, want := range []string{"Possible gap 09:00:40 – 09:00:45: pull: subscription lost", "streaming: stream broke",
+		"Reconciled across the gap 09:00:40 – 09:00:45: pull: subscription lost · 1 reconciled change"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the list lacks %q:\n%s", want, scr)
+		}
+	}
+	st := h.m.cmp.cmp.Stats()
+	if st[0].Gaps != 1 || st[1].Gaps != 1 || st[2].Gaps != 0 {
+		t.Errorf("gaps per transport: %d %d %d, want 1 1 0", st[0].Gaps, st[1].Gaps, st[2].Gaps)
+	}
+	if got := h.m.st.Status().GapsSeen; got != 2 {
+		t.Errorf("the model saw %d gaps, want 2", got)
+	}
+}

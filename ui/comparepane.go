@@ -231,6 +231,12 @@ func (p *summaryPane) columns() []summaryCol {
 			}
 			return fmt.Sprint(s.Duplicated)
 		}},
+		{title: "Gaps", w: 4, drop: 3, right: true, text: func(t int, s model.TransportStats) string {
+			if s.Gaps > 0 {
+				return sty.Warn.Render(fmt.Sprint(s.Gaps))
+			}
+			return fmt.Sprint(s.Gaps)
+		}},
 		{title: "Median", w: 6, right: true, text: func(t int, s model.TransportStats) string { return dur(s.Median, s) }},
 		{title: "P99", w: 6, right: true, text: func(t int, s model.TransportStats) string { return dur(s.P99, s) }},
 		{title: "Requests", w: 8, drop: 1, right: true, text: func(t int, s model.TransportStats) string { return fmt.Sprint(s.Requests) }},

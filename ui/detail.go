@@ -26,6 +26,9 @@ type detailPane struct {
 	itemErr string
 	loading bool
 	xml     string // indented once per event
+	// cmp: in the transport comparison, the transports' arrivals of the
+	// event shown (nil otherwise).
+	cmp *comparison
 
 	// The `/` search: the lines that hold query, and the one shown.
 	query   string
@@ -148,6 +151,7 @@ func (p *detailPane) refresh() {
 	}
 	b := &detailLines{c: p.c, inner: max(p.w-2, 10)}
 	p.eventFields(b)
+	p.arrivalFields(b)
 	if !p.entry.Event.ItemId.IsZero() {
 		b.out = append(b.out, "", s.Bold.Render("Item (GetItem)"))
 		p.itemFields(b)
@@ -185,6 +189,40 @@ func (p *detailPane) eventFields(b *detailLines) {
 	b.kv("SubscriptionId", ev.SubscriptionId)
 	b.kv("PreviousWatermark", ev.PreviousWatermark)
 	b.kv("MoreEvents", fmt.Sprint(ev.MoreEvents))
+}
+
+// arrivalFields are, in the transport comparison, when each transport
+// delivered the event: its clock time and delay after the first arrival,
+// repeats, "missed" once Settle passed without it, or pending. The
+// fields above are those of the first arrival.
+func (p *detailPane) arrivalFields(b *detailLines) {
+	if p.cmp == nil {
+		return
+	}
+	row := p.cmp.rows[p.entry.Seq]
+	if row == nil {
+		return
+	}
+	s := p.c.styles
+	b.out = append(b.out, "", s.Bold.Render("Arrivals")+s.Muted.Render(" (the fields above are the first transport's)"))
+	for t, name := range p.cmp.names {
+		var v string
+		switch d, ok := row.Delay(t); {
+		case ok:
+			v = p.c.times.long(row.At[t]) + "  " + signedDelay(d)
+			if d == 0 {
+				v += " (first)"
+			}
+			if n := row.Count[t]; n > 1 {
+				v += s.Warn.Render(fmt.Sprintf("  delivered %d times", n))
+			}
+		case row.Missed[t]:
+			v = s.Error.Render("missed: not there " + p.cmp.settle.String() + " after the first arrival")
+		default:
+			v = s.Muted.Render("pending")
+		}
+		b.kv(name, v)
+	}
 }
 
 // itemFields are what GetItem said of the event's item, or that it is on

@@ -137,6 +137,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		m.summary = newSummaryPane(m.c, m.cmp)
 		m.events.trail = &compareColumns{c: m.c, cmp: m.cmp}
 		m.events.title = "First arrivals"
+		m.detail.cmp = m.cmp
 	}
 	m.filterIn = newPrompt("/ ", "words  type:NewMail  folder:Inbox · enter apply · esc cancel")
 	m.searchIn = newPrompt("search: ", "text in the fields and the XML · enter next · esc close")
@@ -251,6 +252,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tickMsg:
 		if m.cmp != nil {
 			m.settleCompare(msg.at)
+			m.refreshCompareDetail()
 		}
 		return tea.Batch(tick(m.opts.Clock), m.syncIfDue(msg.at))
 	case syncMsg:

@@ -39,6 +39,7 @@ type compareLine struct {
 	FirstCount *int   `json:"first_count,omitempty"`
 	Missed     *int   `json:"missed,omitempty"`
 	Duplicated *int   `json:"duplicated,omitempty"`
+	Gaps       *int   `json:"gaps,omitempty"`
 	MedianMs   *int64 `json:"median_ms,omitempty"`
 	P99Ms      *int64 `json:"p99_ms,omitempty"`
 	Requests   *int64 `json:"requests,omitempty"`
@@ -165,6 +166,7 @@ func (r *compareRun) update(u ews.TransportUpdate, now time.Time) {
 		r.stop()
 	}
 	if u.Gap != nil {
+		r.cmp.Gap(u.Transport)
 		rec := ews.GapRecord(*u.Gap)
 		rec.Transport = name
 		r.write(rec)
@@ -279,7 +281,7 @@ func (r *compareRun) summary() {
 		}
 		med, p99 := s.Median.Milliseconds(), s.P99.Milliseconds()
 		r.write(compareLine{Type: "TransportSummary", Transport: s.Name, Events: &s.Events, FirstCount: &s.First,
-			Missed: &s.Missed, Duplicated: &s.Duplicated, MedianMs: &med, P99Ms: &p99,
+			Missed: &s.Missed, Duplicated: &s.Duplicated, Gaps: &s.Gaps, MedianMs: &med, P99Ms: &p99,
 			Requests: &w.Requests, BytesSent: &w.BytesSent, BytesRecv: &w.BytesReceived})
 	}
 }

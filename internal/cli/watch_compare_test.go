@@ -25,6 +25,7 @@ type compareOut struct {
 	MissedBy       []string         `json:"missed_by"`
 	DelayMs        *int64           `json:"delay_ms"`
 	Missed         *int             `json:"missed"`
+	Gaps           *int             `json:"gaps"`
 	Events         *int             `json:"events"`
 	Requests       *int64           `json:"requests"`
 	BytesRecv      *int64           `json:"bytes_received"`
@@ -39,7 +40,10 @@ func TestWatchCompareTransports(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{}, "127.0.0.1:0")
+	// Heartbeats every second: the new streaming subscription's first
+	// envelope ends its gap (ews's runner reports a gap once coverage is
+	// back), well before the test stops.
+	srv, err := sim.Start(ctx, sim.Config{HeartbeatInterval: time.Second}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +72,7 @@ func TestWatchCompareTransports(t *testing.T) {
 		pw.Close()
 		done <- code
 	}()
+	gapLines := map[string]int{} // by transport
 	next := func(what string, f func(compareOut) bool) compareOut {
 		t.Helper()
 		for {
@@ -75,6 +80,9 @@ func TestWatchCompareTransports(t *testing.T) {
 			case l, ok := <-lines:
 				if !ok {
 					t.Fatalf("output ended waiting for %s; stderr: %s", what, stderr.String())
+				}
+				if l.Type == "Gap" {
+					gapLines[l.Transport]++
 				}
 				if f(l) {
 					return l
@@ -131,12 +139,18 @@ func TestWatchCompareTransports(t *testing.T) {
 		}
 	}
 	srv.Faults().Delay(0)
+	if gapLines["streaming"] == 0 {
+		next("streaming's Gap line", func(l compareOut) bool { return l.Type == "Gap" && l.Transport == "streaming" })
+	}
 
 	stop()
 	sums := map[string]compareOut{}
 	for l := range lines {
-		if l.Type == "TransportSummary" {
+		switch l.Type {
+		case "TransportSummary":
 			sums[l.Transport] = l
+		case "Gap":
+			gapLines[l.Transport]++
 		}
 	}
 	if code := <-done; code != 0 {
@@ -154,6 +168,10 @@ func TestWatchCompareTransports(t *testing.T) {
 		}
 		if *s.Missed != want {
 			t.Errorf("%s missed %d, want %d", tr, *s.Missed, want)
+		}
+		// The expiry is a gap of streaming's, named by it, and counted.
+		if s.Gaps == nil || *s.Gaps != gapLines[tr] || (tr == "streaming") != (*s.Gaps > 0) {
+			t.Errorf("%s: %v gaps in the summary, %d Gap lines; want some for streaming alone", tr, s.Gaps, gapLines[tr])
 		}
 	}
 	if !strings.Contains(stderr.String(), "push listener on 127.0.0.1:") {
