@@ -3,8 +3,10 @@ package sim_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,4 +186,145 @@ func (l *interopLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestInteropExchangelibPush: exchangelib's push subscription
+// (Folder.subscribe_to_push) with its own listener, which parses every
+// POST with exchangelib's SendNotification service: the new mail's
+// CreatedEvent and NewMailEvent and a StatusEvent (the simulator's minute
+// is a second here) arrive for exchangelib's subscription id; answering
+// Unsubscribe ends the subscription — the simulator POSTs nothing more and
+// forgets it.
+func TestInteropExchangelibPush(t *testing.T) {
+	requireExchangelib(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	logw := &interopLog{}
+	srv, err := sim.Start(ctx, sim.Config{
+		Auth:       sim.AuthConfig{Mode: "basic", User: "alice@example.com", Password: "Secr3t!", Domain: "example.com"},
+		Log:        logw,
+		PushMinute: time.Second,
+	}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cmd := exec.CommandContext(ctx, debianPython, "testdata/interop/exchangelib_push.py", srv.URL(), "alice@example.com", "Secr3t!")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("exchangelib push flow failed: %v\n%s\nsimulator log:\n%s", err, stderr.String(), logw.String())
+	}
+	var res struct {
+		SubscriptionID string             `json:"subscription_id"`
+		Events         []exchangelibEvent `json:"events"`
+		Posts          struct {
+			Before int `json:"before_unsubscribe"`
+			After  int `json:"after_unsubscribe"`
+		} `json:"posts"`
+		Errors []string `json:"errors"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("exchangelib push flow printed %q: %v", out, err)
+	}
+	t.Logf("push %s: %d POSTs, events %v", res.SubscriptionID, res.Posts.Before, res.Events)
+	if len(res.Errors) > 0 {
+		t.Errorf("exchangelib could not parse a notification: %v", res.Errors)
+	}
+	for _, want := range []string{"CreatedEvent", "NewMailEvent", "StatusEvent"} {
+		if !interopHasEvent(res.Events, want) {
+			t.Errorf("exchangelib's listener saw %+v, want a %s", res.Events, want)
+		}
+	}
+	if res.Posts.After != 0 {
+		t.Errorf("%d POSTs after the listener answered Unsubscribe, want none", res.Posts.After)
+	}
+	if st := srv.Stats(); st.Push != 0 {
+		t.Errorf("the simulator still has %d push subscriptions after Unsubscribe", st.Push)
+	}
+}
+
+// ewsjsVersion is the ews-javascript-api release .ci/run installs from
+// npm into ewsjsModules (or $EWSMON_EWSJS_MODULES).
+const (
+	ewsjsVersion = "0.15.3"
+	ewsjsModules = "/usr/local/lib/ewsmon-interop/node_modules"
+)
+
+func requireEwsJs(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("EWSMON_EWSJS_MODULES")
+	if dir == "" {
+		dir = ewsjsModules
+	}
+	install := fmt.Sprintf("install node and npm (apt-get install nodejs npm), then npm install --prefix %s ews-javascript-api@%s",
+		strings.TrimSuffix(dir, "/node_modules"), ewsjsVersion)
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatalf("the ews-javascript-api interop test needs node: %s", install)
+	}
+	if _, err := os.Stat(dir + "/ews-javascript-api/package.json"); err != nil {
+		t.Fatalf("the ews-javascript-api interop test needs ews-javascript-api in %s: %s", dir, install)
+	}
+	return dir
+}
+
+// TestInteropEwsJsPush: ews-javascript-api's SubscribeToPushNotifications
+// (Basic, Exchange2016) is accepted and its callback — a listener of the
+// kind its users write, since the library has none — receives the new
+// mail's events for that subscription; answering Unsubscribe ends it.
+func TestInteropEwsJsPush(t *testing.T) {
+	modules := requireEwsJs(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	logw := &interopLog{}
+	srv, err := sim.Start(ctx, sim.Config{
+		Auth: sim.AuthConfig{Mode: "basic", User: "alice@example.com", Password: "Secr3t!", Domain: "example.com"},
+		Log:  logw,
+	}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cmd := exec.CommandContext(ctx, "node", "testdata/interop/ewsjs_push.js", srv.URL(), "alice@example.com", "Secr3t!")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ews-javascript-api push flow failed: %v\n%s\nsimulator log:\n%s", err, stderr.String(), logw.String())
+	}
+	var res struct {
+		SubscriptionID  string   `json:"subscription_id"`
+		SubscriptionIDs []string `json:"subscription_ids"`
+		Events          []string `json:"events"`
+		Action          string   `json:"action"`
+		Posts           struct {
+			Before int `json:"before_unsubscribe"`
+			After  int `json:"after_unsubscribe"`
+		} `json:"posts"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("ews-javascript-api push flow printed %q: %v", out, err)
+	}
+	t.Logf("push %s: %d POSTs, events %v", res.SubscriptionID, res.Posts.Before, res.Events)
+	if res.SubscriptionID == "" || len(res.SubscriptionIDs) == 0 {
+		t.Fatalf("no subscription id: %+v", res)
+	}
+	for _, id := range res.SubscriptionIDs {
+		if id != res.SubscriptionID {
+			t.Errorf("a notification for %s, want only %s", id, res.SubscriptionID)
+		}
+	}
+	for _, want := range []string{"CreatedEvent", "NewMailEvent"} {
+		if !slices.Contains(res.Events, want) {
+			t.Errorf("the listener saw %v, want a %s", res.Events, want)
+		}
+	}
+	if res.Posts.After != 0 {
+		t.Errorf("%d POSTs after the listener answered Unsubscribe, want none", res.Posts.After)
+	}
+	if st := srv.Stats(); st.Push != 0 {
+		t.Errorf("the simulator still has %d push subscriptions after Unsubscribe", st.Push)
+	}
 }
