@@ -2,11 +2,15 @@ package ews
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +89,58 @@ func FuzzStreamReader(f *testing.F) {
 			var de *DecodeError
 			if !errors.As(errWhole, &de) {
 				t.Fatalf("error %v is not a *DecodeError", errWhole)
+			}
+		}
+	})
+}
+
+// pushSeed is a SendNotification as Exchange POSTs it (the simulator's
+// shape: one NewMailEvent, PreviousWatermark and the subscription id).
+const pushSeed = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">` +
+	`<soap:Header><t:RequestServerVersion xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" Version="Exchange2013"/></soap:Header>` +
+	`<soap:Body><m:SendNotification xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">` +
+	`<m:ResponseMessages><m:SendNotificationResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>` +
+	`<m:Notification><t:SubscriptionId>SUB1</t:SubscriptionId><t:PreviousWatermark>WM0</t:PreviousWatermark><t:MoreEvents>false</t:MoreEvents>` +
+	`<t:NewMailEvent><t:Watermark>WM1</t:Watermark><t:TimeStamp>2026-12-03T10:00:00Z</t:TimeStamp><t:ItemId Id="I1" ChangeKey="C1"/><t:ParentFolderId Id="F1" ChangeKey="C2"/></t:NewMailEvent>` +
+	`</m:Notification></m:SendNotificationResponseMessage></m:ResponseMessages></m:SendNotification></soap:Body></soap:Envelope>`
+
+// FuzzPushListener: whatever is POSTed to the push listener, it answers
+// with 200 and a SendNotificationResult, or 400 / 413 / 503 — never a
+// panic — and stays up for the next request.
+func FuzzPushListener(f *testing.F) {
+	f.Add([]byte(pushSeed))
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l, err := ListenPush(ctx, PushListenerConfig{MaxBody: 256 << 10})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer l.Close()
+	ch := l.register("SUB1")
+	go func() {
+		for {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, b := range [][]byte{body, []byte(pushSeed)} { // the seed after: still served
+			rec := httptest.NewRecorder()
+			l.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, l.path, bytes.NewReader(b)))
+			switch rec.Code {
+			case http.StatusOK:
+				if out := rec.Body.String(); !strings.Contains(out, "SendNotificationResult") {
+					t.Fatalf("200 without a SendNotificationResult: %q", out)
+				}
+			case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable:
+			default:
+				t.Fatalf("status %d for %q", rec.Code, b)
 			}
 		}
 	})
