@@ -120,6 +120,11 @@ type WatchConfig struct {
 	// sends a StatusEvent when nothing happened.
 	Push            *PushListener
 	StatusFrequency int
+	// StatusMinute is how long one minute of StatusFrequency lasts for
+	// the silence check (default a minute): a simulator that compresses
+	// its minute (sim.Config.PushMinute) is watched with the same minute,
+	// so a lost push subscription is found within seconds there too.
+	StatusMinute time.Duration
 	Timeout         int   // pull subscription Timeout, minutes 1..1440, default 10
 	Clock           Clock // default: the client's clock
 	// Reconcile takes a baseline of the watched folders when a subscription

@@ -23,7 +23,11 @@ const pushSilenceFactor = 2
 // notification for twice StatusFrequency is a lost subscription:
 // resubscribe from the watermark.
 func (r *runner) push() error {
-	silence := pushSilenceFactor * time.Duration(r.cfg.StatusFrequency) * time.Minute
+	minute := r.cfg.StatusMinute
+	if minute <= 0 {
+		minute = time.Minute
+	}
+	silence := pushSilenceFactor * time.Duration(r.cfg.StatusFrequency) * minute
 	due := r.clock.Now().Add(silence)
 	r.dl.NextStatus = due
 	if r.fresh || r.state != StateOpen {

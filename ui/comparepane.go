@@ -322,7 +322,11 @@ func (p *summaryPane) note() string {
 			if f <= 0 {
 				f = 1
 			}
-			parts = append(parts, fmt.Sprintf("push StatusFrequency %d min", f))
+			note := fmt.Sprintf("push StatusFrequency %d min", f)
+			if m := r.Config.StatusMinute; m > 0 && m != time.Minute {
+				note += " (a minute lasts " + m.String() + ")"
+			}
+			parts = append(parts, note)
 		}
 	}
 	return strings.Join(parts, " · ")

@@ -523,3 +523,42 @@ func TestPushMinuteCompressesStatusFrequency(t *testing.T) {
 		return beats >= 3
 	})
 }
+
+// A runner watching a simulator whose minute is compressed uses the same
+// minute (WatchConfig.StatusMinute): after a restart drops its push
+// subscription, silence for twice StatusFrequency — two simulated
+// minutes, 1.2 s — is a lost subscription, and the new one, made from the
+// last watermark, delivers the mail that came meanwhile: late, not lost.
+func TestPushSilenceOnACompressedMinute(t *testing.T) {
+	t.Parallel()
+	minute := 600 * time.Millisecond
+	r := newPushRig(t, Config{PushMinute: minute}, ews.PushListenerConfig{}, ews.WatchConfig{StatusFrequency: 1, StatusMinute: minute})
+	first := r.until("open", func(u ews.Update) bool { return u.State == ews.StateOpen })
+	if d := first.Deadlines.NextStatus.Sub(first.At); d > 2*minute+time.Second {
+		t.Errorf("lost if silent in %v, want twice the simulated minute", d)
+	}
+	if n := r.srv.Faults().Restart(); n == 0 {
+		t.Fatal("the restart dropped no subscription")
+	}
+	res, err := r.srv.Act(r.ctx, ActionRequest{Action: "new-mail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.until("the lost subscription", func(u ews.Update) bool { return u.State == ews.StateExpired })
+	var got []ews.Event
+	r.until("the mail from the new subscription", func(u ews.Update) bool {
+		if u.Gap != nil {
+			t.Errorf("a gap %+v: the history was kept, the watermark resumes", u.Gap)
+		}
+		got = append(got, u.Events...)
+		for _, e := range got {
+			if e.Type == ews.NewMailEvent && e.ItemId == res.Events[0].ItemId {
+				return true
+			}
+		}
+		return false
+	})
+	if u := r.until("open again", func(u ews.Update) bool { return u.State == ews.StateOpen }); u.SubscriptionId == first.SubscriptionId {
+		t.Errorf("still subscription %s", u.SubscriptionId)
+	}
+}

@@ -86,6 +86,9 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		defer l.Close()
 		opts.Push = l
 		opts.Watch.StatusFrequency = s.StatusFrequency
+		if conn.srv != nil {
+			opts.Watch.StatusMinute = s.SimPushMinute
+		}
 	}
 	return runProgram(ctx, opts, stdin, stdout, stderr)
 }
@@ -133,6 +136,9 @@ func compareOptions(ctx context.Context, s Settings, conn *dashboardConn, w ews.
 		cfg.Mode = m
 		if m == ews.ModePush {
 			cfg.Push, cfg.StatusFrequency = l, s.StatusFrequency
+			if conn.srv != nil {
+				cfg.StatusMinute = s.SimPushMinute
+			}
 		}
 		o.Runs = append(o.Runs, ews.SideBySide{Name: string(m), Client: c, Config: cfg})
 	}

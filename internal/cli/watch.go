@@ -345,6 +345,10 @@ func runWatchEnv(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		}
 		return fail(err)
 	}
+	if o.useSim {
+		// The runner's silence check uses the simulator's minute.
+		o.watch.StatusMinute = o.simPushMinute
+	}
 	if o.compare {
 		return runCompare(runCtx, ctx, o, stdout, stderr, env, fail)
 	}
