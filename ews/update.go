@@ -125,8 +125,8 @@ type WatchConfig struct {
 	// its minute (sim.Config.PushMinute) is watched with the same minute,
 	// so a lost push subscription is found within seconds there too.
 	StatusMinute time.Duration
-	Timeout         int   // pull subscription Timeout, minutes 1..1440, default 10
-	Clock           Clock // default: the client's clock
+	Timeout      int   // pull subscription Timeout, minutes 1..1440, default 10
+	Clock        Clock // default: the client's clock
 	// Reconcile takes a baseline of the watched folders when a subscription
 	// starts and, after every gap, reports what changed across it
 	// (Update.Reconciled). It costs a few calls per folder at the start

@@ -167,6 +167,9 @@ func (m *Model) compareUpdate(u ews.TransportUpdate, now time.Time) {
 		at = now
 	}
 	m.compareGap(u, at)
+	if len(u.Events) > 0 {
+		m.frame.arrived(at)
+	}
 	for _, e := range u.Events {
 		if e.Type == ews.StatusEvent {
 			continue

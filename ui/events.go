@@ -44,7 +44,30 @@ type eventsPane struct {
 	// transport comparison's arrivals); title replaces "Events".
 	trail *compareColumns
 	title string
+
+	// rows caches styled rows by their text and place: a frame restyles
+	// only the rows that changed (lipgloss rendering was most of View's
+	// cost at 1,000 events a second). Bounded; dropped with the styles.
+	rows    map[rowKey]string
+	rowsGen uint64 // common.stylesGen they were styled with
 }
+
+// rowKey is everything a styled row is made of.
+type rowKey struct {
+	header bool
+	h      headerCells
+	e      entryCells
+	kind   model.CascadeKind // header: its marker's colour
+	typ    ews.EventType     // entry: its type's colour
+	synth  byte              // entry: 'g' gap, 'r' reconciled
+	gutter string
+	cols   columns
+	width  int
+}
+
+// maxCachedRows bounds the row cache (a screen holds at most a few
+// hundred rows; the cache is emptied when full).
+const maxCachedRows = 2048
 
 func newEventsPane(c *common) *eventsPane {
 	return &eventsPane{c: c, follow: true}
@@ -356,12 +379,7 @@ func (p *eventsPane) renderRow(r model.Row, cols columns, listW, inner int, sele
 	if selected {
 		gutter = "›"
 	}
-	var line string
-	if r.Entry == nil {
-		line = p.renderHeader(r.Cascade, gutter, listW)
-	} else {
-		line = p.renderEntry(r.Entry, gutter, cols, listW)
-	}
+	line := p.cachedRow(r, gutter, cols, listW)
 	if p.trail != nil {
 		if r.Entry == nil {
 			line = fit(line, listW) + p.trail.cascade(r.Cascade, inner)
@@ -435,26 +453,56 @@ func entryTime(e *model.Entry) time.Time {
 	return e.Received
 }
 
-func (p *eventsPane) renderHeader(c *model.Cascade, gutter string, inner int) string {
+// cachedRow is a row's styled line, from the cache when its text, place
+// and styles are those of a row styled before.
+func (p *eventsPane) cachedRow(r model.Row, gutter string, cols columns, w int) string {
+	if p.rowsGen != p.c.stylesGen || p.rows == nil || len(p.rows) >= maxCachedRows {
+		p.rows, p.rowsGen = make(map[rowKey]string, 256), p.c.stylesGen
+	}
+	k := rowKey{gutter: gutter, cols: cols, width: w}
+	if r.Entry == nil {
+		k.header, k.h, k.kind = true, p.headerText(r.Cascade), r.Cascade.Kind
+	} else {
+		e := r.Entry
+		k.e, k.typ = p.entryText(e, cols), e.Event.Type
+		switch {
+		case e.Gap != nil:
+			k.synth = 'g'
+		case e.Recon != nil:
+			k.synth = 'r'
+		}
+	}
+	if line, ok := p.rows[k]; ok {
+		return line
+	}
+	var line string
+	if k.header {
+		line = p.renderHeader(k.h, k.kind, gutter, w)
+	} else {
+		line = p.renderEntry(k.e, k.typ, k.synth, gutter, cols, w)
+	}
+	p.rows[k] = line
+	return line
+}
+
+func (p *eventsPane) renderHeader(h headerCells, kind model.CascadeKind, gutter string, inner int) string {
 	s := p.c.styles
-	h := p.headerText(c)
-	left := gutter + kindStyle(s, c.Kind).Render(h.marker) + " " + h.time + " " + s.CascadeHeader.Render(h.label)
+	left := gutter + kindStyle(s, kind).Render(h.marker) + " " + h.time + " " + s.CascadeHeader.Render(h.label)
 	if h.subject != "" {
 		left += s.Muted.Render(" · " + h.subject)
 	}
 	return spread(left, " "+s.Muted.Render(h.count)+" ", inner)
 }
 
-func (p *eventsPane) renderEntry(e *model.Entry, gutter string, cols columns, inner int) string {
+func (p *eventsPane) renderEntry(t entryCells, et ews.EventType, synth byte, gutter string, cols columns, inner int) string {
 	s := p.c.styles
-	t := p.entryText(e, cols)
-	typ := s.Event(e.Event.Type).Render(fit(t.typ, cols.typ))
+	typ := s.Event(et).Render(fit(t.typ, cols.typ))
 	object := fit(t.object, cols.object)
-	switch {
-	case e.Gap != nil:
+	switch synth {
+	case 'g':
 		typ = s.Warn.Render(fit(t.typ, cols.typ))
 		object = s.Warn.Render(object)
-	case e.Recon != nil:
+	case 'r':
 		// Found by reconciliation, not notified: muted, and "≈".
 		typ = s.Muted.Render(fit(t.typ, cols.typ))
 		object = s.Muted.Render(object)

@@ -151,12 +151,18 @@ func (m *Model) banner(w int) []string {
 
 // View draws the screen.
 func (m *Model) View() tea.View {
+	m.frame.stats.Views++
+	now := m.now()
+	if !m.frame.draw(now) {
+		return m.frame.view
+	}
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	if !m.opts.NoMouse {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
 	v.WindowTitle = "ewsmon"
+	m.frame.drew(v, now)
 	return v
 }
 

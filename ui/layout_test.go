@@ -103,6 +103,7 @@ func TestNoBackendIsAClearError(t *testing.T) {
 func TestColoursMeanSomething(t *testing.T) {
 	h := newHarness(t, 160, 48, false)
 	h.m.c.styles = theme.New("dark")
+	h.m.c.stylesGen++
 	h.flowing()
 	h.key("up")
 	h.key("up")

@@ -71,6 +71,9 @@ type Options struct {
 	Location *time.Location
 	// NoMouse turns mouse reporting off.
 	NoMouse bool
+	// FrameInterval paces drawing: View draws at most once per interval
+	// (ui/frame.go); 0 draws on every View (the tests).
+	FrameInterval time.Duration
 	// SetSecret is called with a password the user typed after an
 	// authentication failure; nil: no prompt.
 	SetSecret func(secret string)

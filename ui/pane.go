@@ -27,9 +27,12 @@ type pane interface {
 type common struct {
 	st     *model.State
 	styles theme.Styles
-	keys   *keymap.KeyMap
-	clock  ews.Clock
-	times  *times // how moments are written (t cycles it)
+	// stylesGen changes whenever styles does (caches of styled text
+	// compare it).
+	stylesGen uint64
+	keys      *keymap.KeyMap
+	clock     ews.Clock
+	times     *times // how moments are written (t cycles it)
 	// spin is the spinner of whatever is being waited for (a folder sync,
 	// a subscription, a GetItem); the root ticks it while something waits.
 	spin *spinner.Model

@@ -86,6 +86,7 @@ type Model struct {
 
 	spinner  spinner.Model // drawn by whatever waits (common.spin)
 	spinning bool          // its ticks are running
+	frame    pacer
 }
 
 // New builds the dashboard; run it with tea.NewProgram(ui.New(ctx, opts)).Run().
@@ -105,7 +106,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 	}
 	keys.SetSimEnabled(opts.Sim != nil)
 
-	m := &Model{ctx: ctx, opts: opts, keys: keys, requested: map[string]bool{}, rects: map[paneID]rect{}}
+	m := &Model{ctx: ctx, opts: opts, keys: keys, requested: map[string]bool{}, rects: map[paneID]rect{}, frame: pacer{every: opts.FrameInterval}}
 	styles := opts.Theme
 	if styles.Name == "" {
 		switch opts.ThemeName {
@@ -212,6 +213,11 @@ func (m *Model) setFlash(s string, kind flashKind) {
 
 // Update routes a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.frame.stats.Updates++
+	if _, ok := msg.(frameMsg); ok {
+		m.frame.pending, m.frame.due = false, true
+		return m, nil
+	}
 	cmd := m.update(msg)
 	if _, isTick := msg.(tickMsg); !isTick {
 		if fc := m.fetchItems(); fc != nil {
@@ -223,8 +229,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tea.Batch(cmd, m.spinner.Tick)
 	}
 	m.relayout()
+	if fc := m.frame.changed(m.now()); fc != nil {
+		cmd = tea.Batch(cmd, fc)
+	}
 	return m, cmd
 }
+
+// FrameStats are what the dashboard drew so far (ui/frame.go).
+func (m *Model) FrameStats() FrameStats { return m.frame.Stats() }
 
 // waiting reports whether something the screen shows a spinner for is
 // under way: a folder sync, a subscription being made or unmade, the
@@ -244,6 +256,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		if m.themeAuto {
 			m.c.styles = theme.ForBackground(msg.IsDark())
+			m.c.stylesGen++
 		}
 	case updatesMsg:
 		return m.onUpdates(msg)

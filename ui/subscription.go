@@ -46,6 +46,9 @@ func (m *Model) onUpdates(msg updatesMsg) tea.Cmd {
 	for _, u := range msg.updates {
 		m.st.Apply(u)
 		m.noteAuth(u)
+		if len(u.Events) > 0 {
+			m.frame.arrived(u.At)
+		}
 	}
 	if v := m.opts.Backend.ServerVersion().String(); v != m.sessionVersion { // Backend is set: it made msg
 		m.updateSession()

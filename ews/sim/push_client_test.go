@@ -143,6 +143,12 @@ func TestPushWatchEndToEnd(t *testing.T) {
 	if w := r.c.Wire(); w.Requests < 1 || w.BytesSent <= 0 || w.BytesReceived <= 0 {
 		t.Errorf("client wire %+v", w)
 	}
+	// The listener hands the notification to the runner before it writes
+	// its answer: the bytes sent are counted a moment after the events
+	// arrive (the deadline only bounds a hang).
+	for deadline := time.Now().Add(10 * time.Second); r.l.Wire().BytesSent <= 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if w, st := r.l.Wire(), r.l.Stats(); w.Requests < 1 || w.BytesReceived <= st.Bytes || w.BytesSent <= 0 {
 		t.Errorf("listener wire %+v, stats %+v", w, st)
 	}

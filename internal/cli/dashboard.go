@@ -95,16 +95,42 @@ func runDashboard(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 // runProgram runs the dashboard until it quits.
 func runProgram(ctx context.Context, opts ui.Options, stdin io.Reader, stdout, stderr io.Writer) int {
-	m := ui.New(ctx, opts)
 	// 20 frames a second is smooth for a list of events and costs a third of
-	// the default 60 when idle (docs/performance.md).
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout), tea.WithFPS(20))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+	// the default 60 when idle; View draws at most once a frame too
+	// (docs/performance.md).
+	opts.FrameInterval = time.Second / dashboardFPS
+	m := ui.New(ctx, opts)
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(stdin), tea.WithOutput(stdout), tea.WithFPS(dashboardFPS))
+	_, err := p.Run()
+	writeFrameStats(m, stderr)
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ewsmon:", err)
 		return 1
 	}
 	return 0
 }
+
+// dashboardFPS is the frame rate of the renderer and of View.
+const dashboardFPS = 20
+
+// writeFrameStats writes what the dashboard drew, as one JSON line, to the
+// file $EWSMON_FRAME_STATS names (scripts/perf.sh reads it); nothing when
+// it is unset.
+func writeFrameStats(m tea.Model, stderr io.Writer) {
+	path := os.Getenv("EWSMON_FRAME_STATS")
+	fm, ok := m.(interface{ FrameStats() ui.FrameStats })
+	if path == "" || !ok {
+		return
+	}
+	st := fm.FrameStats()
+	line := fmt.Sprintf(`{"updates":%d,"views":%d,"frames":%d,"arrival_to_frame_p50_ms":%.2f,"arrival_to_frame_p99_ms":%.2f,"arrival_to_frame_max_ms":%.2f}`+"\n",
+		st.Updates, st.Views, st.Frames, ms(st.P50), ms(st.P99), ms(st.Max))
+	if err := os.WriteFile(path, []byte(line), 0o644); err != nil {
+		fmt.Fprintln(stderr, "ewsmon: EWSMON_FRAME_STATS:", err)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // compareOptions are the runners of `ewsmon --compare`: streaming, pull and
 // push on the folders of w, each with a client of its own (so that each

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -25,7 +26,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// not calling Notify for SIGPIPE"), so `watch | head` can still
 	// unsubscribe before it exits.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	if stopProfile := startCPUProfile(stderr); stopProfile != nil {
+		defer stopProfile()
+	}
 	return run(ctx, args, stdin, stdout, stderr)
+}
+
+// startCPUProfile writes a CPU profile of the whole run to the file
+// $EWSMON_CPU_PROFILE names (for docs/performance.md; `go tool pprof`
+// reads it). It returns nil when unset or when the file cannot be made.
+func startCPUProfile(stderr io.Writer) func() {
+	path := os.Getenv("EWSMON_CPU_PROFILE")
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(stderr, "ewsmon: EWSMON_CPU_PROFILE:", err)
+		return nil
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(stderr, "ewsmon: EWSMON_CPU_PROFILE:", err)
+		f.Close()
+		return nil
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // run dispatches to a subcommand and returns the process exit status.
