@@ -99,6 +99,8 @@ type elementReader struct {
 	maxEl int   // element bound (elementBound(limit))
 	err   error // sticky parse error
 
+	closeTag []byte // awaitEnd's "</root" (endBuffered)
+
 	seen    bool   // an element was read
 	keepRaw bool   // keep the raw bytes of each element
 	lastRaw []byte // raw bytes of the last element
@@ -359,19 +361,35 @@ func (er *elementReader) findTerm(start, from int, term string) (int, error) {
 
 // findTagEnd returns the index of the '>' that ends the tag starting at
 // start, skipping quoted attribute values.
+//
+// A quoted value (most of a tag: ids are 150-character attributes) is
+// skipped with bytes.IndexByte, which searches many bytes at a time, then
+// checked for '<' the same way (BenchmarkStreamDecode).
 func (er *elementReader) findTagEnd(start int) (int, error) {
 	var quote byte
 	i := start + 1
 	for {
-		for ; i < len(er.buf); i++ {
+		for i < len(er.buf) {
+			if quote != 0 {
+				rest := er.buf[i:]
+				q := bytes.IndexByte(rest, quote)
+				seg := rest
+				if q >= 0 {
+					seg = rest[:q]
+				}
+				if lt := bytes.IndexByte(seg, '<'); lt >= 0 {
+					return 0, er.fail(i+lt, "'<' inside an attribute value")
+				}
+				if q < 0 {
+					i = len(er.buf)
+					break
+				}
+				i += q + 1
+				quote = 0
+				continue
+			}
 			c := er.buf[i]
 			switch {
-			case quote != 0:
-				if c == quote {
-					quote = 0
-				} else if c == '<' {
-					return 0, er.fail(i, "'<' inside an attribute value")
-				}
 			case c == '"' || c == '\'':
 				quote = c
 			case c == '>':
@@ -379,6 +397,7 @@ func (er *elementReader) findTagEnd(start int) (int, error) {
 			case c == '<':
 				return 0, er.fail(i, "unexpected '<' inside a tag")
 			}
+			i++
 		}
 		more, err := er.fill()
 		if err != nil {
@@ -470,6 +489,9 @@ func (er *elementReader) awaitEnd(start int) error {
 			if ok, err := er.more(start); !ok {
 				return err
 			}
+			if root != nil && er.endBuffered(start, j, root) {
+				return nil
+			}
 			continue
 		}
 		if er.buf[j] != '<' {
@@ -505,6 +527,9 @@ func (er *elementReader) awaitEnd(start int) error {
 			name := tagName(er.buf[j+1 : k])
 			if depth == 0 {
 				root = name
+				if er.endBuffered(start, k+1, root) {
+					return nil
+				}
 			} else if bytes.Equal(name, root) {
 				// The root's start tag again, inside it: the envelope
 				// before it never ended (a stream cut or corrupted
@@ -516,6 +541,50 @@ func (er *elementReader) awaitEnd(start int) error {
 		j = k + 1
 		if depth <= 0 {
 			return nil
+		}
+	}
+}
+
+// endBuffered is awaitEnd's fast path: the buffer already holds the end
+// tag of the root element begun at start (its name root), found from
+// from with bytes.Index, and nothing before it that the tag count is
+// there for — no comment, CDATA section or processing instruction (which
+// could hide an end tag: "<!" or "<?"), no second start tag of the root
+// (a cut envelope followed by the next one), no NUL. Then the element is
+// whole and the count is not needed; otherwise the count goes on, as
+// careful as before. Most of awaitEnd's time was the count
+// (BenchmarkStreamReader).
+func (er *elementReader) endBuffered(start, from int, root []byte) bool {
+	er.closeTag = append(append(er.closeTag[:0], '<', '/'), root...)
+	end := -1
+	for at := from; ; {
+		i := bytes.Index(er.buf[at:], er.closeTag)
+		if i < 0 {
+			return false
+		}
+		at += i + len(er.closeTag)
+		if at < len(er.buf) && (er.buf[at] == '>' || isSpace(er.buf[at])) {
+			end = at
+			break
+		}
+		if at >= len(er.buf) {
+			return false // the name may go on in the next read
+		}
+	}
+	seg := er.buf[start+1 : end]
+	if bytes.Contains(seg, []byte("<!")) || bytes.Contains(seg, []byte("<?")) || bytes.IndexByte(seg, 0) >= 0 {
+		return false
+	}
+	open := er.closeTag[1:] // "<" + root, reusing the bytes: "/root" → "<root"
+	open[0] = '<'
+	for at := 0; ; {
+		i := bytes.Index(seg[at:], open)
+		if i < 0 {
+			return true
+		}
+		at += i + len(open)
+		if at >= len(seg) || seg[at] == '>' || seg[at] == '/' || isSpace(seg[at]) {
+			return false // the root's start tag again
 		}
 	}
 }
@@ -570,20 +639,36 @@ func (er *elementReader) quickTagEnd(start, j int) (k int, err error) {
 	var quote byte
 	k = j + 1
 	for {
-		for ; k < len(er.buf); k++ {
+		for k < len(er.buf) {
+			if quote != 0 {
+				// A quoted value: to its quote at once (see findTagEnd).
+				rest := er.buf[k:]
+				q := bytes.IndexByte(rest, quote)
+				seg := rest
+				if q >= 0 {
+					seg = rest[:q]
+				}
+				if bytes.IndexByte(seg, '<') >= 0 || bytes.IndexByte(seg, 0) >= 0 {
+					return -1, nil
+				}
+				if q < 0 {
+					k = len(er.buf)
+					break
+				}
+				k += q + 1
+				quote = 0
+				continue
+			}
 			c := er.buf[k]
 			if c == '<' || c == 0 {
 				return -1, nil
 			}
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-			} else if c == '"' || c == '\'' {
+			if c == '"' || c == '\'' {
 				quote = c
 			} else if c == '>' {
 				return k, nil
 			}
+			k++
 		}
 		if ok, err := er.more(start); !ok {
 			return -1, err

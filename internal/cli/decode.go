@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,8 +64,7 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	sink := &errWriter{w: stdout}
 	out := bufio.NewWriter(sink)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
+	enc := &recordWriter{w: out}
 	d := &decoder{enc: enc}
 	if cascades {
 		d.cw = newCascadeWriter(model.DefaultCascadeGap, func(r ews.Record) error { return enc.Encode(r) })
@@ -101,6 +99,19 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return status
 }
 
+// recordWriter writes records as JSON lines (ews.Record.AppendJSON: what
+// encoding/json writes, without its reflection).
+type recordWriter struct {
+	w    io.Writer
+	line []byte
+}
+
+func (rw *recordWriter) Encode(r ews.Record) error {
+	rw.line = r.AppendJSON(rw.line[:0])
+	_, err := rw.w.Write(rw.line)
+	return err
+}
+
 // errWriter keeps the first write error, so that output lost to a full
 // disk or a closed pipe is reported rather than ignored.
 type errWriter struct {
@@ -122,7 +133,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // decoder prints the lines of one `ewsmon decode` run: through a
 // cascadeWriter (events grouped over all its files), or as they come.
 type decoder struct {
-	enc *json.Encoder
+	enc *recordWriter
 	cw  *cascadeWriter // nil: --no-cascades
 }
 

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +23,8 @@ type watchRun struct {
 	o     watchOptions
 	ctx   context.Context // the runner's: stop ends it, after it unsubscribed
 	stop  context.CancelFunc
-	enc   *json.Encoder
+	out   *bufio.Writer  // flushed after each update and when idle
+	line  []byte         // the line being written
 	cw    *cascadeWriter // nil: --no-cascades
 	clock ews.Clock
 	quiet <-chan time.Time // CascadeGap after the last event, while one is held
@@ -49,8 +50,7 @@ func newWatchRun(ctx context.Context, o watchOptions, client *ews.Client, stdout
 	if f, ok := stdout.(*os.File); ok {
 		go watchClosed(r.ctx, f, func() { r.closed.Store(true); r.stop() })
 	}
-	r.enc = json.NewEncoder(stdout)
-	r.enc.SetEscapeHTML(false)
+	r.out = bufio.NewWriterSize(stdout, 64<<10)
 	if o.cascades {
 		r.cw = newCascadeWriter(o.cascadeGap, r.write)
 		namer := &watchNamer{ctx: r.ctx, client: client, st: r.cw.st, stderr: stderr}
@@ -74,11 +74,9 @@ func (r *watchRun) write(rec ews.Record) error {
 	if isEvent && r.countReached() {
 		return nil
 	}
-	if err := r.enc.Encode(rec); err != nil {
-		// Stop, but let the runner unsubscribe first.
-		r.outErr = fmt.Errorf("writing output: %w", err)
-		r.stop()
-		return r.outErr
+	r.line = rec.AppendJSON(r.line[:0])
+	if _, err := r.out.Write(r.line); err != nil {
+		return r.outFailed(err)
 	}
 	if isEvent {
 		r.printed++
@@ -87,6 +85,25 @@ func (r *watchRun) write(rec ews.Record) error {
 		}
 	}
 	return nil
+}
+
+// outFailed stops the run after stdout failed, but lets the runner
+// unsubscribe first.
+func (r *watchRun) outFailed(err error) error {
+	r.outErr = fmt.Errorf("writing output: %w", err)
+	r.stop()
+	return r.outErr
+}
+
+// flush hands what was written to stdout: after each update (an envelope,
+// a GetEvents answer) and when a held cascade completes, so that nothing
+// waits in the buffer while the mailbox is quiet.
+func (r *watchRun) flush() {
+	if r.outErr == nil {
+		if err := r.out.Flush(); err != nil {
+			_ = r.outFailed(err)
+		}
+	}
 }
 
 // loop writes the updates until the runner closes the channel, then the
@@ -99,14 +116,19 @@ func (r *watchRun) loop(updates <-chan ews.Update) {
 				if r.cw != nil {
 					_ = r.cw.close() // the end of the run
 				}
+				r.flush()
 				return
 			}
 			r.update(u)
+			if len(updates) == 0 {
+				r.flush() // nothing more is waiting: out it goes
+			}
 		case <-r.quiet:
 			// No event joined the open cascade for CascadeGap: it is
 			// complete.
 			r.quiet = nil
 			_ = r.cw.close()
+			r.flush()
 		}
 	}
 }
